@@ -1,0 +1,147 @@
+package tigerpaw
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Sentinel errors. Test for them with errors.Is; the errors returned by the client
+// are *APIError values or wrap them.
+var (
+	// ErrUnauthorized means Tigerpaw rejected the keys or the signature (HTTP 401).
+	ErrUnauthorized = errors.New("tigerpaw: unauthorized")
+	// ErrNotFound means the object does not exist (HTTP 404).
+	ErrNotFound = errors.New("tigerpaw: not found")
+	// ErrLocked means a service order is open in the Tigerpaw UI, which locks it
+	// against API edits. Try again later.
+	ErrLocked = errors.New("tigerpaw: service order locked")
+)
+
+// APIError is an answer of the Tigerpaw server that the client treats as a
+// failure: a status outside 2xx, or a 2xx whose envelope says "Success": false.
+type APIError struct {
+	// Method and Path identify the request (the path without query).
+	Method string
+	Path   string
+	// StatusCode is the HTTP status of the answer.
+	StatusCode int
+	// Message is Tigerpaw's Message field, when the body had one.
+	Message string
+	// Body is an excerpt of the response body, at most 512 bytes.
+	Body string
+	// RetryAfter is the wait the server asked for with Retry-After, if any.
+	RetryAfter time.Duration
+}
+
+// Error describes the failure with the request and Tigerpaw's message.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "tigerpaw: %s %s: ", e.Method, e.Path)
+	if e.StatusCode >= 200 && e.StatusCode <= 299 {
+		fmt.Fprintf(&b, "refused (HTTP %d, Success false)", e.StatusCode)
+	} else {
+		fmt.Fprintf(&b, "HTTP %d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	}
+	switch {
+	case e.Message != "":
+		fmt.Fprintf(&b, ": %s", e.Message)
+	case e.Body != "":
+		fmt.Fprintf(&b, ": body %q", e.Body)
+	}
+	return b.String()
+}
+
+// Is makes errors.Is match ErrUnauthorized, ErrNotFound and ErrLocked.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrLocked:
+		return e.StatusCode == http.StatusConflict || e.StatusCode == http.StatusLocked ||
+			strings.Contains(strings.ToLower(e.Message), "lock")
+	}
+	return false
+}
+
+// Temporary reports whether the failure is one that a later attempt may not see:
+// HTTP 429, 502, 503 or 504.
+func (e *APIError) Temporary() bool {
+	switch e.StatusCode {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// envelope is the part of Tigerpaw's write and search answers that says whether
+// the call succeeded.
+type envelope struct {
+	Success *bool
+	Message string
+}
+
+// newAPIError builds an APIError from an answer, reading Message when the body is
+// a JSON object that has one.
+func newAPIError(method, path string, status int, body []byte) *APIError {
+	e := &APIError{Method: method, Path: path, StatusCode: status, Body: excerpt(body)}
+	var env envelope
+	if json.Unmarshal(body, &env) == nil {
+		e.Message = env.Message
+	}
+	return e
+}
+
+// checkEnvelope returns an APIError when a 2xx body is an object whose Success is
+// false.
+func checkEnvelope(method, path string, status int, body []byte) *APIError {
+	trimmed := strings.TrimSpace(string(body))
+	if !strings.HasPrefix(trimmed, "{") {
+		return nil
+	}
+	var env envelope
+	if json.Unmarshal(body, &env) != nil || env.Success == nil || *env.Success {
+		return nil
+	}
+	return &APIError{Method: method, Path: path, StatusCode: status, Message: env.Message, Body: excerpt(body)}
+}
+
+// excerpt returns at most maxErrorExcerpt bytes of body, cut on a rune boundary.
+func excerpt(body []byte) string {
+	if len(body) <= maxErrorExcerpt {
+		return strings.ToValidUTF8(string(body), "?")
+	}
+	cut := maxErrorExcerpt
+	for cut > 0 && !utf8.RuneStart(body[cut]) {
+		cut--
+	}
+	return strings.ToValidUTF8(string(body[:cut]), "?") + "…"
+}
+
+// transportError is a failure to get an answer at all.
+type transportError struct {
+	method, path string
+	err          error
+	// beforeSend is true when the request provably never reached the server
+	// (the connection could not be made), so even a create may be repeated.
+	beforeSend bool
+}
+
+func (e *transportError) Error() string {
+	return fmt.Sprintf("tigerpaw: %s %s: %v", e.method, e.path, e.err)
+}
+
+func (e *transportError) Unwrap() error { return e.err }
+
+// notSent reports whether err says the connection was never established.
+func notSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}

@@ -1,0 +1,235 @@
+package tigerpaw
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// ServiceOrdersService creates, reads, updates, closes and finds service orders.
+// Use it as Client.ServiceOrders.
+type ServiceOrdersService struct{ c *Client }
+
+// ServiceOrder is the core of a service order record.
+type ServiceOrder struct {
+	AccountNumber       int
+	Status              string
+	Priority            string
+	ServiceOrderType    string
+	DispatchBoardNumber int
+	TechnicianAssigned  int
+	TakenBy             FlexString
+	BriefDescription    string
+	WorkRequested       string
+	WorkPerformed       string
+	Reference           string
+	DateTimeOpened      DateTime
+	DateTimeClosed      DateTime
+}
+
+// ServiceOrderLock says who has a service order open in the Tigerpaw UI.
+type ServiceOrderLock struct {
+	LockingRepNumber int
+	LockingRepName   string
+}
+
+// ServiceOrderSummary is a service order as Tigerpaw returns it.
+type ServiceOrderSummary struct {
+	ServiceOrderNumber    int
+	ServiceOrder          ServiceOrder
+	AccountName           string
+	PrimaryTechnicianName string
+	OpenTasks             int
+	// ServiceOrderLock is set while the order is open in the Tigerpaw UI; updates
+	// are refused then.
+	ServiceOrderLock *ServiceOrderLock
+}
+
+// Locked reports whether the order is locked by the Tigerpaw UI.
+func (s *ServiceOrderSummary) Locked() bool { return s.ServiceOrderLock != nil }
+
+// NewServiceOrder is a service order to create. Status, Priority and
+// ServiceOrderType are names from the master tables; DispatchBoardNumber is a
+// board id and TechnicianAssigned a rep number. Reference should carry a short,
+// stable key of the caller so the order can be found again (FindByReference).
+type NewServiceOrder struct {
+	AccountNumber       int              `json:"AccountNumber"`
+	TechnicianAssigned  int              `json:"TechnicianAssigned,omitempty"`
+	TakenBy             int              `json:"TakenBy,omitempty"`
+	Status              string           `json:"Status"`
+	Priority            string           `json:"Priority"`
+	ServiceOrderType    string           `json:"ServiceOrderType,omitempty"`
+	DispatchBoardNumber int              `json:"DispatchBoardNumber,omitempty"`
+	BriefDescription    string           `json:"BriefDescription"`
+	WorkRequested       string           `json:"WorkRequested,omitempty"`
+	Reference           string           `json:"Reference,omitempty"`
+	DateTimeOpened      *WrappedDateTime `json:"DateTimeOpened,omitempty"`
+}
+
+// ServiceOrderUpdate holds the fields of an order to change; nil fields are not
+// sent.
+type ServiceOrderUpdate struct {
+	Status             *string          `json:"Status,omitempty"`
+	Priority           *string          `json:"Priority,omitempty"`
+	TechnicianAssigned *int             `json:"TechnicianAssigned,omitempty"`
+	BriefDescription   *string          `json:"BriefDescription,omitempty"`
+	WorkPerformed      *string          `json:"WorkPerformed,omitempty"`
+	CompleteOpenTasks  *bool            `json:"CompleteOpenTasks,omitempty"`
+	DateTimeClosed     *WrappedDateTime `json:"DateTimeClosed,omitempty"`
+}
+
+// CloseServiceOrder says how to close an order: Status is the configured closed
+// status (required); WorkPerformed is optional; CompleteOpenTasks completes the
+// order's open tasks; ClosedAt, when set, is sent as DateTimeClosed.
+type CloseServiceOrder struct {
+	Status            string
+	WorkPerformed     string
+	CompleteOpenTasks bool
+	ClosedAt          time.Time
+}
+
+// serviceOrderAnswer is the answer of create and update.
+type serviceOrderAnswer struct {
+	ServiceOrderSummary *ServiceOrderSummary
+}
+
+// Create creates a service order (POST /api/ServiceOrders) and returns it; its
+// number is ServiceOrderNumber. It is never retried after the request may have
+// reached the server: after an error, look the order up with FindByReference
+// before creating it again.
+func (s *ServiceOrdersService) Create(ctx context.Context, so NewServiceOrder) (*ServiceOrderSummary, error) {
+	if err := positive("service order AccountNumber", so.AccountNumber); err != nil {
+		return nil, err
+	}
+	for _, f := range []struct{ name, v string }{
+		{"Status", so.Status}, {"Priority", so.Priority}, {"BriefDescription", so.BriefDescription},
+	} {
+		if strings.TrimSpace(f.v) == "" {
+			return nil, fmt.Errorf("tigerpaw: create service order: %s is empty", f.name)
+		}
+	}
+	if so.DateTimeOpened != nil {
+		w := WrappedDateTime{DateTime: so.DateTimeOpened.DateTime.In(s.c.loc)}
+		so.DateTimeOpened = &w
+	}
+	const path = "/api/ServiceOrders"
+	body, err := s.c.do(ctx, &request{method: http.MethodPost, path: path, body: so})
+	if err != nil {
+		return nil, err
+	}
+	return s.answer(http.MethodPost, path, body)
+}
+
+func (s *ServiceOrdersService) answer(method, path string, body []byte) (*ServiceOrderSummary, error) {
+	var out serviceOrderAnswer
+	if err := s.c.decode(method, path, body, &out); err != nil {
+		return nil, err
+	}
+	if out.ServiceOrderSummary == nil || out.ServiceOrderSummary.ServiceOrderNumber <= 0 {
+		return nil, fmt.Errorf("tigerpaw: %s %s: answer has no ServiceOrderSummary with a ServiceOrderNumber", method, path)
+	}
+	return out.ServiceOrderSummary, nil
+}
+
+// Get returns a service order with its lock (GET /api/serviceorders/{n}).
+func (s *ServiceOrdersService) Get(ctx context.Context, number int) (*ServiceOrderSummary, error) {
+	if err := positive("service order number", number); err != nil {
+		return nil, err
+	}
+	var so ServiceOrderSummary
+	if err := s.c.getJSON(ctx, pathf("/api/serviceorders/%d", number), nil, &so); err != nil {
+		return nil, err
+	}
+	return &so, nil
+}
+
+// Update changes the given fields of an order (PUT /api/serviceorders/{n}) and
+// returns the order as updated. A refusal because the order is open in the
+// Tigerpaw UI is an error matching ErrLocked: recognised from the refusal itself
+// (HTTP 409/423, or a Message mentioning a lock) or, for any other refusal, from
+// ServiceOrderLock on the order read back.
+func (s *ServiceOrdersService) Update(ctx context.Context, number int, u ServiceOrderUpdate) (*ServiceOrderSummary, error) {
+	if err := positive("service order number", number); err != nil {
+		return nil, err
+	}
+	if u == (ServiceOrderUpdate{}) {
+		return nil, errors.New("tigerpaw: update service order: no field to change")
+	}
+	if u.DateTimeClosed != nil {
+		w := WrappedDateTime{DateTime: u.DateTimeClosed.DateTime.In(s.c.loc)}
+		u.DateTimeClosed = &w
+	}
+	path := pathf("/api/serviceorders/%d", number)
+	body, err := s.c.do(ctx, &request{method: http.MethodPut, path: path, body: u, retry: true})
+	if err != nil {
+		return nil, s.lockedOr(ctx, number, err)
+	}
+	return s.answer(http.MethodPut, path, body)
+}
+
+// lockedOr turns a refusal of an update into ErrLocked when the order turns out
+// to be locked.
+func (s *ServiceOrdersService) lockedOr(ctx context.Context, number int, err error) error {
+	var ae *APIError
+	if !errors.As(err, &ae) || errors.Is(err, ErrLocked) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnauthorized) {
+		return err
+	}
+	so, gerr := s.Get(ctx, number)
+	if gerr != nil || !so.Locked() {
+		return err
+	}
+	return fmt.Errorf("tigerpaw: service order %d is locked by rep %d (%s): %w: %w",
+		number, so.ServiceOrderLock.LockingRepNumber, so.ServiceOrderLock.LockingRepName, ErrLocked, err)
+}
+
+// Close sets an order to the closed status (PUT /api/serviceorders/{n}). When
+// the order is open in the Tigerpaw UI the error matches ErrLocked; keep the close
+// pending and try again later.
+func (s *ServiceOrdersService) Close(ctx context.Context, number int, cl CloseServiceOrder) (*ServiceOrderSummary, error) {
+	if strings.TrimSpace(cl.Status) == "" {
+		return nil, errors.New("tigerpaw: close service order: Status (the closed status) is empty")
+	}
+	u := ServiceOrderUpdate{Status: &cl.Status}
+	if cl.WorkPerformed != "" {
+		u.WorkPerformed = &cl.WorkPerformed
+	}
+	if cl.CompleteOpenTasks {
+		t := true
+		u.CompleteOpenTasks = &t
+	}
+	if !cl.ClosedAt.IsZero() {
+		u.DateTimeClosed = &WrappedDateTime{DateTime: DateTime{cl.ClosedAt}}
+	}
+	return s.Update(ctx, number, u)
+}
+
+// FindByReference returns the orders whose Reference is exactly ref
+// (case-sensitive). Tigerpaw's reference search (POST
+// /api/serviceorders/search/reference) may match prefixes and ignore case; its
+// results are filtered here.
+func (s *ServiceOrdersService) FindByReference(ctx context.Context, ref string) ([]ServiceOrderSummary, error) {
+	if strings.TrimSpace(ref) == "" {
+		return nil, errors.New("tigerpaw: find service order: reference is empty")
+	}
+	const path = "/api/serviceorders/search/reference"
+	seq := paginate(ctx, s.c, "service orders by reference", 0, func(ctx context.Context, row, size int) (page[ServiceOrderSummary], error) {
+		body, err := s.c.do(ctx, &request{method: http.MethodPost, path: path, query: pageQuery(row, size), body: ref, retry: true})
+		if err != nil {
+			return page[ServiceOrderSummary]{}, err
+		}
+		return decodePage[ServiceOrderSummary](s.c, http.MethodPost, path, body, "ServiceOrders")
+	})
+	var out []ServiceOrderSummary
+	for so, err := range seq {
+		if err != nil {
+			return nil, err
+		}
+		if so.ServiceOrder.Reference == ref {
+			out = append(out, so)
+		}
+	}
+	return out, nil
+}
