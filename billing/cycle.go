@@ -1,0 +1,106 @@
+package billing
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
+)
+
+// ErrNoInventory is wrapped by the reason an agreement is skipped when the
+// inventory of a tenant mapped to it was not given (its console could not be
+// read, say): billing never deletes charges for lack of data.
+var ErrNoInventory = errors.New("no inventory for the tenant")
+
+// Plan computes, without writing anything, the plan of one billing cycle: for
+// each agreement of the accounts (with automatic billing on), the usage of the
+// tenants mapped to it at now, the desired charges, and the Diff against the
+// agreement's charges as r lists them. This is the dry run: print the result
+// with Plan.String, or hand it to Apply.
+//
+// Accounts that share an agreement (several tenants billed to one agreement) are
+// billed together: their desired charges are summed per item. An agreement is
+// skipped, with the reason in Plan.Skipped and nothing planned for it, when an
+// account's settings are invalid, when accounts on it disagree on the price
+// level, when a tenant's inventory is missing, when an item has no price, or when
+// its charges cannot be listed. The error is ctx's error when ctx ends; other
+// problems are in Plan.Skipped.
+func (b *Biller) Plan(ctx context.Context, r ChargeReader, accounts []Account, inventories []kaspersky.Inventory, now time.Time) (Plan, error) {
+	byTenant := make(map[string]*kaspersky.Inventory, len(inventories))
+	for i := range inventories {
+		byTenant[inventories[i].Tenant.ID] = &inventories[i]
+	}
+	sorted := slices.Clone(accounts)
+	slices.SortStableFunc(sorted, func(x, y Account) int {
+		if r := cmp.Compare(x.AgreementNumber, y.AgreementNumber); r != 0 {
+			return r
+		}
+		return cmp.Compare(x.TenantID, y.TenantID)
+	})
+	var plan Plan
+	for start := 0; start < len(sorted); {
+		end := start + 1
+		for end < len(sorted) && sorted[end].AgreementNumber == sorted[start].AgreementNumber {
+			end++
+		}
+		group := sorted[start:end]
+		start = end
+		if err := ctx.Err(); err != nil {
+			return plan, err
+		}
+		agreement := group[0].AgreementNumber
+		desired, err := b.desiredFor(group, byTenant, now)
+		if err == nil {
+			var existing []Charge
+			existing, err = r.List(ctx, agreement)
+			if err != nil {
+				if ctx.Err() != nil {
+					return plan, ctx.Err()
+				}
+				err = fmt.Errorf("billing: listing the charges of agreement %d: %w", agreement, err)
+			} else {
+				plan.Changes = AppendDiff(plan.Changes, agreement, desired, existing)
+			}
+		}
+		if err != nil {
+			plan.Skipped = append(plan.Skipped, Skipped{Agreement: agreement, Err: err})
+		}
+	}
+	return plan, nil
+}
+
+// desiredFor sums the desired charges of the accounts of one agreement.
+func (b *Biller) desiredFor(group []Account, byTenant map[string]*kaspersky.Inventory, now time.Time) ([]Charge, error) {
+	var all []Charge
+	for _, acct := range group {
+		if err := acct.validate(); err != nil {
+			return nil, err
+		}
+		if acct.PriceLevel != group[0].PriceLevel {
+			return nil, fmt.Errorf("billing: agreement %d: accounts disagree on the price level (%d for tenant %q, %d for tenant %q): %w",
+				acct.AgreementNumber, group[0].PriceLevel, group[0].TenantID, acct.PriceLevel, acct.TenantID, ErrInvalidConfig)
+		}
+		inv, ok := byTenant[acct.TenantID]
+		if !ok {
+			return nil, fmt.Errorf("billing: agreement %d: tenant %q: %w", acct.AgreementNumber, acct.TenantID, ErrNoInventory)
+		}
+		charges, _, err := b.Desired(acct, b.Count(inv, now))
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range charges {
+			i := slices.IndexFunc(all, func(x Charge) bool { return x.ItemID == c.ItemID })
+			if i < 0 {
+				all = append(all, c)
+			} else {
+				all[i].Quantity += c.Quantity
+			}
+		}
+	}
+	slices.SortFunc(all, func(x, y Charge) int { return cmp.Compare(x.ItemID, y.ItemID) })
+	return all, nil
+}
