@@ -1,0 +1,262 @@
+package mapping
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// tempPrefix starts the names of the temporary files of FileStore.Save. Stored
+// file names never start with a dot, so the two cannot collide.
+const tempPrefix = ".tmp-"
+
+// FileStore is a [Store] that keeps each configuration as a file in its JSON form
+// ([Marshal]) in one directory: name.json, with characters other than ASCII
+// letters, digits, '-' and '_' (and a leading '.') written as %XX.
+//
+// Save writes atomically: the new version goes to a temporary file in the same
+// directory, which is synced, closed and renamed over the old file, and then the
+// directory is synced. A crash at any point leaves either the old or the new
+// version, never a mix; a left-over temporary file is ignored, and removed by
+// the next [NewFileStore].
+//
+// The rules across integrations and the revision check are enforced by a lock
+// in the process: one process at a time may use a directory.
+type FileStore struct {
+	dir string
+	mu  sync.Mutex
+	// beforeRename, when set (by tests), runs after the temporary file is
+	// written and synced and before it is renamed; an error aborts the save as a
+	// crash would, leaving the temporary file behind.
+	beforeRename func(tmp *os.File) error
+}
+
+// NewFileStore returns a FileStore over dir, creating the directory (0o700) if
+// needed and removing temporary files that a crashed save left behind.
+func NewFileStore(dir string) (*FileStore, error) {
+	if dir == "" {
+		return nil, fmt.Errorf("mapping: file store directory: %w", ErrRequired)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("mapping: file store: %w", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("mapping: file store: %w", err)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), tempPrefix) && e.Type().IsRegular() {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return nil, fmt.Errorf("mapping: file store: removing a left-over temporary file: %w", err)
+			}
+		}
+	}
+	return &FileStore{dir: dir}, nil
+}
+
+// Path returns the file that holds the configuration with the given name.
+func (s *FileStore) Path(name string) string {
+	return filepath.Join(s.dir, fileName(name))
+}
+
+// fileName escapes an integration name into a file name.
+func fileName(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String() + ".json"
+}
+
+// Load implements [Store].
+func (s *FileStore) Load(ctx context.Context, name string) (Config, error) {
+	if err := ctx.Err(); err != nil {
+		return Config{}, err
+	}
+	if err := CheckName(name); err != nil {
+		return Config{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, err := s.read(s.Path(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return Config{}, notFound(name)
+	}
+	if err == nil && c.Name != name {
+		err = fmt.Errorf("mapping: file %s holds integration %q, not %q: %w", s.Path(name), c.Name, name, ErrInvalid)
+	}
+	return c, err
+}
+
+// read reads and decodes one file.
+func (s *FileStore) read(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("mapping: file store: %w", err)
+	}
+	c, err := Unmarshal(data)
+	if err != nil {
+		return Config{}, fmt.Errorf("mapping: file store: %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// List implements [Store].
+func (s *FileStore) List(ctx context.Context) ([]Config, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.list(ctx)
+}
+
+func (s *FileStore) list(ctx context.Context) ([]Config, error) {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("mapping: file store: %w", err)
+	}
+	var out []Config
+	for _, e := range entries {
+		n := e.Name()
+		if strings.HasPrefix(n, ".") || !strings.HasSuffix(n, ".json") || !e.Type().IsRegular() {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		c, err := s.read(filepath.Join(s.dir, n))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	sortConfigs(out)
+	return out, nil
+}
+
+// Save implements [Store].
+func (s *FileStore) Save(ctx context.Context, cfg Config) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if err := CheckName(cfg.Name); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all, err := s.list(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var cur Config
+	exists := false
+	for _, c := range all {
+		if c.Name == cfg.Name {
+			cur, exists = c, true
+		}
+	}
+	if err := admit(cfg, cur, exists, all); err != nil {
+		return 0, err
+	}
+	cfg = cfg.Clone()
+	cfg.Revision++
+	data, err := Marshal(cfg)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.writeAtomic(s.Path(cfg.Name), data); err != nil {
+		return 0, fmt.Errorf("mapping: file store: saving %q: %w", cfg.Name, err)
+	}
+	return cfg.Revision, nil
+}
+
+// writeAtomic replaces path with data: temporary file, sync, rename, sync of
+// the directory.
+func (s *FileStore) writeAtomic(path string, data []byte) (err error) {
+	tmp, err := os.CreateTemp(s.dir, tempPrefix+"*")
+	if err != nil {
+		return err
+	}
+	// done is set once the temporary file is renamed, or abandoned as a crash
+	// would abandon it; otherwise it is removed.
+	done := false
+	defer func() {
+		if !done {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if err := tmp.Chmod(0o600); err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if s.beforeRename != nil {
+		if err := s.beforeRename(tmp); err != nil {
+			_ = tmp.Close()
+			done = true
+			return err
+		}
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	done = true
+	return syncDir(s.dir)
+}
+
+// syncDir makes a rename in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return err
+	}
+	return nil
+}
+
+// Delete implements [Store].
+func (s *FileStore) Delete(ctx context.Context, name string, revision int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := CheckName(name); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	path := s.Path(name)
+	cur, err := s.read(path)
+	exists := err == nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := admitDelete(name, revision, cur, exists); err != nil {
+		return err
+	}
+	if err := os.Remove(path); err != nil {
+		return fmt.Errorf("mapping: file store: deleting %q: %w", name, err)
+	}
+	return syncDir(s.dir)
+}
