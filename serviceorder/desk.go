@@ -1,0 +1,77 @@
+package serviceorder
+
+import (
+	"context"
+	"errors"
+)
+
+// ErrLocked is what a [Desk] returns when Tigerpaw refuses to change an order
+// because it is open (locked) in the Tigerpaw UI. Adapters must map the
+// client's own lock error to it (errors.Is(err, ErrLocked) must hold). The Runner
+// keeps such a close pending and retries it on later cycles.
+var ErrLocked = errors.New("serviceorder: service order is locked")
+
+// ErrNotFound is what a [Desk] returns from Get or Close when the order does not
+// exist. Adapters must map the client's own not-found error to it.
+var ErrNotFound = errors.New("serviceorder: service order not found")
+
+// NewOrder is a service order to create in Tigerpaw.
+type NewOrder struct {
+	// Account is the Tigerpaw account number (AccountNumber).
+	Account int `json:"account"`
+	// Rep is the rep number assigned (TechnicianAssigned).
+	Rep int `json:"rep"`
+	// Status is the status name of the new order.
+	Status string `json:"status"`
+	// Priority and Type are names; Type may be empty.
+	Priority string `json:"priority"`
+	Type     string `json:"type,omitzero"`
+	// Board is the dispatch board id (DispatchBoardNumber); 0 means none.
+	Board int `json:"board,omitzero"`
+	// Brief is a one-line summary (BriefDescription).
+	Brief string `json:"brief"`
+	// Work is the full text for the technician (WorkRequested).
+	Work string `json:"work"`
+	// Reference is the order's [Key], to be stored in the Reference field.
+	Reference Key `json:"reference"`
+}
+
+// DeskOrder is an existing service order as a [Desk] reports it.
+type DeskOrder struct {
+	Number    int
+	Reference string
+	Status    string
+	// Closed is true when the order is closed (it has a close date or a closed
+	// status).
+	Closed bool
+	// Locked is true while the order is open in the Tigerpaw UI.
+	Locked bool
+}
+
+// CloseRequest is how the engine closes an order.
+type CloseRequest struct {
+	// Status is the configured closed status.
+	Status string
+	// WorkPerformed tells the technician why the order was closed.
+	WorkPerformed string
+}
+
+// Desk is the write side of Tigerpaw's service orders that the engine needs. The
+// root package implements it over tigerpaw.Client; tests use a fake.
+// Implementations must be safe for concurrent use and honour ctx.
+type Desk interface {
+	// Create creates an order and returns its number. Create is not idempotent:
+	// the Runner looks the reference up before calling it.
+	Create(ctx context.Context, o NewOrder) (number int, err error)
+	// FindByReference returns the orders whose Reference is ref. Tigerpaw's
+	// search may match prefixes and ignore case; implementations may return such
+	// extra orders, the Runner keeps only case-insensitive exact matches.
+	FindByReference(ctx context.Context, ref string) ([]DeskOrder, error)
+	// Get returns the order with the given number, or an error wrapping
+	// ErrNotFound.
+	Get(ctx context.Context, number int) (DeskOrder, error)
+	// Close sets the order's status to the closed status. It returns an error
+	// wrapping ErrLocked when the order is locked, ErrNotFound when it does not
+	// exist.
+	Close(ctx context.Context, number int, c CloseRequest) error
+}

@@ -1,0 +1,147 @@
+package serviceorder
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// ErrCorruptStore is wrapped by the error OpenFileStore returns when the store
+// file cannot be read as a store (truncated, not JSON, another format). The file
+// is left as it is.
+var ErrCorruptStore = errors.New("serviceorder: store file is corrupt")
+
+const (
+	fileFormat  = "kaspersky-tigerpaw/serviceorder"
+	fileVersion = 1
+)
+
+type fileContent struct {
+	Format  string `json:"format"`
+	Version int    `json:"version"`
+	State   State  `json:"state"`
+}
+
+// FileStore is a [Store] in one JSON file. Every Apply rewrites the file
+// atomically (a temporary file in the same directory, fsync, rename, fsync of the
+// directory), so after a crash the file holds either the old or the new state.
+// One process owns a file at a time: the state is read when the store is opened.
+type FileStore struct {
+	path  string
+	mu    sync.Mutex
+	state State
+}
+
+// OpenFileStore opens the store in the file at path, which need not exist yet
+// (the directory must). A file that cannot be read as a store is an error
+// wrapping [ErrCorruptStore] and is not modified. Temporary files left by an
+// interrupted write are removed.
+func OpenFileStore(path string) (*FileStore, error) {
+	s := &FileStore{path: path, state: State{}.Clone()}
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// A new store.
+	case err != nil:
+		return nil, fmt.Errorf("serviceorder: reading store file: %w", err)
+	default:
+		var c fileContent
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&c); err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrCorruptStore, path, err)
+		}
+		if dec.More() {
+			return nil, fmt.Errorf("%w: %s: data after the end of the state", ErrCorruptStore, path)
+		}
+		if c.Format != fileFormat || c.Version != fileVersion {
+			return nil, fmt.Errorf("%w: %s: format %q version %d, want %q version %d", ErrCorruptStore, path, c.Format, c.Version, fileFormat, fileVersion)
+		}
+		s.state = c.State.Clone()
+	}
+	if leftovers, err := filepath.Glob(s.tempPattern()); err == nil {
+		for _, f := range leftovers {
+			_ = os.Remove(f)
+		}
+	}
+	return s, nil
+}
+
+func (s *FileStore) tempPattern() string {
+	return filepath.Join(filepath.Dir(s.path), "."+filepath.Base(s.path)+".tmp-*")
+}
+
+// Path returns the file of the store.
+func (s *FileStore) Path() string { return s.path }
+
+// Load returns a copy of the state.
+func (s *FileStore) Load(ctx context.Context) (State, error) {
+	if err := ctx.Err(); err != nil {
+		return State{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state.Clone(), nil
+}
+
+// Apply applies c and writes the new state to the file. If the write fails the
+// file and the state are as before.
+func (s *FileStore) Apply(ctx context.Context, c Change) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := c.Check(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := s.state.Clone()
+	c.apply(&next)
+	if err := s.write(next); err != nil {
+		return err
+	}
+	s.state = next
+	return nil
+}
+
+func (s *FileStore) write(st State) (err error) {
+	data, err := json.Marshal(fileContent{Format: fileFormat, Version: fileVersion, State: st})
+	if err != nil {
+		return fmt.Errorf("serviceorder: encoding store: %w", err)
+	}
+	dir := filepath.Dir(s.path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(s.path)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("serviceorder: writing store: %w", err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(tmp)
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return fmt.Errorf("serviceorder: writing store: %w", err)
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("serviceorder: syncing store: %w", err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("serviceorder: closing store: %w", err)
+	}
+	if err = os.Rename(tmp, s.path); err != nil {
+		return fmt.Errorf("serviceorder: replacing store file: %w", err)
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		_ = d.Sync() // best effort: not every platform syncs directories
+		_ = d.Close()
+	}
+	return nil
+}

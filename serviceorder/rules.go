@@ -1,0 +1,300 @@
+package serviceorder
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
+)
+
+// DefaultLifetimeDays is the default lifetime of an event rule: events older than
+// this are not turned into service orders.
+const DefaultLifetimeDays = 1
+
+// MaxLifetimeDays is the longest lifetime an event rule accepts.
+const MaxLifetimeDays = 365
+
+// Office365Lifetime is how long an Office 365 event stays relevant. The product has
+// no lifetime setting for Office 365 events; the engine applies the default
+// lifetime to them so that an outage does not flood Tigerpaw with old events and
+// the memory of processed events stays bounded.
+const Office365Lifetime = DefaultLifetimeDays * 24 * time.Hour
+
+// MaxCreationDelay is the longest creation delay the status rules accept.
+const MaxCreationDelay = 7 * 24 * time.Hour
+
+// General holds the settings every automatically created service order uses. All
+// three are required.
+type General struct {
+	// Rep is the Tigerpaw rep number new orders are assigned to (TechnicianAssigned).
+	Rep int `json:"rep"`
+	// NewStatus is the Tigerpaw status name of new orders.
+	NewStatus string `json:"newStatus"`
+	// ClosedStatus is the Tigerpaw status name set when the engine closes an order.
+	ClosedStatus string `json:"closedStatus"`
+}
+
+// OrderSettings are the Tigerpaw fields a rule gives the orders it creates.
+type OrderSettings struct {
+	// Enabled turns order creation on for the rule. Off by default.
+	Enabled bool `json:"enabled"`
+	// Board is the Tigerpaw dispatch board id; 0 means none.
+	Board int `json:"board,omitzero"`
+	// Priority is the Tigerpaw priority name; required when Enabled.
+	Priority string `json:"priority,omitzero"`
+	// Type is the Tigerpaw service order type name; empty means none.
+	Type string `json:"type,omitzero"`
+}
+
+// EventRuleID identifies an event rule: an origin with a severity (Kaspersky
+// Security Center, Kaspersky Endpoint Security Cloud) or Office 365 with an event
+// type.
+type EventRuleID struct {
+	Origin   kaspersky.Origin              `json:"origin"`
+	Severity kaspersky.Severity            `json:"severity,omitzero"`
+	O365Type kaspersky.Office365EventType `json:"o365Type,omitzero"`
+}
+
+// String names the rule as the settings window shows it.
+func (id EventRuleID) String() string {
+	if id.Origin == kaspersky.OriginOffice365 {
+		return fmt.Sprintf("%s events: %s", id.Origin, office365Text(id.O365Type))
+	}
+	return fmt.Sprintf("%s events: %s", id.Origin, id.Severity)
+}
+
+// Valid reports whether id names a rule the product has.
+func (id EventRuleID) Valid() bool {
+	switch id.Origin {
+	case kaspersky.OriginKSC, kaspersky.OriginKESCloud:
+		return id.O365Type == "" && slices.Contains(kaspersky.Severities[:], id.Severity)
+	case kaspersky.OriginOffice365:
+		if id.Severity != kaspersky.SeverityNone {
+			return false
+		}
+		for _, t := range kaspersky.Office365EventTypes {
+			if t.Type == id.O365Type {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// EventRuleFor returns the id of the rule that governs ev.
+func EventRuleFor(ev *kaspersky.Event) EventRuleID {
+	if ev.Origin == kaspersky.OriginOffice365 {
+		return EventRuleID{Origin: ev.Origin, O365Type: ev.O365Type}
+	}
+	return EventRuleID{Origin: ev.Origin, Severity: ev.Severity}
+}
+
+// EventRule decides whether events of one kind become service orders.
+type EventRule struct {
+	ID EventRuleID `json:"id"`
+	OrderSettings
+	// LifetimeDays is how many days an event stays relevant (default 1). It is
+	// zero for Office 365 rules, which have no such setting (see
+	// [Office365Lifetime]).
+	LifetimeDays int `json:"lifetimeDays,omitzero"`
+}
+
+// Lifetime returns how long events of the rule stay relevant.
+func (r *EventRule) Lifetime() time.Duration {
+	if r.ID.Origin == kaspersky.OriginOffice365 {
+		return Office365Lifetime
+	}
+	return time.Duration(r.LifetimeDays) * 24 * time.Hour
+}
+
+// StatusRuleID identifies a computer status rule: a level (Warning or Critical)
+// and a status description.
+type StatusRuleID struct {
+	Level kaspersky.StatusLevel `json:"level"`
+	Code  kaspersky.StatusCode  `json:"code"`
+}
+
+// String names the rule as the settings window shows it.
+func (id StatusRuleID) String() string {
+	text := string(id.Code)
+	if d, ok := kaspersky.LookupStatus(id.Code); ok {
+		text = d.Text
+	}
+	return fmt.Sprintf("%s status: %s", id.Level, text)
+}
+
+// Valid reports whether id has a Warning or Critical level and a non-empty code.
+// Codes outside [kaspersky.KnownStatuses] are accepted so that a console's newer
+// descriptions can be configured.
+func (id StatusRuleID) Valid() bool {
+	return (id.Level == kaspersky.StatusWarning || id.Level == kaspersky.StatusCritical) && id.Code != ""
+}
+
+// StatusRule decides whether a status description holding at a level opens a
+// service order.
+type StatusRule struct {
+	ID StatusRuleID `json:"id"`
+	OrderSettings
+}
+
+// Rules is the whole service order configuration. The zero value has no rules;
+// start from [DefaultRules].
+type Rules struct {
+	General General `json:"general"`
+	// Events lists the event rules, in display order.
+	Events []EventRule `json:"events"`
+	// Statuses lists the computer status rules, in display order.
+	Statuses []StatusRule `json:"statuses"`
+	// CreationDelay holds back a status order until its status description has
+	// held this long; a description that clears within the delay opens no order.
+	// Zero (the default) creates the order on the first cycle that sees it.
+	CreationDelay time.Duration `json:"creationDelay,omitzero"`
+}
+
+// DefaultRules returns the product's defaults: no general settings, every rule
+// off, event lifetimes of one day, no creation delay.
+func DefaultRules() Rules {
+	var r Rules
+	for _, s := range []Section{SectionKSCEvents, SectionKESCloudEvents, SectionOffice365Events} {
+		r.Events = append(r.Events, defaultEventRules(s)...)
+	}
+	for _, s := range []Section{SectionWarningStatuses, SectionCriticalStatuses} {
+		r.Statuses = append(r.Statuses, defaultStatusRules(s)...)
+	}
+	return r
+}
+
+func defaultEventRules(s Section) []EventRule {
+	var out []EventRule
+	switch s {
+	case SectionKSCEvents, SectionKESCloudEvents:
+		origin := kaspersky.OriginKSC
+		if s == SectionKESCloudEvents {
+			origin = kaspersky.OriginKESCloud
+		}
+		for _, sev := range kaspersky.Severities {
+			out = append(out, EventRule{ID: EventRuleID{Origin: origin, Severity: sev}, LifetimeDays: DefaultLifetimeDays})
+		}
+	case SectionOffice365Events:
+		for _, t := range kaspersky.Office365EventTypes {
+			out = append(out, EventRule{ID: EventRuleID{Origin: kaspersky.OriginOffice365, O365Type: t.Type}})
+		}
+	}
+	return out
+}
+
+func defaultStatusRules(s Section) []StatusRule {
+	level := kaspersky.StatusWarning
+	if s == SectionCriticalStatuses {
+		level = kaspersky.StatusCritical
+	}
+	out := make([]StatusRule, 0, len(kaspersky.KnownStatuses))
+	for _, d := range kaspersky.KnownStatuses {
+		out = append(out, StatusRule{ID: StatusRuleID{Level: level, Code: d.Code}})
+	}
+	return out
+}
+
+// Clone returns a deep copy of r.
+func (r Rules) Clone() Rules {
+	r.Events = slices.Clone(r.Events)
+	r.Statuses = slices.Clone(r.Statuses)
+	return r
+}
+
+// Event returns the event rule with the given id.
+func (r *Rules) Event(id EventRuleID) (EventRule, bool) {
+	for _, e := range r.Events {
+		if e.ID == id {
+			return e, true
+		}
+	}
+	return EventRule{}, false
+}
+
+// Status returns the status rule with the given id.
+func (r *Rules) Status(id StatusRuleID) (StatusRule, bool) {
+	for _, s := range r.Statuses {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return StatusRule{}, false
+}
+
+// longestLifetime returns the longest time any event stays relevant under r.
+func (r *Rules) longestLifetime() time.Duration {
+	longest := Office365Lifetime
+	for i := range r.Events {
+		longest = max(longest, r.Events[i].Lifetime())
+	}
+	return longest
+}
+
+// Section is one page of the settings window; Cancel and ResetToDefaults work per
+// section.
+type Section int
+
+// The sections.
+const (
+	// SectionGeneral holds [General] and the creation delay.
+	SectionGeneral Section = iota + 1
+	SectionKSCEvents
+	SectionKESCloudEvents
+	SectionOffice365Events
+	SectionWarningStatuses
+	SectionCriticalStatuses
+)
+
+// Sections lists every section in display order.
+var Sections = [...]Section{SectionGeneral, SectionKSCEvents, SectionKESCloudEvents, SectionOffice365Events, SectionWarningStatuses, SectionCriticalStatuses}
+
+// String names the section.
+func (s Section) String() string {
+	switch s {
+	case SectionGeneral:
+		return "General"
+	case SectionKSCEvents:
+		return "Kaspersky Security Center events"
+	case SectionKESCloudEvents:
+		return "Kaspersky Endpoint Security Cloud events"
+	case SectionOffice365Events:
+		return "Kaspersky Security for Microsoft Office 365 events"
+	case SectionWarningStatuses:
+		return "Warning status"
+	case SectionCriticalStatuses:
+		return "Critical status"
+	}
+	return fmt.Sprintf("Section(%d)", int(s))
+}
+
+func (s Section) valid() bool { return s >= SectionGeneral && s <= SectionCriticalStatuses }
+
+// eventSection returns the section an event rule belongs to.
+func eventSection(id EventRuleID) Section {
+	switch id.Origin {
+	case kaspersky.OriginKSC:
+		return SectionKSCEvents
+	case kaspersky.OriginKESCloud:
+		return SectionKESCloudEvents
+	}
+	return SectionOffice365Events
+}
+
+// statusSection returns the section a status rule belongs to.
+func statusSection(id StatusRuleID) Section {
+	if id.Level == kaspersky.StatusCritical {
+		return SectionCriticalStatuses
+	}
+	return SectionWarningStatuses
+}
+
+func office365Text(t kaspersky.Office365EventType) string {
+	for _, e := range kaspersky.Office365EventTypes {
+		if e.Type == t {
+			return e.Text
+		}
+	}
+	return string(t)
+}

@@ -1,0 +1,356 @@
+package serviceorder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
+)
+
+// Runner runs service order cycles: it evaluates what it is given against the
+// Store's state, applies the actions through a [Desk], and records the outcome
+// in the [Store]. A Runner is safe for concurrent use; cycles run one at a time.
+type Runner struct {
+	desk  Desk
+	store Store
+	now   func() time.Time
+	log   *slog.Logger
+	mu    sync.Mutex
+}
+
+// RunnerOption configures a [Runner].
+type RunnerOption func(*Runner)
+
+// WithClock sets the clock the Runner decides by (time.Now by default).
+func WithClock(now func() time.Time) RunnerOption {
+	return func(r *Runner) {
+		if now != nil {
+			r.now = now
+		}
+	}
+}
+
+// WithLogger sets the logger (discarding by default).
+func WithLogger(l *slog.Logger) RunnerOption {
+	return func(r *Runner) {
+		if l != nil {
+			r.log = l
+		}
+	}
+}
+
+// NewRunner returns a Runner over desk and store.
+func NewRunner(desk Desk, store Store, opts ...RunnerOption) (*Runner, error) {
+	if desk == nil {
+		return nil, errors.New("serviceorder: NewRunner: desk is nil")
+	}
+	if store == nil {
+		return nil, errors.New("serviceorder: NewRunner: store is nil")
+	}
+	r := &Runner{desk: desk, store: store, now: time.Now, log: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		o(r)
+	}
+	return r, nil
+}
+
+// Cycle is what one run is given: the saved rules, the tenant→account mapping
+// and what was read about each tenant.
+type Cycle struct {
+	Rules    Rules
+	Accounts Accounts
+	Tenants  []TenantInput
+}
+
+// OrderRef names an order a cycle acted on.
+type OrderRef struct {
+	Key      Key
+	Kind     Kind
+	TenantID string
+	// Number is the Tigerpaw order number; 0 when none is known.
+	Number int
+}
+
+// Failure is an action that failed; it is retried on a later cycle.
+type Failure struct {
+	TenantID string
+	Key      Key
+	Action   ActionType
+	Err      error
+}
+
+// Error describes the failure.
+func (f Failure) Error() string {
+	return fmt.Sprintf("tenant %s: %s %s: %v", f.TenantID, f.Action, f.Key, f.Err)
+}
+
+// Unwrap returns the cause.
+func (f Failure) Unwrap() error { return f.Err }
+
+// Result reports what a cycle did.
+type Result struct {
+	// Created are orders created in Tigerpaw.
+	Created []OrderRef
+	// Recovered are orders the cycle was about to create and found in Tigerpaw
+	// by their reference (created before a crash or a lost Store).
+	Recovered []OrderRef
+	// Closed are orders closed in Tigerpaw.
+	Closed []OrderRef
+	// Pending are closes refused because the order is locked; they are retried
+	// on later cycles.
+	Pending []OrderRef
+	// Released are orders no longer tracked without a close of the engine:
+	// already closed or deleted in Tigerpaw, or never created.
+	Released []OrderRef
+	// Failed are actions that failed; each is retried on a later cycle.
+	Failed []Failure
+}
+
+// Err joins the failures, or returns nil.
+func (r *Result) Err() error {
+	errs := make([]error, len(r.Failed))
+	for i, f := range r.Failed {
+		errs[i] = f
+	}
+	return errors.Join(errs...)
+}
+
+// Run runs one cycle. It returns an error only when the cycle could not run at
+// all (invalid rules, the Store cannot be read) or ctx ended; failures of single
+// actions or tenants are in the Result and do not stop the other tenants.
+func (r *Runner) Run(ctx context.Context, c Cycle) (Result, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var res Result
+	if err := c.Rules.Validate(); err != nil {
+		return res, err
+	}
+	st, err := r.store.Load(ctx)
+	if err != nil {
+		return res, fmt.Errorf("serviceorder: loading state: %w", err)
+	}
+	now := r.now()
+	plan := Evaluate(Input{Now: now, Rules: c.Rules, Accounts: c.Accounts, Tenants: c.Tenants, State: st})
+
+	failed := map[string]bool{}
+	for start := 0; start < len(plan.Actions); {
+		tid := plan.Actions[start].Order.TenantID
+		end := start
+		for end < len(plan.Actions) && plan.Actions[end].Order.TenantID == tid {
+			end++
+		}
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		if !r.applyTenant(ctx, tid, plan.Actions[start:end], &res) {
+			failed[tid] = true
+		}
+		start = end
+	}
+
+	final := Change{
+		Events:            plan.Processed,
+		PruneEventsBefore: now.Add(-c.Rules.longestLifetime()),
+		TenantReads:       map[string]time.Time{},
+	}
+	for _, t := range c.Tenants {
+		if _, mapped := c.Accounts[t.Tenant.ID]; mapped && !failed[t.Tenant.ID] && !t.ReadAt.IsZero() {
+			final.TenantReads[t.Tenant.ID] = t.ReadAt
+		}
+	}
+	if err := r.store.Apply(ctx, final); err != nil {
+		res.Failed = append(res.Failed, Failure{Err: fmt.Errorf("recording processed events and read times: %w", err)})
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// applyTenant applies one tenant's actions and reports whether all succeeded.
+func (r *Runner) applyTenant(ctx context.Context, tid string, actions []Action, res *Result) bool {
+	ok := true
+	fail := func(a *Action, err error) {
+		ok = false
+		res.Failed = append(res.Failed, Failure{TenantID: tid, Key: a.Order.Key, Action: a.Type, Err: err})
+		r.log.LogAttrs(ctx, slog.LevelWarn, "service order action failed",
+			slog.String("tenant", tid), slog.String("key", string(a.Order.Key)), slog.String("action", a.Type.String()), slog.Any("error", err))
+	}
+	var creates, closes []*Action
+	var book, done Change
+	for i := range actions {
+		a := &actions[i]
+		switch a.Type {
+		case ActionCreate:
+			creates = append(creates, a)
+		case ActionClose:
+			closes = append(closes, a)
+		case ActionWatch:
+			book.Put = append(book.Put, a.Order)
+		case ActionForget:
+			book.Delete = append(book.Delete, a.Order.Key)
+		}
+	}
+	// Record the intent to create before anything is written to Tigerpaw.
+	for _, a := range creates {
+		book.Put = append(book.Put, a.Order)
+	}
+	if !book.Empty() {
+		if err := r.store.Apply(ctx, book); err != nil {
+			for _, a := range actions {
+				fail(&a, fmt.Errorf("recording intent: %w", err))
+			}
+			return false
+		}
+	}
+	done.Events = map[Key]time.Time{}
+	for _, a := range closes {
+		if ctx.Err() != nil {
+			return false
+		}
+		if err := r.close(ctx, a, res, &done); err != nil {
+			fail(a, err)
+		}
+	}
+	for _, a := range creates {
+		if ctx.Err() != nil {
+			break
+		}
+		if err := r.create(ctx, a, res, &done); err != nil {
+			fail(a, err)
+		}
+	}
+	if done.Empty() {
+		return ok
+	}
+	if err := r.store.Apply(ctx, done); err != nil {
+		// Tigerpaw is ahead of the Store: the next cycle finds the created
+		// orders by reference and sees the closed ones closed.
+		res.Failed = append(res.Failed, Failure{TenantID: tid, Err: fmt.Errorf("recording results: %w", err)})
+		return false
+	}
+	return ok && ctx.Err() == nil
+}
+
+// matches returns the orders of found whose reference is k, ignoring case and
+// the prefix matches Tigerpaw's search may add, lowest number first.
+func matches(found []DeskOrder, k Key) []DeskOrder {
+	var out []DeskOrder
+	for _, o := range found {
+		if strings.EqualFold(strings.TrimSpace(o.Reference), string(k)) {
+			out = append(out, o)
+		}
+	}
+	slices.SortFunc(out, func(a, b DeskOrder) int { return a.Number - b.Number })
+	return out
+}
+
+func ref(o *Order, number int) OrderRef {
+	return OrderRef{Key: o.Key, Kind: o.Kind, TenantID: o.TenantID, Number: number}
+}
+
+func (r *Runner) create(ctx context.Context, a *Action, res *Result, done *Change) error {
+	o := a.Order
+	found, err := r.desk.FindByReference(ctx, string(o.Key))
+	if err != nil {
+		return fmt.Errorf("looking up reference: %w", err)
+	}
+	number := 0
+	for _, m := range matches(found, o.Key) {
+		if !o.Kind.level() || !m.Closed {
+			number = m.Number
+			break
+		}
+	}
+	if number != 0 {
+		res.Recovered = append(res.Recovered, ref(&o, number))
+		r.log.LogAttrs(ctx, slog.LevelInfo, "service order found by reference", slog.String("key", string(o.Key)), slog.Int("number", number))
+	} else {
+		number, err = r.desk.Create(ctx, *o.Request)
+		if err != nil {
+			return fmt.Errorf("creating: %w", err)
+		}
+		res.Created = append(res.Created, ref(&o, number))
+		r.log.LogAttrs(ctx, slog.LevelInfo, "service order created", slog.String("key", string(o.Key)), slog.Int("number", number), slog.String("brief", o.Request.Brief))
+	}
+	switch o.Kind {
+	case KindEvent:
+		done.Delete = append(done.Delete, o.Key)
+		done.Events[o.Key] = o.EventTime
+		return nil
+	case KindCondition:
+		done.Events[EventKey(o.TenantID, kaspersky.OriginOffice365, o.EventID)] = o.EventTime
+	}
+	o.Phase, o.Number, o.Request = PhaseOpen, number, nil
+	done.Put = append(done.Put, o)
+	return nil
+}
+
+func (r *Runner) close(ctx context.Context, a *Action, res *Result, done *Change) error {
+	o := a.Order
+	release := func() {
+		done.Delete = append(done.Delete, o.Key)
+		res.Released = append(res.Released, ref(&o, o.Number))
+	}
+	pending := func(number int) {
+		o.Phase, o.Number, o.Reason = PhaseClosing, number, a.Reason
+		done.Put = append(done.Put, o)
+		res.Pending = append(res.Pending, ref(&o, number))
+		r.log.LogAttrs(ctx, slog.LevelInfo, "service order locked; close pending", slog.String("key", string(o.Key)), slog.Int("number", number))
+	}
+	numbers := []int{o.Number}
+	if o.Number == 0 {
+		// The create's outcome is unknown: close whatever open order has the key.
+		found, err := r.desk.FindByReference(ctx, string(o.Key))
+		if err != nil {
+			return fmt.Errorf("looking up reference: %w", err)
+		}
+		numbers = numbers[:0]
+		for _, m := range matches(found, o.Key) {
+			if !m.Closed {
+				numbers = append(numbers, m.Number)
+			}
+		}
+		if len(numbers) == 0 {
+			release()
+			return nil
+		}
+	}
+	for _, n := range numbers {
+		cur, err := r.desk.Get(ctx, n)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			continue
+		case err != nil:
+			return fmt.Errorf("reading order %d: %w", n, err)
+		case cur.Closed:
+			continue
+		case cur.Locked:
+			pending(n)
+			return nil
+		}
+		err = r.desk.Close(ctx, n, a.Close)
+		switch {
+		case errors.Is(err, ErrLocked):
+			pending(n)
+			return nil
+		case errors.Is(err, ErrNotFound):
+			continue
+		case err != nil:
+			return fmt.Errorf("closing order %d: %w", n, err)
+		}
+		o.Number = n
+		res.Closed = append(res.Closed, ref(&o, n))
+		r.log.LogAttrs(ctx, slog.LevelInfo, "service order closed", slog.String("key", string(o.Key)), slog.Int("number", n), slog.String("reason", a.Reason.String()))
+		done.Delete = append(done.Delete, o.Key)
+		return nil
+	}
+	release()
+	return nil
+}

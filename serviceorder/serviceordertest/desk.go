@@ -1,0 +1,255 @@
+package serviceordertest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
+)
+
+// Op is a Desk operation a fault can be injected into.
+type Op int
+
+// The operations.
+const (
+	OpCreate Op = iota + 1
+	OpFind
+	OpGet
+	OpClose
+)
+
+// String names the operation.
+func (o Op) String() string {
+	switch o {
+	case OpCreate:
+		return "create"
+	case OpFind:
+		return "find"
+	case OpGet:
+		return "get"
+	case OpClose:
+		return "close"
+	}
+	return fmt.Sprintf("Op(%d)", int(o))
+}
+
+// ErrInjected is the error of an injected fault.
+var ErrInjected = errors.New("serviceordertest: injected fault")
+
+// Fault is an injected failure of one call.
+type Fault struct {
+	// Applied makes the call take effect before it fails, like a connection
+	// that drops after the server committed ("created, then the connection
+	// dropped").
+	Applied bool
+	// Err is the error returned; ErrInjected when nil.
+	Err error
+}
+
+// DeskOrder is a service order held by a [Desk].
+type DeskOrder struct {
+	Number int
+	serviceorder.NewOrder
+	// Status is the current status; the closed status once closed.
+	Status        string
+	Closed        bool
+	Locked        bool
+	WorkPerformed string
+}
+
+// Desk is an in-memory [serviceorder.Desk] with Tigerpaw's semantics as far as
+// the engine relies on them: a reference search that matches prefixes and
+// ignores case, orders locked while open in the UI (closing one fails with
+// [serviceorder.ErrLocked]), and injected faults per operation. It is safe for
+// concurrent use.
+type Desk struct {
+	mu     sync.Mutex
+	orders map[int]*DeskOrder
+	next   int
+	faults map[Op][]Fault
+	calls  map[Op]int
+}
+
+// NewDesk returns an empty desk whose first order is number 1001.
+func NewDesk() *Desk {
+	return &Desk{orders: map[int]*DeskOrder{}, next: 1001, faults: map[Op][]Fault{}, calls: map[Op]int{}}
+}
+
+// Inject queues faults for the next calls of op, one call each.
+func (d *Desk) Inject(op Op, faults ...Fault) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.faults[op] = append(d.faults[op], faults...)
+}
+
+// Calls returns how many times op was called.
+func (d *Desk) Calls(op Op) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.calls[op]
+}
+
+// SetLocked locks or unlocks an order, as a user opening or leaving it in the UI.
+func (d *Desk) SetLocked(number int, locked bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if o := d.orders[number]; o != nil {
+		o.Locked = locked
+	}
+}
+
+// CloseByHand closes an order as a technician would.
+func (d *Desk) CloseByHand(number int, status string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if o := d.orders[number]; o != nil {
+		o.Closed, o.Status = true, status
+	}
+}
+
+// Add stores an order directly (an order made outside the engine, or a decoy).
+func (d *Desk) Add(o serviceorder.NewOrder) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.add(o)
+}
+
+func (d *Desk) add(o serviceorder.NewOrder) int {
+	n := d.next
+	d.next++
+	d.orders[n] = &DeskOrder{Number: n, NewOrder: o, Status: o.Status}
+	return n
+}
+
+// Orders returns copies of all orders, by number.
+func (d *Desk) Orders() []DeskOrder {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]DeskOrder, 0, len(d.orders))
+	for _, o := range d.orders {
+		out = append(out, *o)
+	}
+	slices.SortFunc(out, func(a, b DeskOrder) int { return a.Number - b.Number })
+	return out
+}
+
+// Open returns copies of the orders not closed, by number.
+func (d *Desk) Open() []DeskOrder {
+	return slices.DeleteFunc(d.Orders(), func(o DeskOrder) bool { return o.Closed })
+}
+
+// Order returns a copy of the order with the number.
+func (d *Desk) Order(number int) (DeskOrder, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	o, ok := d.orders[number]
+	if !ok {
+		return DeskOrder{}, false
+	}
+	return *o, true
+}
+
+// fault takes the next fault queued for op, counting the call.
+func (d *Desk) fault(op Op) (Fault, bool) {
+	d.calls[op]++
+	q := d.faults[op]
+	if len(q) == 0 {
+		return Fault{}, false
+	}
+	d.faults[op] = q[1:]
+	f := q[0]
+	if f.Err == nil {
+		f.Err = ErrInjected
+	}
+	return f, true
+}
+
+// Create implements [serviceorder.Desk].
+func (d *Desk) Create(ctx context.Context, o serviceorder.NewOrder) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	f, faulty := d.fault(OpCreate)
+	if faulty && !f.Applied {
+		return 0, f.Err
+	}
+	n := d.add(o)
+	if faulty {
+		return 0, f.Err
+	}
+	return n, nil
+}
+
+// FindByReference implements [serviceorder.Desk] like Tigerpaw may: every order
+// whose reference starts with ref, ignoring case.
+func (d *Desk) FindByReference(ctx context.Context, ref string) ([]serviceorder.DeskOrder, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if f, faulty := d.fault(OpFind); faulty {
+		return nil, f.Err
+	}
+	var out []serviceorder.DeskOrder
+	for _, o := range d.orders {
+		if len(o.Reference) >= len(ref) && strings.EqualFold(string(o.Reference[:len(ref)]), ref) {
+			out = append(out, o.view())
+		}
+	}
+	slices.SortFunc(out, func(a, b serviceorder.DeskOrder) int { return b.Number - a.Number })
+	return out, nil
+}
+
+func (o *DeskOrder) view() serviceorder.DeskOrder {
+	return serviceorder.DeskOrder{Number: o.Number, Reference: string(o.Reference), Status: o.Status, Closed: o.Closed, Locked: o.Locked}
+}
+
+// Get implements [serviceorder.Desk].
+func (d *Desk) Get(ctx context.Context, number int) (serviceorder.DeskOrder, error) {
+	if err := ctx.Err(); err != nil {
+		return serviceorder.DeskOrder{}, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if f, faulty := d.fault(OpGet); faulty {
+		return serviceorder.DeskOrder{}, f.Err
+	}
+	o, ok := d.orders[number]
+	if !ok {
+		return serviceorder.DeskOrder{}, fmt.Errorf("order %d: %w", number, serviceorder.ErrNotFound)
+	}
+	return o.view(), nil
+}
+
+// Close implements [serviceorder.Desk]: a locked order is refused with
+// [serviceorder.ErrLocked].
+func (d *Desk) Close(ctx context.Context, number int, c serviceorder.CloseRequest) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	f, faulty := d.fault(OpClose)
+	if faulty && !f.Applied {
+		return f.Err
+	}
+	o, ok := d.orders[number]
+	if !ok {
+		return fmt.Errorf("order %d: %w", number, serviceorder.ErrNotFound)
+	}
+	if o.Locked {
+		return fmt.Errorf("order %d is open in the Tigerpaw UI: %w", number, serviceorder.ErrLocked)
+	}
+	o.Closed, o.Status, o.WorkPerformed = true, c.Status, c.WorkPerformed
+	if faulty {
+		return f.Err
+	}
+	return nil
+}
