@@ -146,13 +146,13 @@ func Evaluate(in Input) Plan {
 }
 
 type evaluator struct {
-	in       *Input
-	status   map[StatusRuleID]*StatusRule
-	eventRules  map[EventRuleID]*EventRule
-	byTenant map[string][]Key
-	tenants  map[string]bool
-	handled  map[Key]bool
-	plan     Plan
+	in         *Input
+	status     map[StatusRuleID]*StatusRule
+	eventRules map[EventRuleID]*EventRule
+	byTenant   map[string][]Key
+	tenants    map[string]bool
+	handled    map[Key]bool
+	plan       Plan
 }
 
 func (e *evaluator) compile() {

@@ -51,8 +51,8 @@ type OrderSettings struct {
 // Security Center, Kaspersky Endpoint Security Cloud) or Office 365 with an event
 // type.
 type EventRuleID struct {
-	Origin   kaspersky.Origin              `json:"origin"`
-	Severity kaspersky.Severity            `json:"severity,omitzero"`
+	Origin   kaspersky.Origin             `json:"origin"`
+	Severity kaspersky.Severity           `json:"severity,omitzero"`
 	O365Type kaspersky.Office365EventType `json:"o365Type,omitzero"`
 }
 

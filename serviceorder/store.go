@@ -62,7 +62,7 @@ type Order struct {
 	// O365Type is set for condition orders; EventID for event orders and for the
 	// event that opened a condition order.
 	O365Type kaspersky.Office365EventType `json:"o365Type,omitzero"`
-	EventID  string                        `json:"eventId,omitzero"`
+	EventID  string                       `json:"eventId,omitzero"`
 	// EventTime is the time of the event of an event or condition order.
 	EventTime time.Time `json:"eventTime,omitzero"`
 	// Since is when the engine first saw the status description (PhaseDelayed)
