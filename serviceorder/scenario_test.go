@@ -306,8 +306,8 @@ func TestScenarioOutageSkipsOldEvents(t *testing.T) {
 			Severity: sev, Type: "GNRL_EV_VIRUS_FOUND", TypeName: "Malicious object detected", Time: t0.Add(-age)}
 	}
 	w.events(tenantA,
-		ev("1", kaspersky.SeverityCritical, 50*time.Hour),         // older than 1 day: skipped
-		ev("2", kaspersky.SeverityCritical, 2*time.Hour),          // recent
+		ev("1", kaspersky.SeverityCritical, 50*time.Hour),          // older than 1 day: skipped
+		ev("2", kaspersky.SeverityCritical, 2*time.Hour),           // recent
 		ev("3", kaspersky.SeverityFunctionalFailure, 50*time.Hour), // within 3 days
 		ev("4", kaspersky.SeverityFunctionalFailure, 80*time.Hour), // older than 3 days
 		ev("5", kaspersky.SeverityCritical, 24*time.Hour),          // exactly the lifetime: skipped
