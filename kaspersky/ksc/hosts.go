@@ -1,0 +1,169 @@
+package ksc
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"time"
+)
+
+// HostStatus is a device's overall status (KLHST_WKS_STATUS_ID).
+type HostStatus int
+
+// The host statuses as KSC numbers them.
+const (
+	HostOK       HostStatus = 0
+	HostCritical HostStatus = 1
+	HostWarning  HostStatus = 2
+)
+
+// The bits of KLHST_WKS_CTYPE the client interprets.
+const (
+	CTypeWorkstation   = 0x1
+	CTypeServer        = 0x2
+	CTypeUnixServer    = 0x800
+	CTypeNT            = 0x1000
+	CTypeFreeBSD       = 0x2000
+	CTypeWindowsServer = 0x8000
+	CTypeLinux         = 0x200000
+	CTypeWindows       = 0x400000
+)
+
+// Host is a device as HostGroup.FindHosts reports it.
+type Host struct {
+	// ID is the server-generated host id (KLHST_WKS_HOSTNAME), the device key.
+	ID          string
+	DisplayName string // KLHST_WKS_DN
+	OSName      string // KLHST_WKS_OS_NAME
+	// CType is KLHST_WKS_CTYPE; HasCType is false when the server sent none.
+	CType    int64
+	HasCType bool
+	// StatusID is KLHST_WKS_STATUS_ID; HasStatusID is false when absent.
+	StatusID    HostStatus
+	HasStatusID bool
+	// StatusMask is KLHST_WKS_STATUS_MASK: bit i set means status description i
+	// holds.
+	StatusMask uint64
+	// Status is KLHST_WKS_STATUS.
+	Status int64
+	// LastVisible is KLHST_WKS_LAST_VISIBLE; zero when unknown.
+	LastVisible time.Time
+}
+
+// HostFields are the attributes FindHosts asks for.
+var HostFields = []string{
+	"KLHST_WKS_HOSTNAME", "KLHST_WKS_DN", "KLHST_WKS_OS_NAME", "KLHST_WKS_CTYPE",
+	"KLHST_WKS_STATUS_ID", "KLHST_WKS_STATUS_MASK", "KLHST_WKS_STATUS", "KLHST_WKS_LAST_VISIBLE",
+}
+
+type hostWire struct {
+	Hostname    string   `json:"KLHST_WKS_HOSTNAME"`
+	DN          string   `json:"KLHST_WKS_DN"`
+	OSName      string   `json:"KLHST_WKS_OS_NAME"`
+	CType       flexInt  `json:"KLHST_WKS_CTYPE"`
+	StatusID    flexInt  `json:"KLHST_WKS_STATUS_ID"`
+	StatusMask  flexInt  `json:"KLHST_WKS_STATUS_MASK"`
+	Status      flexInt  `json:"KLHST_WKS_STATUS"`
+	LastVisible flexTime `json:"KLHST_WKS_LAST_VISIBLE"`
+}
+
+func (w *hostWire) host() Host {
+	return Host{
+		ID: w.Hostname, DisplayName: w.DN, OSName: w.OSName,
+		CType: w.CType.v, HasCType: w.CType.ok,
+		StatusID: HostStatus(w.StatusID.v), HasStatusID: w.StatusID.ok,
+		StatusMask: uint64(w.StatusMask.v), Status: w.Status.v,
+		LastVisible: w.LastVisible.t,
+	}
+}
+
+// HostQuery selects hosts.
+type HostQuery struct {
+	// Filter selects the hosts; required (KSC has no "all" filter: scope by
+	// group, e.g. Ge("KLHST_WKS_GROUPID_GP", 0) or Eq("KLHST_WKS_GROUPID_GP", id)).
+	Filter Filter
+	// OrderBy is the attribute to sort by (default KLHST_WKS_HOSTNAME); Desc
+	// reverses it.
+	OrderBy string
+	Desc    bool
+}
+
+// FindHosts iterates over the hosts matching q through a ChunkAccessor, which
+// is released when the loop ends, however it ends.
+func (c *Client) FindHosts(ctx context.Context, q HostQuery) iter.Seq2[Host, error] {
+	filter, err := q.Filter.Build()
+	if err == nil && filter == "" {
+		err = fmt.Errorf("ksc: FindHosts: filter is required")
+	}
+	order := q.OrderBy
+	if order == "" {
+		order = "KLHST_WKS_HOSTNAME"
+	}
+	if err == nil {
+		err = validAttr(order)
+	}
+	if err != nil {
+		return func(yield func(Host, error) bool) { yield(Host{}, err) }
+	}
+	open := func(ctx context.Context, gen *uint64) (string, int, error) {
+		args := Params{
+			"wstrFilter":        filter,
+			"vecFieldsToReturn": HostFields,
+			"vecFieldsToOrder":  []Params{{"Name": order, "Asc": !q.Desc}},
+			"pParams":           Params{},
+			"lMaxLifeTime":      int(c.core.lifetime / time.Second),
+		}
+		var out struct {
+			Accessor string  `json:"strAccessor"`
+			Count    flexInt `json:"PxgRetVal"`
+		}
+		if err := c.call(ctx, "HostGroup.FindHosts", args, &out, callOpts{idempotent: true, usedGen: gen}); err != nil {
+			return "", 0, err
+		}
+		if out.Accessor == "" {
+			return "", 0, fmt.Errorf("ksc: HostGroup.FindHosts: response has no strAccessor")
+		}
+		total := -1
+		if out.Count.ok {
+			total = int(out.Count.v)
+		}
+		return out.Accessor, total, nil
+	}
+	f := chunkAccessor[hostWire](c, "FindHosts", open, func(w hostWire) string { return w.Hostname })
+	return func(yield func(Host, error) bool) {
+		for w, err := range iterate(ctx, c, f) {
+			if !yield(w.host(), err) {
+				return
+			}
+		}
+	}
+}
+
+// Hosts returns all hosts matching q.
+func (c *Client) Hosts(ctx context.Context, q HostQuery) ([]Host, error) {
+	var hosts []Host
+	for h, err := range c.FindHosts(ctx, q) {
+		if err != nil {
+			return nil, err
+		}
+		hosts = append(hosts, h)
+	}
+	return hosts, nil
+}
+
+// decodeHostChunk decodes a ChunkAccessor.GetItemsChunk response of FindHosts.
+func decodeHostChunk(body []byte) ([]Host, error) {
+	var out struct {
+		Chunk itemArray[hostWire] `json:"pChunk"`
+	}
+	if err := decodeResponse("ChunkAccessor.GetItemsChunk", 200, body, &out); err != nil {
+		return nil, err
+	}
+	hosts := make([]Host, 0, len(out.Chunk.Items))
+	for _, it := range out.Chunk.Items {
+		if !it.null {
+			hosts = append(hosts, it.v.host())
+		}
+	}
+	return hosts, nil
+}

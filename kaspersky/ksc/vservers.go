@@ -1,0 +1,51 @@
+package ksc
+
+import "context"
+
+// VirtualServer is a KSC virtual server: a tenant of the Administration Server.
+type VirtualServer struct {
+	// ID is the server's numeric id (KLVSRV_ID).
+	ID int64
+	// UID is the globally unique name (KLVSRV_UID).
+	UID string
+	// DisplayName (KLVSRV_DN) is what X-KSC-VServer carries.
+	DisplayName string
+	// GroupID is the virtual server's own administration group (KLVSRV_GRP).
+	GroupID int64
+	// ManagedGroupID is its "Managed devices" group (KLVSRV_GROUPS), the root of
+	// its devices.
+	ManagedGroupID int64
+	Enabled        bool
+}
+
+type vserverWire struct {
+	ID      flexInt  `json:"KLVSRV_ID"`
+	UID     string   `json:"KLVSRV_UID"`
+	DN      string   `json:"KLVSRV_DN"`
+	Grp     flexInt  `json:"KLVSRV_GRP"`
+	Groups  flexInt  `json:"KLVSRV_GROUPS"`
+	Enabled flexBool `json:"KLVSRV_ENABLED"`
+}
+
+// VirtualServers lists the virtual servers of the whole Administration Server
+// (VServers.GetVServers with lParentGroup -1).
+func (c *Client) VirtualServers(ctx context.Context) ([]VirtualServer, error) {
+	var out struct {
+		List []item[vserverWire] `json:"PxgRetVal"`
+	}
+	if err := c.call(ctx, "VServers.GetVServers", Params{"lParentGroup": -1}, &out, callOpts{idempotent: true}); err != nil {
+		return nil, err
+	}
+	vs := make([]VirtualServer, 0, len(out.List))
+	for _, it := range out.List {
+		if it.null {
+			continue
+		}
+		w := it.v
+		vs = append(vs, VirtualServer{
+			ID: w.ID.v, UID: w.UID, DisplayName: w.DN, GroupID: w.Grp.v, ManagedGroupID: w.Groups.v,
+			Enabled: w.Enabled.v || !w.Enabled.ok,
+		})
+	}
+	return vs, nil
+}

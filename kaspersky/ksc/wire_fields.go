@@ -1,0 +1,252 @@
+package ksc
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// The types in this file decode single attributes of result-set items. Each is
+// tolerant in the ways wire-level servers differ: a number may come plain or
+// wrapped as a long, a datetime may be "", wrapped or absent, a params item may be
+// wrapped or bare.
+
+// flexInt is an integer attribute: plain JSON number, wrapped long (number or
+// numeric string), or null/absent (ok false).
+type flexInt struct {
+	v  int64
+	ok bool
+}
+
+func (f *flexInt) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return fmt.Errorf("empty integer")
+	}
+	switch c := b[0]; {
+	case c == 'n':
+		*f = flexInt{}
+		return nil
+	case c == '-' || (c >= '0' && c <= '9'):
+		n, err := parseIntJSON(b)
+		if err != nil {
+			return err
+		}
+		*f = flexInt{v: n, ok: true}
+		return nil
+	case c == 't' || c == 'f':
+		var v bool
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		*f = flexInt{ok: true}
+		if v {
+			f.v = 1
+		}
+		return nil
+	case c == '{':
+		var env struct {
+			Type  string          `json:"type"`
+			Value json.RawMessage `json:"value"`
+		}
+		if err := json.Unmarshal(b, &env); err != nil {
+			return err
+		}
+		if env.Type != tagLong && env.Type != "int" {
+			return fmt.Errorf("wrapped %q where an integer was expected", env.Type)
+		}
+		v := bytes.TrimSpace(env.Value)
+		if len(v) > 1 && v[0] == '"' {
+			var s string
+			if err := json.Unmarshal(v, &s); err != nil {
+				return err
+			}
+			v = []byte(s)
+		}
+		if len(v) == 0 || string(v) == "null" {
+			*f = flexInt{}
+			return nil
+		}
+		n, err := parseIntJSON(v)
+		if err != nil {
+			return err
+		}
+		*f = flexInt{v: n, ok: true}
+		return nil
+	}
+	return fmt.Errorf("%.40q is not an integer", b)
+}
+
+func parseIntJSON(b []byte) (int64, error) {
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		// A server may send an unsigned 64-bit mask.
+		u, uerr := strconv.ParseUint(string(b), 10, 64)
+		if uerr != nil {
+			return 0, fmt.Errorf("%.40q is not a 64-bit integer", b)
+		}
+		return int64(u), nil
+	}
+	return n, nil
+}
+
+// flexTime is a datetime attribute: "YYYY-MM-DDTHH:MM:SSZ" plain or wrapped,
+// "" or null (zero), or a wrapped date.
+type flexTime struct{ t time.Time }
+
+func (f *flexTime) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return fmt.Errorf("empty datetime")
+	}
+	switch b[0] {
+	case 'n':
+		f.t = time.Time{}
+		return nil
+	case '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		t, err := parseDateTime(s)
+		if err != nil {
+			return err
+		}
+		f.t = t
+		return nil
+	case '{':
+		var env struct {
+			Type  string  `json:"type"`
+			Value *string `json:"value"`
+		}
+		if err := json.Unmarshal(b, &env); err != nil {
+			return fmt.Errorf("datetime: %w", err)
+		}
+		if env.Value == nil {
+			f.t = time.Time{}
+			return nil
+		}
+		switch env.Type {
+		case tagDateTime:
+			t, err := parseDateTime(*env.Value)
+			if err != nil {
+				return err
+			}
+			f.t = t
+			return nil
+		case tagDate:
+			d, err := parseDate(*env.Value)
+			if err != nil {
+				return err
+			}
+			if !d.IsZero() {
+				f.t = time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
+			}
+			return nil
+		}
+		return fmt.Errorf("wrapped %q where a datetime was expected", env.Type)
+	}
+	return fmt.Errorf("%.40q is not a datetime", b)
+}
+
+// flexBool is a boolean attribute; 0/1 numbers are accepted too.
+type flexBool struct {
+	v  bool
+	ok bool
+}
+
+func (f *flexBool) UnmarshalJSON(b []byte) error {
+	var n flexInt
+	if err := n.UnmarshalJSON(b); err != nil {
+		return fmt.Errorf("boolean: %w", err)
+	}
+	*f = flexBool{v: n.v != 0, ok: n.ok}
+	return nil
+}
+
+// item is one element of a result-set array: a wrapped params holding T, a bare
+// object holding T, or null (skipped by the readers).
+type item[T any] struct {
+	v    T
+	null bool
+}
+
+func (it *item[T]) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == 'n' {
+		it.null = true
+		return nil
+	}
+	if len(b) == 0 || b[0] != '{' {
+		return fmt.Errorf("result-set item %.40q is not an object", b)
+	}
+	var env struct {
+		Type  string `json:"type"`
+		Value *T     `json:"value"`
+	}
+	if err := json.Unmarshal(b, &env); err != nil {
+		return err
+	}
+	if env.Type == tagParams {
+		if env.Value == nil {
+			it.null = true
+			return nil
+		}
+		it.v = *env.Value
+		return nil
+	}
+	// A bare object: the item's attributes themselves.
+	return json.Unmarshal(b, &it.v)
+}
+
+// itemArray is the {"KLCSP_ITERATOR_ARRAY": [...]} container of chunk and
+// iterator results (also accepted wrapped as params).
+type itemArray[T any] struct {
+	Items []item[T]
+}
+
+func (a *itemArray[T]) UnmarshalJSON(b []byte) error {
+	return a.decode(b, "KLCSP_ITERATOR_ARRAY")
+}
+
+func (a *itemArray[T]) decode(b []byte, field string) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == 'n' {
+		a.Items = nil
+		return nil
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(b, &top); err != nil {
+		return err
+	}
+	if raw, ok := top[field]; ok {
+		return json.Unmarshal(raw, &a.Items)
+	}
+	if string(top["type"]) == `"params"` {
+		if raw, ok := top["value"]; ok {
+			return a.decode(raw, field)
+		}
+	}
+	a.Items = nil
+	return nil
+}
+
+// values returns the non-null items.
+func (a *itemArray[T]) values() []T {
+	out := make([]T, 0, len(a.Items))
+	for i := range a.Items {
+		if !a.Items[i].null {
+			out = append(out, a.Items[i].v)
+		}
+	}
+	return out
+}
+
+// eventArray is the {"KLEVP_EVENT_RANGE_ARRAY": [...]} container of event ranges.
+type eventArray[T any] struct{ itemArray[T] }
+
+func (a *eventArray[T]) UnmarshalJSON(b []byte) error {
+	return a.decode(b, "KLEVP_EVENT_RANGE_ARRAY")
+}
