@@ -204,7 +204,7 @@ func (r Rules) Clone() Rules {
 }
 
 // Event returns the event rule with the given id.
-func (r *Rules) Event(id EventRuleID) (EventRule, bool) {
+func (r Rules) Event(id EventRuleID) (EventRule, bool) {
 	for _, e := range r.Events {
 		if e.ID == id {
 			return e, true
@@ -214,7 +214,7 @@ func (r *Rules) Event(id EventRuleID) (EventRule, bool) {
 }
 
 // Status returns the status rule with the given id.
-func (r *Rules) Status(id StatusRuleID) (StatusRule, bool) {
+func (r Rules) Status(id StatusRuleID) (StatusRule, bool) {
 	for _, s := range r.Statuses {
 		if s.ID == id {
 			return s, true
