@@ -28,9 +28,9 @@ func ExampleBiller_Plan() {
 		},
 	}
 	prices := billing.PriceList{
-		{Item: "KESB-ADV-WS", Level: 2}: 450,
+		{Item: "KESB-ADV-WS", Level: 2}:  450,
 		{Item: "KESB-ADV-SRV", Level: 2}: 1200,
-		{Item: "KESB-ADV-NW", Level: 2}: 300,
+		{Item: "KESB-ADV-NW", Level: 2}:  300,
 	}
 	b, err := billing.NewBiller(book, prices)
 	if err != nil {
