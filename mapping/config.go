@@ -211,7 +211,7 @@ type BillingAccount struct {
 
 // BillingAccounts returns the mapped accounts with automatic billing on, in
 // tenant order.
-func (c *Config) BillingAccounts() []BillingAccount {
+func (c Config) BillingAccounts() []BillingAccount {
 	var out []BillingAccount
 	for _, t := range c.Tenants {
 		if t.Account == nil || !t.Account.Billing.Enabled {
@@ -229,7 +229,7 @@ func (c *Config) BillingAccounts() []BillingAccount {
 }
 
 // Tenant returns the tenant with the given id.
-func (c *Config) Tenant(id string) (Tenant, bool) {
+func (c Config) Tenant(id string) (Tenant, bool) {
 	if i := c.tenantIndex(id); i >= 0 {
 		return c.Tenants[i].clone(), true
 	}
@@ -237,7 +237,7 @@ func (c *Config) Tenant(id string) (Tenant, bool) {
 }
 
 // AccountOf returns the account number mapped to tenant id.
-func (c *Config) AccountOf(tenantID string) (int, bool) {
+func (c Config) AccountOf(tenantID string) (int, bool) {
 	if i := c.tenantIndex(tenantID); i >= 0 && c.Tenants[i].Account != nil {
 		return c.Tenants[i].Account.Number, true
 	}
@@ -245,7 +245,7 @@ func (c *Config) AccountOf(tenantID string) (int, bool) {
 }
 
 // TenantOf returns the tenant mapped to account number.
-func (c *Config) TenantOf(account int) (Tenant, bool) {
+func (c Config) TenantOf(account int) (Tenant, bool) {
 	for _, t := range c.Tenants {
 		if t.Account != nil && t.Account.Number == account {
 			return t.clone(), true
@@ -256,7 +256,7 @@ func (c *Config) TenantOf(account int) (Tenant, bool) {
 
 // TenantsWithoutAccount returns the tenants of the integration that are not
 // mapped to an account, in display order.
-func (c *Config) TenantsWithoutAccount() []Tenant {
+func (c Config) TenantsWithoutAccount() []Tenant {
 	var out []Tenant
 	for _, t := range c.Tenants {
 		if t.Account == nil {

@@ -45,7 +45,7 @@ func CheckName(name string) error {
 //   - each application is known and mapped once; per-user and per-mailbox
 //     applications map to a single item; per-device applications map to three
 //     items when "bill devices by category" is on and to one when it is off.
-func (c *Config) Check() error {
+func (c Config) Check() error {
 	ps := &problems{name: c.Name}
 	c.check(ps)
 	return ps.err()
@@ -74,7 +74,7 @@ func (c *Config) check(ps *problems) {
 
 // tenantKey names tenant i in field paths: its id, or #i when it has none.
 func tenantKey(t Tenant, i int) string {
-	if t.ID == "" {
+	if strings.TrimSpace(t.ID) == "" {
 		return fmt.Sprintf("#%d", i)
 	}
 	return t.ID
