@@ -44,8 +44,10 @@ type failingStore struct {
 	err error
 }
 
-func (s failingStore) List(context.Context) ([]mapping.Config, error)          { return nil, s.err }
-func (s failingStore) Load(context.Context, string) (mapping.Config, error) { return mapping.Config{}, s.err }
+func (s failingStore) List(context.Context) ([]mapping.Config, error) { return nil, s.err }
+func (s failingStore) Load(context.Context, string) (mapping.Config, error) {
+	return mapping.Config{}, s.err
+}
 
 func must(t *testing.T, err error) {
 	t.Helper()
@@ -238,7 +240,7 @@ func TestEditorSaveRefusesInvalidDraft(t *testing.T) {
 	saved := ed.Saved()
 
 	must(t, ed.SetBilling("vs-1", mapping.Billing{Enabled: true, Agreement: 10011})) // one-off, no price level
-	must(t, ed.MapAccount("vs-3", 4242))                                               // no such account
+	must(t, ed.MapAccount("vs-3", 4242))                                             // no such account
 	err := ed.Save(t.Context())
 	want := []problem{
 		{mapping.ErrRequired, "tenants[vs-1].account.billing.priceLevel"},
