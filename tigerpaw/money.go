@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -99,20 +100,24 @@ func ParseCents(s string) (Cents, error) {
 			whole = "0"
 		}
 	}
-	n, err := strconv.ParseInt(whole, 10, 64)
+	n, err := strconv.ParseUint(whole, 10, 64)
 	if err != nil {
 		return bad("out of range")
 	}
 	if roundUp {
-		if n == 1<<63-1 {
-			return bad("out of range")
-		}
 		n++
 	}
+	limit := uint64(math.MaxInt64)
 	if neg {
-		n = -n
+		limit++ // math.MinInt64 has one more unit of magnitude
 	}
-	return Cents(n), nil
+	if n > limit || n == 0 && roundUp {
+		return bad("out of range")
+	}
+	if neg {
+		return Cents(-int64(n - 1) - 1), nil
+	}
+	return Cents(int64(n)), nil
 }
 
 func allDigits(s string) bool {

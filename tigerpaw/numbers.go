@@ -110,8 +110,11 @@ func wholeNumber(tok string) (string, bool) {
 		}
 		exp = e
 	}
-	intPart, frac, _ := strings.Cut(mant, ".")
-	if intPart == "" || !allDigits(intPart) || !allDigits(frac) {
+	intPart, frac, hasDot := strings.Cut(mant, ".")
+	// Only valid JSON numbers are rewritten: digits before the dot without a
+	// leading zero, digits after it.
+	if intPart == "" || !allDigits(intPart) || !allDigits(frac) || hasDot && frac == "" ||
+		len(intPart) > 1 && intPart[0] == '0' {
 		return "", false
 	}
 	digits := intPart + frac

@@ -1,0 +1,116 @@
+package tigerpaw
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestAPIErrorIs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name                        string
+		err                         *APIError
+		unauthorized, notFound, lck bool
+		temporary                   bool
+	}{
+		{name: "401", err: &APIError{StatusCode: 401}, unauthorized: true},
+		{name: "404", err: &APIError{StatusCode: 404}, notFound: true},
+		{name: "409", err: &APIError{StatusCode: 409}, lck: true},
+		{name: "423", err: &APIError{StatusCode: 423}, lck: true},
+		{name: "lock message on 200", err: &APIError{StatusCode: 200, Message: "Service Order is LOCKED by Jane"}, lck: true},
+		{name: "other refusal", err: &APIError{StatusCode: 200, Message: "Status is required"}},
+		{name: "429", err: &APIError{StatusCode: 429}, temporary: true},
+		{name: "502", err: &APIError{StatusCode: 502}, temporary: true},
+		{name: "503", err: &APIError{StatusCode: 503}, temporary: true},
+		{name: "504", err: &APIError{StatusCode: 504}, temporary: true},
+		{name: "500", err: &APIError{StatusCode: 500}},
+	}
+	for _, tc := range tests {
+		wrapped := fmt.Errorf("context: %w", tc.err)
+		if got := errors.Is(wrapped, ErrUnauthorized); got != tc.unauthorized {
+			t.Errorf("%s: Is(ErrUnauthorized) = %v", tc.name, got)
+		}
+		if got := errors.Is(wrapped, ErrNotFound); got != tc.notFound {
+			t.Errorf("%s: Is(ErrNotFound) = %v", tc.name, got)
+		}
+		if got := errors.Is(wrapped, ErrLocked); got != tc.lck {
+			t.Errorf("%s: Is(ErrLocked) = %v", tc.name, got)
+		}
+		if got := tc.err.Temporary(); got != tc.temporary {
+			t.Errorf("%s: Temporary() = %v", tc.name, got)
+		}
+	}
+}
+
+func TestAPIErrorMessage(t *testing.T) {
+	t.Parallel()
+	e := newAPIError("PUT", "/api/serviceorders/5", 200, []byte(`{"Success":false,"Message":"locked by Jane"}`))
+	if got, want := e.Error(), "tigerpaw: PUT /api/serviceorders/5: refused (HTTP 200, Success false): locked by Jane"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	e = newAPIError("GET", "/api/x", 500, []byte("<html>boom</html>"))
+	if got, want := e.Error(), `tigerpaw: GET /api/x: HTTP 500 Internal Server Error: body "<html>boom</html>"`; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	e = newAPIError("GET", "/api/x", 502, nil)
+	if got, want := e.Error(), "tigerpaw: GET /api/x: HTTP 502 Bad Gateway"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
+
+func TestExcerptCapsOnRuneBoundary(t *testing.T) {
+	t.Parallel()
+	body := []byte(strings.Repeat("é", 400)) // 800 bytes
+	got := excerpt(body)
+	if !utf8.ValidString(got) {
+		t.Errorf("excerpt is not valid UTF-8")
+	}
+	if len(got) > maxErrorExcerpt+len("…") {
+		t.Errorf("excerpt has %d bytes, cap is %d", len(got), maxErrorExcerpt)
+	}
+	if got := excerpt([]byte{0xff, 'a'}); got != "?a" {
+		t.Errorf("invalid UTF-8 excerpt = %q", got)
+	}
+}
+
+func TestCheckEnvelope(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		body    string
+		refused bool
+	}{
+		{`{"Success":false,"Message":"no"}`, true},
+		{`{"success":false}`, true},
+		{`{"Success":true}`, false},
+		{`{"Accounts":[]}`, false},
+		{`[{"Success":false}]`, false},
+		{`{"Success":"maybe"}`, false},
+		{``, false},
+	}
+	for _, tc := range tests {
+		got := checkEnvelope("GET", "/p", 200, []byte(tc.body))
+		if (got != nil) != tc.refused {
+			t.Errorf("checkEnvelope(%s) = %v, want refused %v", tc.body, got, tc.refused)
+		}
+	}
+}
+
+func TestNotSent(t *testing.T) {
+	t.Parallel()
+	dial := &net.OpError{Op: "dial", Err: errors.New("connection refused")}
+	read := &net.OpError{Op: "read", Err: errors.New("reset")}
+	if !notSent(fmt.Errorf("wrapped: %w", dial)) {
+		t.Error("a dial error was not recognised as not sent")
+	}
+	if notSent(read) || notSent(errors.New("EOF")) {
+		t.Error("a read error was taken as not sent")
+	}
+	te := &transportError{method: "GET", path: "/p", err: dial}
+	if !errors.Is(te, dial) || !strings.Contains(te.Error(), "connection refused") {
+		t.Errorf("transportError = %v", te)
+	}
+}
