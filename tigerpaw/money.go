@@ -115,7 +115,7 @@ func ParseCents(s string) (Cents, error) {
 		return bad("out of range")
 	}
 	if neg {
-		return Cents(-int64(n - 1) - 1), nil
+		return Cents(-int64(n-1) - 1), nil
 	}
 	return Cents(int64(n)), nil
 }
