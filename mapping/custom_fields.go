@@ -77,9 +77,13 @@ func SyncCustomFields(ctx context.Context, cf CustomFields, cfgs []Config) (Sync
 	if err != nil {
 		return res, fmt.Errorf("mapping: listing custom field categories: %w", err)
 	}
-	if !slices.ContainsFunc(cats, func(c string) bool { return strings.EqualFold(c, FieldCategory) }) {
-		if err := cf.CreateAccountFieldCategory(ctx, FieldCategory); err != nil {
-			return res, fmt.Errorf("mapping: creating custom field category %q: %w", FieldCategory, err)
+	// A category that differs only in case is the same category.
+	category := FieldCategory
+	if i := slices.IndexFunc(cats, func(c string) bool { return strings.EqualFold(c, FieldCategory) }); i >= 0 {
+		category = cats[i]
+	} else {
+		if err := cf.CreateAccountFieldCategory(ctx, category); err != nil {
+			return res, fmt.Errorf("mapping: creating custom field category %q: %w", category, err)
 		}
 		res.CategoryCreated = true
 	}
@@ -97,7 +101,7 @@ func SyncCustomFields(ctx context.Context, cf CustomFields, cfgs []Config) (Sync
 		if i >= 0 {
 			def = defs[i]
 		} else {
-			def, err = cf.CreateAccountTextField(ctx, FieldCategory, label)
+			def, err = cf.CreateAccountTextField(ctx, category, label)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("mapping: creating custom field %q: %w", label, err))
 				continue
