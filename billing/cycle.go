@@ -34,6 +34,10 @@ func (b *Biller) Plan(ctx context.Context, r ChargeReader, accounts []Account, i
 	for i := range inventories {
 		byTenant[inventories[i].Tenant.ID] = &inventories[i]
 	}
+	listed := make(map[string]int, len(accounts)) // tenant → how many accounts name it
+	for _, a := range accounts {
+		listed[a.TenantID]++
+	}
 	sorted := slices.Clone(accounts)
 	slices.SortStableFunc(sorted, func(x, y Account) int {
 		if r := cmp.Compare(x.AgreementNumber, y.AgreementNumber); r != 0 {
@@ -53,7 +57,7 @@ func (b *Biller) Plan(ctx context.Context, r ChargeReader, accounts []Account, i
 			return plan, err
 		}
 		agreement := group[0].AgreementNumber
-		desired, err := b.desiredFor(group, byTenant, now)
+		desired, unbilled, err := b.desiredFor(group, byTenant, listed, now)
 		if err == nil {
 			var existing []Charge
 			existing, err = r.List(ctx, agreement)
@@ -64,6 +68,7 @@ func (b *Biller) Plan(ctx context.Context, r ChargeReader, accounts []Account, i
 				err = fmt.Errorf("billing: listing the charges of agreement %d: %w", agreement, err)
 			} else {
 				plan.Changes = AppendDiff(plan.Changes, agreement, desired, existing)
+				plan.Unbilled = append(plan.Unbilled, unbilled...)
 			}
 		}
 		if err != nil {
@@ -73,24 +78,34 @@ func (b *Biller) Plan(ctx context.Context, r ChargeReader, accounts []Account, i
 	return plan, nil
 }
 
-// desiredFor sums the desired charges of the accounts of one agreement.
-func (b *Biller) desiredFor(group []Account, byTenant map[string]*kaspersky.Inventory, now time.Time) ([]Charge, error) {
+// desiredFor sums the desired charges of the accounts of one agreement, and
+// collects their unbilled usage.
+func (b *Biller) desiredFor(group []Account, byTenant map[string]*kaspersky.Inventory, listed map[string]int, now time.Time) ([]Charge, []Unbilled, error) {
 	var all []Charge
+	var unbilled []Unbilled
 	for _, acct := range group {
 		if err := acct.validate(); err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if n := listed[acct.TenantID]; n > 1 {
+			// Counting a tenant twice would bill it twice.
+			return nil, nil, fmt.Errorf("billing: agreement %d: tenant %q has billing settings in %d accounts; a tenant is billed once: %w",
+				acct.AgreementNumber, acct.TenantID, n, ErrInvalidConfig)
 		}
 		if acct.PriceLevel != group[0].PriceLevel {
-			return nil, fmt.Errorf("billing: agreement %d: accounts disagree on the price level (%d for tenant %q, %d for tenant %q): %w",
+			return nil, nil, fmt.Errorf("billing: agreement %d: accounts disagree on the price level (%d for tenant %q, %d for tenant %q): %w",
 				acct.AgreementNumber, group[0].PriceLevel, group[0].TenantID, acct.PriceLevel, acct.TenantID, ErrInvalidConfig)
 		}
 		inv, ok := byTenant[acct.TenantID]
 		if !ok {
-			return nil, fmt.Errorf("billing: agreement %d: tenant %q: %w", acct.AgreementNumber, acct.TenantID, ErrNoInventory)
+			return nil, nil, fmt.Errorf("billing: agreement %d: tenant %q: %w", acct.AgreementNumber, acct.TenantID, ErrNoInventory)
 		}
-		charges, _, err := b.Desired(acct, b.Count(inv, now))
+		charges, rest, err := b.Desired(acct, b.Count(inv, now))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		for _, u := range rest {
+			unbilled = append(unbilled, Unbilled{Agreement: acct.AgreementNumber, TenantID: acct.TenantID, Usage: u})
 		}
 		for _, c := range charges {
 			i := slices.IndexFunc(all, func(x Charge) bool { return x.ItemID == c.ItemID })
@@ -102,5 +117,5 @@ func (b *Biller) desiredFor(group []Account, byTenant map[string]*kaspersky.Inve
 		}
 	}
 	slices.SortFunc(all, func(x, y Charge) int { return cmp.Compare(x.ItemID, y.ItemID) })
-	return all, nil
+	return all, unbilled, nil
 }

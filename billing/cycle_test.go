@@ -21,19 +21,25 @@ func cycleWorld() ([]Account, []kaspersky.Inventory, *fakeWriter) {
 		Licenses:  []kaspersky.License{{ID: "o", Application: kaspersky.AppOffice365, Type: kaspersky.KeySubscription, State: kaspersky.StateActive}},
 		Office365: &kaspersky.Office365Status{ProtectedMailboxes: 25, MailboxesProtected: true, LicenseOK: true},
 	}
-	t6 := seedInventory()
-	t6.Tenant.ID = "t6"
+	t2.Licenses = append(t2.Licenses, commercial(kaspersky.AppTotalSecurity, "mac-0")) // not mapped
+	as := func(inv kaspersky.Inventory, id string) kaspersky.Inventory {
+		inv.Tenant.ID = id
+		return inv
+	}
 	accounts := []Account{
 		{TenantID: "t3", AccountNumber: 3, AgreementNumber: 2001, PriceLevel: 2},
 		{TenantID: "t1", AccountNumber: 1, AgreementNumber: 1043, PriceLevel: 1},
 		{TenantID: "t2", AccountNumber: 1, AgreementNumber: 1043, PriceLevel: 1},
 		{TenantID: "vs-9", AccountNumber: 9, AgreementNumber: 3005, PriceLevel: 1},
-		{TenantID: "t1", AccountNumber: 4, AgreementNumber: 4000, PriceLevel: 1},
-		{TenantID: "t2", AccountNumber: 4, AgreementNumber: 4000, PriceLevel: 2},
-		{TenantID: "t1", AccountNumber: 5, AgreementNumber: 5000, PriceLevel: 1},
+		{TenantID: "t4a", AccountNumber: 4, AgreementNumber: 4000, PriceLevel: 1},
+		{TenantID: "t4b", AccountNumber: 4, AgreementNumber: 4000, PriceLevel: 2},
+		{TenantID: "t5", AccountNumber: 5, AgreementNumber: 5000, PriceLevel: 1},
 		{TenantID: "t6", AccountNumber: 6, AgreementNumber: 6000, PriceLevel: 7},
-		{TenantID: "t1", AccountNumber: 8, AgreementNumber: 0, PriceLevel: 1},
+		{TenantID: "t7", AccountNumber: 7, AgreementNumber: 7000, PriceLevel: 1},
+		{TenantID: "t7", AccountNumber: 71, AgreementNumber: 7001, PriceLevel: 1},
+		{TenantID: "t8", AccountNumber: 8, AgreementNumber: 0, PriceLevel: 1},
 	}
+	inventories := []kaspersky.Inventory{seed, t2, t3, as(seed, "t4a"), as(t2, "t4b"), as(seed, "t5"), as(seed, "t6"), as(seed, "t7"), as(seed, "t8")}
 	w := newFakeWriter(map[int][]Charge{
 		1043: {owned(11, "KESB-ADV-WS", 88, 450, 1), manual(12, "KESB-ADV-WS", 1, 450, 1)},
 		2001: {owned(21, "KSO365", 25, 1000, 1), owned(22, "KESB-SEL-WS", 3, 300, 2)},
@@ -41,7 +47,7 @@ func cycleWorld() ([]Account, []kaspersky.Inventory, *fakeWriter) {
 		6000: nil,
 	})
 	w.inject(fault{op: "list", agreement: 5000, err: errDropped})
-	return accounts, []kaspersky.Inventory{seed, t2, t3, t6}, w
+	return accounts, inventories, w
 }
 
 func TestBillerPlanDryRun(t *testing.T) {
@@ -53,12 +59,13 @@ func TestBillerPlanDryRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "dryrun.golden", plan.String())
+	golden(t, "dryrun-explain.golden", plan.Explain())
 	for _, c := range w.calls {
 		if c[:4] != "list" {
 			t.Errorf("the dry run wrote: %q", c)
 		}
 	}
-	wantSkipped := map[int]error{0: ErrInvalidConfig, 3005: ErrNoInventory, 4000: ErrInvalidConfig, 5000: errDropped, 6000: ErrNoPrice}
+	wantSkipped := map[int]error{0: ErrInvalidConfig, 3005: ErrNoInventory, 4000: ErrInvalidConfig, 5000: errDropped, 6000: ErrNoPrice, 7000: ErrInvalidConfig, 7001: ErrInvalidConfig}
 	if len(plan.Skipped) != len(wantSkipped) {
 		t.Errorf("skipped %v, want %d agreements", plan.Skipped, len(wantSkipped))
 	}

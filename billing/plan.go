@@ -118,6 +118,18 @@ type Skipped struct {
 type Plan struct {
 	Changes []Change
 	Skipped []Skipped
+	// Unbilled is billable usage that no charge carries: applications the price
+	// book does not map, categories without an item, devices without a category
+	// while billing by category. It is for a report (Explain prints it); Apply
+	// ignores it.
+	Unbilled []Unbilled
+}
+
+// Unbilled is billable usage of a tenant that no charge of its agreement carries.
+type Unbilled struct {
+	Agreement int
+	TenantID  string
+	Usage     Usage
 }
 
 // Diff compares an agreement's desired charges (as Desired returns them: at most
@@ -311,6 +323,13 @@ func (p Plan) format(explain bool) string {
 		b = fmt.Appendf(b, "! agreement %d skipped: %v\n", s.Agreement, s.Err)
 	}
 	if explain {
+		for _, u := range p.Unbilled {
+			b = fmt.Appendf(b, "? agreement %d tenant %s app %s", u.Agreement, u.TenantID, u.Usage.App)
+			if u.Usage.Category != 0 {
+				b = fmt.Appendf(b, " (%s)", u.Usage.Category)
+			}
+			b = fmt.Appendf(b, " qty %d not billed: no price book item\n", u.Usage.Quantity)
+		}
 		cr, up, del, noop := p.Counts()
 		b = fmt.Appendf(b, "%d to create, %d to update, %d to delete, %d unchanged, %d agreements skipped\n", cr, up, del, noop, len(p.Skipped))
 	}
