@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -298,17 +299,5 @@ func sectionEqual(a, b *Rules, s Section) bool {
 			sb = append(sb, r)
 		}
 	}
-	return slicesEqual(ea, eb) && slicesEqual(sa, sb)
-}
-
-func slicesEqual[T comparable](a, b []T) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+	return slices.Equal(ea, eb) && slices.Equal(sa, sb)
 }

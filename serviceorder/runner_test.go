@@ -1,0 +1,254 @@
+package serviceorder_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
+	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
+	sot "github.com/mspkit/kaspersky-tigerpaw/serviceorder/serviceordertest"
+)
+
+// faultyStore fails Load or the next Apply calls on demand.
+type faultyStore struct {
+	serviceorder.Store
+	failLoad  bool
+	failApply atomic.Int32
+	onApply   func()
+}
+
+var errStore = errors.New("store unavailable")
+
+func (s *faultyStore) Load(ctx context.Context) (serviceorder.State, error) {
+	if s.failLoad {
+		return serviceorder.State{}, errStore
+	}
+	return s.Store.Load(ctx)
+}
+
+func (s *faultyStore) Apply(ctx context.Context, c serviceorder.Change) error {
+	if s.onApply != nil {
+		s.onApply()
+	}
+	if s.failApply.Load() > 0 {
+		s.failApply.Add(-1)
+		return errStore
+	}
+	return s.Store.Apply(ctx, c)
+}
+
+func TestNewRunnerArguments(t *testing.T) {
+	t.Parallel()
+	if _, err := serviceorder.NewRunner(nil, serviceorder.NewMemoryStore()); err == nil || !strings.Contains(err.Error(), "desk") {
+		t.Fatalf("nil desk: %v", err)
+	}
+	if _, err := serviceorder.NewRunner(sot.NewDesk(), nil); err == nil || !strings.Contains(err.Error(), "store") {
+		t.Fatalf("nil store: %v", err)
+	}
+	if _, err := serviceorder.NewRunner(sot.NewDesk(), serviceorder.NewMemoryStore(), serviceorder.WithClock(nil), serviceorder.WithLogger(nil)); err != nil {
+		t.Fatalf("nil options must keep the defaults: %v", err)
+	}
+}
+
+func TestRunRejectsInvalidRules(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.rules.General.Rep = 0
+	w.devices(tenantA, sot.Device(tenantA, "1", kaspersky.StatusWarning, kaspersky.StatusManyViruses))
+	_, err := w.runner.Run(t.Context(), serviceorder.Cycle{Rules: w.rules, Accounts: serviceorder.Accounts{tenantA: 1}, Tenants: []serviceorder.TenantInput{*w.inputs[tenantA]}})
+	if !errors.Is(err, serviceorder.ErrInvalid) {
+		t.Fatalf("Run with invalid rules: %v", err)
+	}
+}
+
+func TestRunStoreLoadFails(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.store = &faultyStore{Store: w.store, failLoad: true}
+	w.newRunner()
+	if _, err := w.runner.Run(t.Context(), serviceorder.Cycle{Rules: w.rules}); !errors.Is(err, errStore) {
+		t.Fatalf("Run with a failing Load: %v", err)
+	}
+}
+
+// Without a recorded intent nothing is created.
+func TestRunIntentNotRecordedCreatesNothing(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	fs := &faultyStore{Store: w.store}
+	w.store = fs
+	w.newRunner()
+	w.enableStatus(kaspersky.StatusManyViruses, warnSettings, kaspersky.StatusWarning)
+	w.devices(tenantA, sot.Device(tenantA, "1", kaspersky.StatusWarning, kaspersky.StatusManyViruses))
+	fs.failApply.Store(1)
+	res := w.cycle()
+	wantCounts(t, res, 0, 0, 0, 0, 0, 1)
+	if !errors.Is(res.Err(), errStore) {
+		t.Fatalf("failure does not wrap the store error: %v", res.Err())
+	}
+	if n := w.desk.Calls(sot.OpCreate) + w.desk.Calls(sot.OpFind); n != 0 {
+		t.Fatalf("%d desk calls although the intent could not be recorded", n)
+	}
+	wantCounts(t, w.cycle(), 1, 0, 0, 0, 0, 0)
+}
+
+// The result cannot be recorded: Tigerpaw is ahead of the Store; the next cycle
+// catches up without a duplicate.
+func TestRunResultNotRecorded(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	fs := &faultyStore{Store: w.store}
+	w.store = fs
+	w.newRunner()
+	w.enableStatus(kaspersky.StatusManyViruses, warnSettings, kaspersky.StatusWarning)
+	w.devices(tenantA, sot.Device(tenantA, "1", kaspersky.StatusWarning, kaspersky.StatusManyViruses))
+	calls := 0
+	fs.onApply = func() {
+		calls++
+		if calls == 2 { // the first Apply records the intent, the second the result
+			fs.failApply.Store(1)
+		}
+	}
+	res := w.cycle()
+	wantCounts(t, res, 1, 0, 0, 0, 0, 1)
+	fs.onApply = nil
+	wantCounts(t, w.cycle(), 0, 1, 0, 0, 0, 0)
+	w.assertOnePerKey(serviceorder.StatusKey(tenantA, "1", kaspersky.StatusManyViruses))
+
+	// The final Apply (processed events, read times) fails: reported, not fatal.
+	fs.failApply.Store(1)
+	res = w.cycle()
+	wantCounts(t, res, 0, 0, 0, 0, 0, 1)
+	if !strings.Contains(res.Err().Error(), "read times") {
+		t.Fatalf("failure: %v", res.Err())
+	}
+}
+
+func TestRunCanceledContext(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.enableStatus(kaspersky.StatusManyViruses, warnSettings, kaspersky.StatusWarning)
+	w.devices(tenantA, sot.Device(tenantA, "1", kaspersky.StatusWarning, kaspersky.StatusManyViruses))
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := w.runner.Run(ctx, serviceorder.Cycle{Rules: w.rules, Accounts: serviceorder.Accounts{tenantA: 1}, Tenants: []serviceorder.TenantInput{*w.inputs[tenantA]}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run with a canceled context: %v", err)
+	}
+	if n := len(w.desk.Orders()); n != 0 {
+		t.Fatalf("%d orders created after cancel", n)
+	}
+}
+
+// Closing an order whose create outcome was unknown, and the desk errors on the
+// way to a close.
+func TestRunCloseFaults(t *testing.T) {
+	t.Parallel()
+	setup := func(t *testing.T) (*world, serviceorder.Key) {
+		w := newWorld(t)
+		w.enableStatus(kaspersky.StatusManyViruses, warnSettings, kaspersky.StatusWarning)
+		w.devices(tenantA, sot.Device(tenantA, "1", kaspersky.StatusWarning, kaspersky.StatusManyViruses))
+		return w, serviceorder.StatusKey(tenantA, "1", kaspersky.StatusManyViruses)
+	}
+	t.Run("create dropped, then status cleared", func(t *testing.T) {
+		t.Parallel()
+		w, k := setup(t)
+		w.desk.Inject(sot.OpCreate, sot.Fault{Applied: true})
+		wantCounts(t, w.cycle(), 0, 0, 0, 0, 0, 1)
+		w.devices(tenantA)
+		res := w.cycle()
+		wantCounts(t, res, 0, 0, 1, 0, 0, 0)
+		if _, open := w.openByKey(k); open {
+			t.Fatal("the order created before the drop is still open")
+		}
+	})
+	t.Run("create refused, then status cleared", func(t *testing.T) {
+		t.Parallel()
+		w, _ := setup(t)
+		w.desk.Inject(sot.OpCreate, sot.Fault{})
+		wantCounts(t, w.cycle(), 0, 0, 0, 0, 0, 1)
+		w.devices(tenantA)
+		wantCounts(t, w.cycle(), 0, 0, 0, 0, 1, 0)
+		if st := w.state(); len(st.Orders) != 0 {
+			t.Fatalf("store not cleaned: %+v", st.Orders)
+		}
+	})
+	t.Run("lookup fails for an unknown create", func(t *testing.T) {
+		t.Parallel()
+		w, _ := setup(t)
+		w.desk.Inject(sot.OpCreate, sot.Fault{Applied: true})
+		w.cycle()
+		w.devices(tenantA)
+		w.desk.Inject(sot.OpFind, sot.Fault{})
+		wantCounts(t, w.cycle(), 0, 0, 0, 0, 0, 1)
+		wantCounts(t, w.cycle(), 0, 0, 1, 0, 0, 0)
+	})
+	t.Run("get fails, then succeeds", func(t *testing.T) {
+		t.Parallel()
+		w, _ := setup(t)
+		w.cycle()
+		w.devices(tenantA)
+		w.desk.Inject(sot.OpGet, sot.Fault{})
+		res := w.cycle()
+		wantCounts(t, res, 0, 0, 0, 0, 0, 1)
+		if !errors.Is(res.Err(), sot.ErrInjected) || res.Failed[0].Action != serviceorder.ActionClose {
+			t.Fatalf("failure: %+v", res.Failed)
+		}
+		wantCounts(t, w.cycle(), 0, 0, 1, 0, 0, 0)
+	})
+	t.Run("order deleted in Tigerpaw", func(t *testing.T) {
+		t.Parallel()
+		w, _ := setup(t)
+		w.cycle()
+		w.devices(tenantA)
+		w.desk.Inject(sot.OpGet, sot.Fault{Err: serviceorder.ErrNotFound})
+		wantCounts(t, w.cycle(), 0, 0, 0, 0, 1, 0)
+	})
+	t.Run("close says not found", func(t *testing.T) {
+		t.Parallel()
+		w, _ := setup(t)
+		w.cycle()
+		w.devices(tenantA)
+		w.desk.Inject(sot.OpClose, sot.Fault{Err: serviceorder.ErrNotFound})
+		wantCounts(t, w.cycle(), 0, 0, 0, 0, 1, 0)
+	})
+	t.Run("close fails, retried next cycle", func(t *testing.T) {
+		t.Parallel()
+		w, k := setup(t)
+		w.cycle()
+		w.devices(tenantA)
+		w.desk.Inject(sot.OpClose, sot.Fault{})
+		wantCounts(t, w.cycle(), 0, 0, 0, 0, 0, 1)
+		if st := w.state(); st.Orders[k].Phase != serviceorder.PhaseOpen {
+			t.Fatalf("after a failed close: %+v", st.Orders[k])
+		}
+		wantCounts(t, w.cycle(), 0, 0, 1, 0, 0, 0)
+	})
+}
+
+func TestRunLogs(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	w := newWorld(t)
+	r, err := serviceorder.NewRunner(w.desk, w.store, serviceorder.WithClock(w.clock.Now), serviceorder.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.runner = r
+	w.enableStatus(kaspersky.StatusManyViruses, warnSettings, kaspersky.StatusWarning)
+	w.devices(tenantA, sot.Device(tenantA, "1", kaspersky.StatusWarning, kaspersky.StatusManyViruses))
+	w.desk.Inject(sot.OpFind, sot.Fault{})
+	w.cycle()
+	w.cycle()
+	k := string(serviceorder.StatusKey(tenantA, "1", kaspersky.StatusManyViruses))
+	for _, want := range []string{"service order action failed", "service order created", k} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, buf.String())
+		}
+	}
+}
