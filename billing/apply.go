@@ -117,6 +117,9 @@ func Apply(ctx context.Context, plan Plan, w ChargeWriter, opts ...ApplyOption) 
 		o(a)
 	}
 	var res Result
+	if w == nil && !plan.Empty() {
+		return res, fmt.Errorf("billing: Apply: the ChargeWriter is nil: %w", ErrInvalidConfig)
+	}
 	for i := range plan.Changes {
 		c := &plan.Changes[i]
 		var err error
@@ -143,7 +146,7 @@ func Apply(ctx context.Context, plan Plan, w ChargeWriter, opts ...ApplyOption) 
 		case Delete:
 			res.Deleted++
 		}
-		a.log.LogAttrs(ctx, slog.LevelInfo, "billing: "+c.String(), slog.String("reason", c.Reason))
+		a.log.LogAttrs(ctx, slog.LevelInfo, "billing: charge written", slog.String("change", c.String()), slog.String("reason", c.Reason))
 	}
 	var err error
 	if len(res.Failed) > 0 {

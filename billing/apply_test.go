@@ -284,6 +284,14 @@ func (c *cancelOnCreate) Create(ctx context.Context, agreement int, ch Charge) (
 	return 0, context.Canceled
 }
 
+func TestApplyNilWriter(t *testing.T) {
+	t.Parallel()
+	plan := Diff(7, []Charge{want("A", 1, 100, 1)}, nil)
+	if _, err := Apply(t.Context(), plan, nil); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("Apply with a nil writer: %v, want ErrInvalidConfig", err)
+	}
+}
+
 func TestApplyLogs(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
@@ -294,7 +302,7 @@ func TestApplyLogs(t *testing.T) {
 	if _, err := Apply(t.Context(), plan, w, WithLogger(logger), WithAttempts(0)); err == nil {
 		t.Fatal("Apply succeeded despite a rejected create")
 	}
-	for _, want := range []string{"+ agreement 7 item A qty 3 @ 1.00", "change failed", "item=B"} {
+	for _, want := range []string{`change="+ agreement 7 item A qty 3 @ 1.00"`, "change failed", "item=B"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("log lacks %q:\n%s", want, buf.String())
 		}

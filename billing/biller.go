@@ -58,6 +58,9 @@ func (b *Biller) Desired(acct Account, usage []Usage) (charges []Charge, unbille
 	b.desired = b.desired[:0]
 	b.unbilled = b.unbilled[:0]
 	b.touched = b.touched[:0]
+	if b.book == nil {
+		return nil, nil, fmt.Errorf("billing: Biller not made by NewBiller: %w", ErrInvalidConfig)
+	}
 	if err := acct.validate(); err != nil {
 		return nil, nil, err
 	}

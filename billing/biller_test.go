@@ -183,3 +183,18 @@ func TestDesiredRejectsBadAccount(t *testing.T) {
 		}
 	}
 }
+
+func TestMisuseIsAnErrorNotAPanic(t *testing.T) {
+	t.Parallel()
+	var zero Biller
+	if _, _, err := zero.Desired(testAccount, []Usage{{App: kaspersky.AppOffice365, Quantity: 1}}); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("Desired on a zero Biller: %v, want ErrInvalidConfig", err)
+	}
+	if got := zero.Count(nil, now); len(got) != 0 {
+		t.Errorf("Count(nil) = %v, want nothing", got)
+	}
+	b := newTestBiller(t, testBook())
+	if _, err := b.Plan(t.Context(), nil, []Account{testAccount}, nil, now); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("Plan with a nil reader: %v, want ErrInvalidConfig", err)
+	}
+}

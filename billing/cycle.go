@@ -30,6 +30,9 @@ var ErrNoInventory = errors.New("no inventory for the tenant")
 // its charges cannot be listed. The error is ctx's error when ctx ends; other
 // problems are in Plan.Skipped.
 func (b *Biller) Plan(ctx context.Context, r ChargeReader, accounts []Account, inventories []kaspersky.Inventory, now time.Time) (Plan, error) {
+	if r == nil {
+		return Plan{}, fmt.Errorf("billing: Plan: the ChargeReader is nil: %w", ErrInvalidConfig)
+	}
 	byTenant := make(map[string]*kaspersky.Inventory, len(inventories))
 	for i := range inventories {
 		byTenant[inventories[i].Tenant.ID] = &inventories[i]

@@ -90,10 +90,14 @@ type licRef struct {
 type userTally struct{ nonMobile, mobile int64 }
 
 // Count returns the tenant's billable usage at now, sorted by application and
-// category. The result is valid until the next call of Count.
+// category; a nil inventory has none. The result is valid until the next call of
+// Count.
 func (c *Counter) Count(inv *kaspersky.Inventory, now time.Time) []Usage {
 	c.out = c.out[:0]
 	c.lics = c.lics[:0]
+	if inv == nil {
+		return c.out
+	}
 	for i := range inv.Licenses {
 		l := &inv.Licenses[i]
 		if !Billable(l, now) {
