@@ -1,0 +1,106 @@
+package tigerpaw_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw"
+)
+
+func TestMasterTables(t *testing.T) {
+	t.Parallel()
+	_, c := setup(t)
+	ctx := t.Context()
+	m := c.MasterTables
+	check := func(name string, want, got any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			return
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", name, diff)
+		}
+	}
+	eps, err := m.ExternalProducts(ctx)
+	check("ExternalProducts", []tigerpaw.ExternalProduct{
+		{ExternalProductID: 50, Product: "Kaspersky", ProductType: "Security", Active: true},
+		{ExternalProductID: 51, Product: "Other RMM", ProductType: "RMM"},
+	}, eps, err)
+	types, err := m.AccountTypes(ctx)
+	check("AccountTypes", []tigerpaw.AccountType{
+		{ID: 1, Value: "Customer", IsSystemDefault: true}, {ID: 2, Value: "Prospect", IsSystemEntry: true},
+	}, types, err)
+	levels, err := m.PriceLevels(ctx)
+	check("PriceLevels", []tigerpaw.PriceLevel{{PriceLevelID: 1, Description: "Standard"}, {PriceLevelID: 2, Description: "Discount"}}, levels, err)
+	reps, err := m.Reps(ctx)
+	check("Reps", []tigerpaw.Rep{{RepNumber: 7, DisplayName: "Dana Tech"}, {RepNumber: 8, DisplayName: "Old Rep", Inactive: true}}, reps, err)
+	statuses, err := m.ServiceOrderStatuses(ctx)
+	check("ServiceOrderStatuses", []tigerpaw.ServiceOrderStatus{{Status: "New", Rank: 1}, {Status: "Closed", Rank: 9, SystemEntry: true}}, statuses, err)
+	boards, err := m.DispatchBoards(ctx)
+	check("DispatchBoards", []tigerpaw.DispatchBoard{{DispatchBoardID: 3, Description: "Service"}}, boards, err)
+	prios, err := m.Priorities(ctx)
+	check("Priorities", []tigerpaw.Priority{{Priority: "High", Rank: 1}, {Priority: "Low", Rank: 5}}, prios, err)
+	soTypes, err := m.ServiceOrderTypes(ctx)
+	check("ServiceOrderTypes", []tigerpaw.ServiceOrderType{{Type: "Security", Priority: "High"}}, soTypes, err)
+	defs, err := m.AccountCustomFields(ctx)
+	check("AccountCustomFields", []tigerpaw.CustomFieldDefinition{{CustomFieldID: 300, Category: "Kaspersky", Label: "Kaspersky virtual server", FieldType: "Text"}}, defs, err)
+}
+
+func TestCreateCustomFields(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	ctx := t.Context()
+	m := c.MasterTables
+
+	if err := m.CreateAccountCustomFieldCategory(ctx, "Integration"); err != nil {
+		t.Fatal(err)
+	}
+	id, err := m.CreateTextCustomField(ctx, tigerpaw.NewTextCustomField{Category: "Integration", Label: "Kaspersky company", Description: "Mapped company", MaxLength: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id <= 300 {
+		t.Errorf("new field id = %d, want a fresh id above 300", id)
+	}
+	defs, err := m.AccountCustomFields(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []tigerpaw.CustomFieldDefinition{
+		{CustomFieldID: 300, Category: "Kaspersky", Label: "Kaspersky virtual server", FieldType: "Text"},
+		{CustomFieldID: id, Category: "Integration", Label: "Kaspersky company", Description: "Mapped company", FieldType: "Text"},
+	}
+	if diff := cmp.Diff(want, defs); diff != "" {
+		t.Errorf("definitions (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"Kaspersky", "Integration"}, srv.Snapshot().CustomFieldCategories); diff != "" {
+		t.Errorf("categories (-want +got):\n%s", diff)
+	}
+
+	// A duplicate field is refused with HTTP 200 and Success false.
+	_, err = m.CreateTextCustomField(ctx, tigerpaw.NewTextCustomField{Category: "Integration", Label: "Kaspersky company"})
+	var ae *tigerpaw.APIError
+	if !errors.As(err, &ae) || ae.StatusCode != 200 || ae.Message == "" {
+		t.Errorf("duplicate field: err = %v, want a Success:false refusal", err)
+	}
+	// A field in a category that does not exist is refused too.
+	if _, err := m.CreateTextCustomField(ctx, tigerpaw.NewTextCustomField{Category: "Nope", Label: "x"}); err == nil {
+		t.Error("field in an unknown category was accepted")
+	}
+
+	before := srv.Count("*", "*")
+	for _, bad := range []tigerpaw.NewTextCustomField{{Label: "x"}, {Category: "c"}, {Category: "c", Label: "l", MaxLength: -1}} {
+		if _, err := m.CreateTextCustomField(ctx, bad); err == nil {
+			t.Errorf("CreateTextCustomField(%+v) gave no error", bad)
+		}
+	}
+	if err := m.CreateAccountCustomFieldCategory(ctx, " "); err == nil {
+		t.Error("empty category name gave no error")
+	}
+	if srv.Count("*", "*") != before {
+		t.Error("invalid input reached the server")
+	}
+}
