@@ -73,3 +73,22 @@ func TestParseMoney(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseMoney(f *testing.F) {
+	for _, s := range []string{"4.50", "-0.05", ".5", "+12", "1e3", "", "9223372036854775807"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := ParseMoney(s)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidMoney) {
+				t.Fatalf("ParseMoney(%q) error %v does not wrap ErrInvalidMoney", s, err)
+			}
+			return
+		}
+		back, err := ParseMoney(m.String())
+		if err != nil || back != m {
+			t.Fatalf("ParseMoney(%q) = %d does not round-trip through %q: %d, %v", s, m, m.String(), back, err)
+		}
+	})
+}
