@@ -51,17 +51,17 @@ func (a Action) symbol() byte {
 	return '='
 }
 
-// The reasons a plan gives for its changes. They are for people; code branches on
-// Action.
+// The reasons a plan gives for its changes (Change.Reason). They are for people;
+// code branches on Action.
 const (
-	ReasonUpToDate       = "the charge already bills the usage"
-	ReasonNew            = "billable usage has no charge yet"
-	ReasonQuantity       = "the usage changed"
-	ReasonPrice          = "the price changed"
-	ReasonLevel          = "the price level changed"
-	ReasonQuantityPrice  = "the usage and the price changed"
-	ReasonNoUsage        = "no billable usage of the item any more"
-	ReasonDuplicate      = "duplicate of another owned charge for the same item"
+	reasonUpToDate       = "the charge already bills the usage"
+	reasonNew            = "billable usage has no charge yet"
+	reasonQuantity       = "the usage changed"
+	reasonPrice          = "the price changed"
+	reasonLevel          = "the price level changed"
+	reasonQuantityPrice  = "the usage and the price changed"
+	reasonNoUsage        = "no billable usage of the item any more"
+	reasonDuplicate      = "duplicate of another owned charge for the same item"
 	reasonPriceAndLevel  = "the price and the price level changed"
 	reasonAllChanged     = "the usage, the price and the price level changed"
 	reasonQuantityLevel  = "the usage and the price level changed"
@@ -75,17 +75,17 @@ func updateReason(cur, want *Charge) string {
 	case q && p && l:
 		return reasonAllChanged
 	case q && p:
-		return ReasonQuantityPrice
+		return reasonQuantityPrice
 	case q && l:
 		return reasonQuantityLevel
 	case p && l:
 		return reasonPriceAndLevel
 	case q:
-		return ReasonQuantity
+		return reasonQuantity
 	case p:
-		return ReasonPrice
+		return reasonPrice
 	case l:
-		return ReasonLevel
+		return reasonLevel
 	}
 	return reasonUnknownChanged
 }
@@ -176,27 +176,27 @@ func AppendDiff(dst []Change, agreement int, desired, existing []Charge) []Chang
 			}
 		}
 		if kept < 0 {
-			dst = append(dst, Change{Action: Create, Agreement: agreement, ItemID: want.ItemID, Desired: want, Reason: ReasonNew})
+			dst = append(dst, Change{Action: Create, Agreement: agreement, ItemID: want.ItemID, Desired: want, Reason: reasonNew})
 			continue
 		}
 		cur := &existing[kept]
 		want.DetailID = cur.DetailID
 		if sameValues(cur, &want) {
-			dst = append(dst, Change{Action: NoOp, Agreement: agreement, ItemID: want.ItemID, Current: *cur, Desired: want, Reason: ReasonUpToDate})
+			dst = append(dst, Change{Action: NoOp, Agreement: agreement, ItemID: want.ItemID, Current: *cur, Desired: want, Reason: reasonUpToDate})
 		} else {
 			dst = append(dst, Change{Action: Update, Agreement: agreement, ItemID: want.ItemID, Current: *cur, Desired: want, Reason: updateReason(cur, &want)})
 		}
 		for j := range existing {
 			e := &existing[j]
 			if j != kept && e.Owned() && sameItem(e.ItemID, want.ItemID) {
-				dst = append(dst, Change{Action: Delete, Agreement: agreement, ItemID: want.ItemID, Current: *e, Reason: ReasonDuplicate})
+				dst = append(dst, Change{Action: Delete, Agreement: agreement, ItemID: want.ItemID, Current: *e, Reason: reasonDuplicate})
 			}
 		}
 	}
 	for j := range existing {
 		e := &existing[j]
 		if e.Owned() && !wanted(desired, e.ItemID) {
-			dst = append(dst, Change{Action: Delete, Agreement: agreement, ItemID: e.ItemID, Current: *e, Reason: ReasonNoUsage})
+			dst = append(dst, Change{Action: Delete, Agreement: agreement, ItemID: e.ItemID, Current: *e, Reason: reasonNoUsage})
 		}
 	}
 	slices.SortFunc(dst[start:], compareChanges)

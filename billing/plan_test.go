@@ -79,19 +79,19 @@ func TestDiff(t *testing.T) {
 		{
 			name:    "create on an empty agreement",
 			desired: []Charge{want("WS", 90, 450, 1)},
-			want:    []Change{{Action: Create, Agreement: ag, ItemID: "WS", Desired: want("WS", 90, 450, 1), Reason: ReasonNew}},
+			want:    []Change{{Action: Create, Agreement: ag, ItemID: "WS", Desired: want("WS", 90, 450, 1), Reason: reasonNew}},
 		},
 		{
 			name:     "same world, no writes",
 			desired:  []Charge{want("WS", 90, 450, 1)},
 			existing: []Charge{owned(7, "WS", 90, 450, 1)},
-			want:     []Change{{Action: NoOp, Agreement: ag, ItemID: "WS", Current: owned(7, "WS", 90, 450, 1), Desired: withID(want("WS", 90, 450, 1), 7), Reason: ReasonUpToDate}},
+			want:     []Change{{Action: NoOp, Agreement: ag, ItemID: "WS", Current: owned(7, "WS", 90, 450, 1), Desired: withID(want("WS", 90, 450, 1), 7), Reason: reasonUpToDate}},
 		},
 		{
 			name:     "quantity changed",
 			desired:  []Charge{want("WS", 90, 450, 1)},
 			existing: []Charge{owned(7, "WS", 88, 450, 1)},
-			want:     []Change{{Action: Update, Agreement: ag, ItemID: "WS", Current: owned(7, "WS", 88, 450, 1), Desired: withID(want("WS", 90, 450, 1), 7), Reason: ReasonQuantity}},
+			want:     []Change{{Action: Update, Agreement: ag, ItemID: "WS", Current: owned(7, "WS", 88, 450, 1), Desired: withID(want("WS", 90, 450, 1), 7), Reason: reasonQuantity}},
 		},
 		{
 			name:     "price level changed",
@@ -102,19 +102,19 @@ func TestDiff(t *testing.T) {
 		{
 			name:     "usage dropped to zero deletes the owned charge",
 			existing: []Charge{owned(7, "WS", 90, 450, 1)},
-			want:     []Change{{Action: Delete, Agreement: ag, ItemID: "WS", Current: owned(7, "WS", 90, 450, 1), Reason: ReasonNoUsage}},
+			want:     []Change{{Action: Delete, Agreement: ag, ItemID: "WS", Current: owned(7, "WS", 90, 450, 1), Reason: reasonNoUsage}},
 		},
 		{
 			name:     "a desired charge of zero is no usage",
 			desired:  []Charge{want("WS", 0, 450, 1)},
 			existing: []Charge{owned(7, "WS", 90, 450, 1)},
-			want:     []Change{{Action: Delete, Agreement: ag, ItemID: "WS", Current: owned(7, "WS", 90, 450, 1), Reason: ReasonNoUsage}},
+			want:     []Change{{Action: Delete, Agreement: ag, ItemID: "WS", Current: owned(7, "WS", 90, 450, 1), Reason: reasonNoUsage}},
 		},
 		{
 			name:     "manual charges are never touched, even for the same item",
 			desired:  []Charge{want("WS", 90, 450, 1)},
 			existing: []Charge{manual(3, "WS", 5, 100, 1), manual(4, "OTHER", 1, 100, 1)},
-			want:     []Change{{Action: Create, Agreement: ag, ItemID: "WS", Desired: want("WS", 90, 450, 1), Reason: ReasonNew}},
+			want:     []Change{{Action: Create, Agreement: ag, ItemID: "WS", Desired: want("WS", 90, 450, 1), Reason: reasonNew}},
 		},
 		{
 			name:     "manual charges stay when usage is gone",
@@ -125,9 +125,9 @@ func TestDiff(t *testing.T) {
 			desired:  []Charge{want("WS", 90, 450, 1)},
 			existing: []Charge{owned(9, "WS", 90, 450, 1), owned(5, "WS", 88, 450, 1), owned(12, "ws ", 90, 450, 1)},
 			want: []Change{
-				{Action: NoOp, Agreement: ag, ItemID: "WS", Current: owned(9, "WS", 90, 450, 1), Desired: withID(want("WS", 90, 450, 1), 9), Reason: ReasonUpToDate},
-				{Action: Delete, Agreement: ag, ItemID: "WS", Current: owned(5, "WS", 88, 450, 1), Reason: ReasonDuplicate},
-				{Action: Delete, Agreement: ag, ItemID: "WS", Current: owned(12, "ws ", 90, 450, 1), Reason: ReasonDuplicate},
+				{Action: NoOp, Agreement: ag, ItemID: "WS", Current: owned(9, "WS", 90, 450, 1), Desired: withID(want("WS", 90, 450, 1), 9), Reason: reasonUpToDate},
+				{Action: Delete, Agreement: ag, ItemID: "WS", Current: owned(5, "WS", 88, 450, 1), Reason: reasonDuplicate},
+				{Action: Delete, Agreement: ag, ItemID: "WS", Current: owned(12, "ws ", 90, 450, 1), Reason: reasonDuplicate},
 			},
 		},
 		{
@@ -135,23 +135,23 @@ func TestDiff(t *testing.T) {
 			desired:  []Charge{want("WS", 90, 450, 1)},
 			existing: []Charge{owned(9, "WS", 80, 450, 1), owned(5, "WS", 88, 450, 1)},
 			want: []Change{
-				{Action: Update, Agreement: ag, ItemID: "WS", Current: owned(5, "WS", 88, 450, 1), Desired: withID(want("WS", 90, 450, 1), 5), Reason: ReasonQuantity},
-				{Action: Delete, Agreement: ag, ItemID: "WS", Current: owned(9, "WS", 80, 450, 1), Reason: ReasonDuplicate},
+				{Action: Update, Agreement: ag, ItemID: "WS", Current: owned(5, "WS", 88, 450, 1), Desired: withID(want("WS", 90, 450, 1), 5), Reason: reasonQuantity},
+				{Action: Delete, Agreement: ag, ItemID: "WS", Current: owned(9, "WS", 80, 450, 1), Reason: reasonDuplicate},
 			},
 		},
 		{
 			name:     "item ids compare without case or spaces",
 			desired:  []Charge{want("KESB-WS", 90, 450, 1)},
 			existing: []Charge{owned(7, " kesb-ws", 90, 450, 1)},
-			want:     []Change{{Action: NoOp, Agreement: ag, ItemID: "KESB-WS", Current: owned(7, " kesb-ws", 90, 450, 1), Desired: withID(want("KESB-WS", 90, 450, 1), 7), Reason: ReasonUpToDate}},
+			want:     []Change{{Action: NoOp, Agreement: ag, ItemID: "KESB-WS", Current: owned(7, " kesb-ws", 90, 450, 1), Desired: withID(want("KESB-WS", 90, 450, 1), 7), Reason: reasonUpToDate}},
 		},
 		{
 			name:     "duplicate desired items are summed",
 			desired:  []Charge{want("WS", 60, 450, 1), want("SRV", 1, 550, 1), want("WS", 30, 450, 1)},
 			existing: []Charge{owned(7, "WS", 90, 450, 1)},
 			want: []Change{
-				{Action: Create, Agreement: ag, ItemID: "SRV", Desired: want("SRV", 1, 550, 1), Reason: ReasonNew},
-				{Action: NoOp, Agreement: ag, ItemID: "WS", Current: owned(7, "WS", 90, 450, 1), Desired: withID(want("WS", 90, 450, 1), 7), Reason: ReasonUpToDate},
+				{Action: Create, Agreement: ag, ItemID: "SRV", Desired: want("SRV", 1, 550, 1), Reason: reasonNew},
+				{Action: NoOp, Agreement: ag, ItemID: "WS", Current: owned(7, "WS", 90, 450, 1), Desired: withID(want("WS", 90, 450, 1), 7), Reason: reasonUpToDate},
 			},
 		},
 	}
