@@ -177,6 +177,12 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 			return nil, ctxErr(r, err, lastErr)
 		}
 		if err := c.limiter.Wait(ctx); err != nil {
+			if ctx.Err() == nil {
+				// The limiter refuses a wait that would outlast the deadline.
+				err = fmt.Errorf("%w: waiting for the rate limiter: %v", context.DeadlineExceeded, err)
+			} else {
+				err = ctx.Err()
+			}
 			return nil, ctxErr(r, err, lastErr)
 		}
 		start := c.now()
