@@ -136,9 +136,7 @@ func Unmarshal(data []byte) (Config, error) {
 		return Config{}, decodeError(data, 0, "version", fmt.Errorf(`%w: the "version" member is missing (want %d)`, ErrUnsupportedVersion, FormatVersion))
 	}
 	if v := string(*probe.Version); v != strconv.Itoa(FormatVersion) {
-		off, _ := locate(data, reflect.TypeFor[struct {
-			Version json.RawMessage `json:"version"`
-		}](), func(path string) bool { return path == "version" })
+		off := max(0, walk(data, reflect.TypeFor[document](), "version", -1).wantOff)
 		return Config{}, decodeError(data, off, "version", fmt.Errorf("%w: version %s (this package reads version %d)", ErrUnsupportedVersion, v, FormatVersion))
 	}
 	var doc document
@@ -146,24 +144,43 @@ func Unmarshal(data []byte) (Config, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&doc); err != nil {
 		if strings.HasPrefix(err.Error(), "json: unknown field ") {
-			off, path := locateUnknown(data)
+			w := walk(data, reflect.TypeFor[document](), "", -1)
 			name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-			return Config{}, decodeError(data, off, path, fmt.Errorf("%w %q", ErrUnknownField, name))
+			return Config{}, decodeError(data, max(0, w.unknownOff), w.unknownPath, fmt.Errorf("%w %q", ErrUnknownField, name))
 		}
 		return Config{}, jsonError(data, err)
 	}
-	return doc.Config, nil
+	// Empty lists and absent lists are the same configuration.
+	c := doc.Config
+	if len(c.Tenants) == 0 {
+		c.Tenants = nil
+	}
+	if len(c.PriceBook.Apps) == 0 {
+		c.PriceBook.Apps = nil
+	}
+	return c, nil
 }
 
-// jsonError turns an encoding/json error into a *DecodeError.
+// jsonError turns an encoding/json error into a *DecodeError that points at the
+// offending character or member.
 func jsonError(data []byte, err error) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		return decodeError(data, syn.Offset, "", fmt.Errorf("%w: %w", ErrMalformed, err))
+		// The offset counts the offending byte.
+		return decodeError(data, max(0, syn.Offset-1), "", fmt.Errorf("%w: %w", ErrMalformed, err))
 	case errors.As(err, &typ):
-		return decodeError(data, typ.Offset, typ.Field, fmt.Errorf("%w: %s value where %s is expected", ErrMalformed, typ.Value, typ.Type))
+		want := typ.Type.String()
+		if typ.Field == "" {
+			want = "the configuration object"
+		}
+		cause := fmt.Errorf("%w: %s value where %s is expected", ErrMalformed, typ.Value, want)
+		w := walk(data, reflect.TypeFor[document](), "", typ.Offset)
+		if w.targetOff < 0 {
+			return decodeError(data, max(0, typ.Offset-1), strings.TrimPrefix(typ.Field, "Config."), cause)
+		}
+		return decodeError(data, w.targetOff, w.targetPath, cause)
 	}
 	return decodeError(data, 0, "", fmt.Errorf("%w: %w", ErrMalformed, err))
 }
@@ -183,35 +200,30 @@ func position(data []byte, off int64) (line, col int) {
 	return line, 1 + utf8.RuneCount(before[start:])
 }
 
-// locateUnknown returns the offset and path of the first member of data that
-// the document type does not define.
-func locateUnknown(data []byte) (int64, string) {
-	var path string
-	off, _ := locate(data, reflect.TypeFor[document](), func(p string) bool {
-		path = p
-		return true
-	})
-	return off, path
-}
-
-// locate walks data along type t and calls match with the path of each object
-// member: for a member t defines, with its path; for one t does not define, the
-// walk stops there. It returns the offset of the member where match returned
-// true, or where the walk stopped on an unknown member. The document must be
-// valid JSON.
-func locate(data []byte, t reflect.Type, match func(path string) bool) (int64, bool) {
-	w := &walker{data: data, dec: json.NewDecoder(bytes.NewReader(data)), match: match}
-	w.value(t, "")
-	return w.off, w.found
-}
-
+// walker walks a valid JSON document along the Go type it decodes into, and
+// finds: the first member the type does not define (stopping there), the
+// member with path want, and the innermost member whose value contains the
+// offset target.
 type walker struct {
-	data  []byte
-	dec   *json.Decoder
-	match func(string) bool
-	off   int64
-	found bool
-	stop  bool
+	data   []byte
+	dec    *json.Decoder
+	want   string
+	target int64
+
+	unknownPath string
+	unknownOff  int64
+	wantOff     int64
+	targetPath  string
+	targetOff   int64
+	stop        bool
+}
+
+// walk walks data along type t.
+func walk(data []byte, t reflect.Type, want string, target int64) *walker {
+	w := &walker{data: data, dec: json.NewDecoder(bytes.NewReader(data)), want: want, target: target,
+		wantOff: -1, targetOff: -1, unknownOff: -1}
+	w.value(t, "")
+	return w
 }
 
 // keyStart returns the offset of the next member name: the decoder stands after
@@ -224,22 +236,31 @@ func (w *walker) keyStart() int64 {
 	return off
 }
 
+// token reads the next token; at the end of the input or on an error the walk
+// stops.
+func (w *walker) token() (json.Token, bool) {
+	tok, err := w.dec.Token()
+	if err != nil {
+		w.stop = true
+		return nil, false
+	}
+	return tok, true
+}
+
 // value walks one JSON value expected to be of type t (nil: any).
 func (w *walker) value(t reflect.Type, path string) {
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	tok, err := w.dec.Token()
-	if err != nil {
-		w.stop = true
+	tok, ok := w.token()
+	if !ok {
 		return
 	}
 	d, ok := tok.(json.Delim)
 	if !ok {
 		return
 	}
-	switch {
-	case d == '[':
+	if d == '[' {
 		var elem reflect.Type
 		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
 			elem = t.Elem()
@@ -247,12 +268,12 @@ func (w *walker) value(t reflect.Type, path string) {
 		for i := 0; w.dec.More() && !w.stop; i++ {
 			w.value(elem, fmt.Sprintf("%s[%d]", path, i))
 		}
-	case t != nil && t.Kind() == reflect.Struct && t != reflect.TypeFor[json.RawMessage]():
+	} else {
+		isStruct := t != nil && t.Kind() == reflect.Struct
 		for w.dec.More() && !w.stop {
 			off := w.keyStart()
-			tok, err := w.dec.Token()
-			if err != nil {
-				w.stop = true
+			tok, ok := w.token()
+			if !ok {
 				return
 			}
 			key, _ := tok.(string)
@@ -260,32 +281,28 @@ func (w *walker) value(t reflect.Type, path string) {
 			if path != "" {
 				p = path + "." + key
 			}
-			ft, known := fieldType(t, key)
-			if !known || w.match(p) {
-				w.off, w.found, w.stop = off, true, true
-				return
+			var ft reflect.Type
+			switch {
+			case isStruct:
+				var known bool
+				if ft, known = fieldType(t, key); !known {
+					w.unknownPath, w.unknownOff, w.stop = p, off, true
+					return
+				}
+			case t != nil && t.Kind() == reflect.Map:
+				ft = t.Elem()
+			}
+			if p == w.want && w.wantOff < 0 {
+				w.wantOff = off
 			}
 			w.value(ft, p)
-		}
-	default: // a map, or an object where t expects something else: walk it untyped
-		for w.dec.More() && !w.stop {
-			tok, err := w.dec.Token()
-			if err != nil {
-				w.stop = true
-				return
+			if w.targetOff < 0 && off < w.target && w.target <= w.dec.InputOffset() {
+				w.targetPath, w.targetOff = p, off
 			}
-			key, _ := tok.(string)
-			var elem reflect.Type
-			if t != nil && t.Kind() == reflect.Map {
-				elem = t.Elem()
-			}
-			w.value(elem, path+"."+key)
 		}
 	}
 	if !w.stop {
-		if _, err := w.dec.Token(); err != nil { // the closing delimiter
-			w.stop = true
-		}
+		w.token() // the closing delimiter
 	}
 }
 
