@@ -36,7 +36,8 @@ type Client struct {
 type core struct {
 	endpoint string // https://host:port/api/v1.0/
 	hc       *http.Client
-	creds    Credentials
+	creds    Credentials // Password is always empty here; see password
+	password func() string
 	log      *slog.Logger
 	limiter  Limiter
 	retry    RetryPolicy
@@ -104,10 +105,16 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	}
 	var pfx [4]byte
 	_, _ = rand.Read(pfx[:])
+	// The password is kept behind a function so that no formatting of the
+	// client's internals can print it.
+	pw := cfg.creds.Password
+	creds := cfg.creds
+	creds.Password = ""
 	c := &core{
 		endpoint:  strings.TrimRight(u.String(), "/") + "/api/v1.0/",
 		hc:        hc,
-		creds:     cfg.creds,
+		creds:     creds,
+		password:  func() string { return pw },
 		log:       logger,
 		limiter:   cfg.limiter,
 		retry:     cfg.retry,
@@ -122,12 +129,12 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 }
 
 // String describes the client without secrets.
-func (c *Client) String() string {
+func (c Client) String() string {
 	return fmt.Sprintf("ksc.Client{endpoint: %q, user: %q, virtual server: %q}", c.core.endpoint, c.core.creds.User, c.vs)
 }
 
 // GoString is String, so that %#v prints no secret.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
 
 // VirtualServer returns the display name of the virtual server the client works
 // on; "" is the main Administration Server.
@@ -344,7 +351,7 @@ func (c *core) authorization() string {
 		internal = "1"
 	}
 	return `KSCBasic user="` + base64.StdEncoding.EncodeToString([]byte(c.creds.User)) +
-		`", pass="` + base64.StdEncoding.EncodeToString([]byte(c.creds.Password)) +
+		`", pass="` + base64.StdEncoding.EncodeToString([]byte(c.password())) +
 		`", domain="` + c.creds.Domain + `", internal="` + internal + `"`
 }
 

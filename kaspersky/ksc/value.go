@@ -497,7 +497,11 @@ func parseDateTime(s string) (time.Time, error) {
 			return time.Time{}, fmt.Errorf("datetime %q is not YYYY-MM-DDTHH:MM:SSZ", s)
 		}
 	}
-	return t.UTC().Truncate(time.Second), nil
+	t = t.UTC().Truncate(time.Second)
+	if y := t.Year(); y < 0 || y > 9999 {
+		return time.Time{}, fmt.Errorf("datetime %q is outside years 0000-9999", s)
+	}
+	return t, nil
 }
 
 func parseDate(s string) (Date, error) {

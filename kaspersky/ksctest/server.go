@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -57,7 +58,11 @@ func NewServer() *Server {
 		faults:   map[string][]Fault{},
 		counts:   map[string]int{},
 	}
-	s.srv = httptest.NewTLSServer(http.HandlerFunc(s.serve))
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	// Handshake failures of clients that do not trust the certificate are
+	// expected in tests; keep them out of the test output.
+	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	s.srv.StartTLS()
 	s.URL = s.srv.URL
 	return s
 }
@@ -428,4 +433,10 @@ func writePxg(w http.ResponseWriter, status int, e *PxgError) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+}
+
+// CertClientTransport returns an HTTP transport that trusts the server's
+// certificate, for tests that build their own http.Client.
+func (s *Server) CertClientTransport() http.RoundTripper {
+	return s.srv.Client().Transport
 }
