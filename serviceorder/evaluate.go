@@ -21,14 +21,16 @@ type TenantInput struct {
 	// read successfully this cycle. When false, Devices and Office365 are
 	// ignored and no status or condition order of the tenant is closed.
 	InventoryOK bool
-	// ReadAt is when the tenant was read; the Runner stores it as the tenant's
-	// last read time once the tenant's actions all succeeded.
+	// ReadAt is when the tenant's events were read; the Runner stores it as the
+	// tenant's last read time once all the tenant's actions succeeded. Leave it
+	// zero when the events could not be read, so the next cycle reads them again.
 	ReadAt  time.Time
 	Devices []kaspersky.Device
 	// Office365 is the state of Office 365 protection; nil when not reported.
 	Office365 *kaspersky.Office365Status
-	// Events are the tenant's new events (events seen before are recognised by
-	// their ids and skipped).
+	// Events are the tenant's new events. Events seen before are recognised by
+	// their ids and skipped; an event without id is identified by its type,
+	// device and time.
 	Events []kaspersky.Event
 }
 
@@ -295,7 +297,7 @@ func (e *evaluator) createEvent(ti *TenantInput, acct int, kind Kind, k Key, ev 
 	return Action{Type: ActionCreate, Order: Order{
 		Key: k, Kind: kind, Phase: PhaseCreating, TenantID: ti.Tenant.ID,
 		DeviceID: ev.DeviceID, DeviceName: ev.DeviceName, O365Type: ev.O365Type,
-		EventID: ev.ID, EventTime: ev.Time, Since: e.in.Now,
+		EventID: eventID(ev), EventTime: ev.Time, Since: e.in.Now,
 		Request: &NewOrder{
 			Account: acct, Rep: g.Rep, Status: g.NewStatus,
 			Priority: r.Priority, Type: r.Type, Board: r.Board,
@@ -312,6 +314,15 @@ func sortedEvents(evs []kaspersky.Event) []*kaspersky.Event {
 	}
 	slices.SortStableFunc(out, compareEvents)
 	return out
+}
+
+// eventID returns the id that identifies ev: its own, or for an event a source
+// gave no id, one made of its type, device and time.
+func eventID(ev *kaspersky.Event) string {
+	if ev.ID != "" {
+		return ev.ID
+	}
+	return "~" + ev.Type + "|" + ev.DeviceID + "|" + ev.Time.UTC().Format(time.RFC3339Nano)
 }
 
 func compareEvents(a, b *kaspersky.Event) int {
@@ -348,7 +359,7 @@ func (e *evaluator) events(ti *TenantInput, acct int) {
 		if r == nil {
 			continue
 		}
-		k := EventKey(ti.Tenant.ID, ev.Origin, ev.ID)
+		k := EventKey(ti.Tenant.ID, ev.Origin, eventID(ev))
 		if planned[k] || e.processed(k) {
 			continue
 		}
@@ -381,7 +392,7 @@ func (e *evaluator) conditions(ti *TenantInput, acct int) {
 		var trigger *kaspersky.Event
 		var triggerRule *EventRule
 		absorb := func(ev *kaspersky.Event) {
-			e.plan.Processed[EventKey(tid, ev.Origin, ev.ID)] = ev.Time
+			e.plan.Processed[EventKey(tid, ev.Origin, eventID(ev))] = ev.Time
 		}
 		for _, ev := range evs {
 			if ev.O365Type != t {
@@ -394,7 +405,7 @@ func (e *evaluator) conditions(ti *TenantInput, acct int) {
 				on, trigger = false, nil
 				continue
 			}
-			if e.processed(EventKey(tid, ev.Origin, ev.ID)) {
+			if e.processed(EventKey(tid, ev.Origin, eventID(ev))) {
 				continue
 			}
 			if on {

@@ -63,6 +63,12 @@ func OpenFileStore(path string) (*FileStore, error) {
 		if c.Format != fileFormat || c.Version != fileVersion {
 			return nil, fmt.Errorf("%w: %s: format %q version %d, want %q version %d", ErrCorruptStore, path, c.Format, c.Version, fileFormat, fileVersion)
 		}
+		for k, o := range c.State.Orders {
+			check := Change{Put: []Order{o}}
+			if err := check.Check(); err != nil || o.Key != k {
+				return nil, fmt.Errorf("%w: %s: order %q is malformed", ErrCorruptStore, path, k)
+			}
+		}
 		s.state = c.State.Clone()
 	}
 	if leftovers, err := filepath.Glob(s.tempPattern()); err == nil {

@@ -73,16 +73,20 @@ func (k Kind) level() bool { return k != KindEvent }
 var keyEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 func makeKey(kind Kind, parts ...string) Key {
-	h := sha256.New()
-	var n [binary.MaxVarintLen64]byte
-	h.Write([]byte{kind.letter()})
+	// Length-prefixed parts, so that ("ab", "c") and ("a", "bc") differ.
+	var stack [256]byte
+	buf := append(stack[:0], kind.letter())
 	for _, p := range parts {
-		h.Write(n[:binary.PutUvarint(n[:], uint64(len(p)))])
-		h.Write([]byte(p))
+		buf = binary.AppendUvarint(buf, uint64(len(p)))
+		buf = append(buf, p...)
 	}
-	var sum [sha256.Size]byte
-	enc := keyEncoding.EncodeToString(h.Sum(sum[:0]))
-	return Key(keyPrefix + string(kind.letter()) + "-" + enc[:keyHashLen])
+	sum := sha256.Sum256(buf)
+	var out [len(keyPrefix) + 2 + 56]byte
+	n := copy(out[:], keyPrefix)
+	out[n] = kind.letter()
+	out[n+1] = '-'
+	keyEncoding.Encode(out[n+2:], sum[:])
+	return Key(out[:KeyLen])
 }
 
 // StatusKey returns the key of the order for status description code holding on

@@ -121,6 +121,16 @@ func (r *Result) Err() error {
 	return errors.Join(errs...)
 }
 
+// LastReads returns the read time of each tenant's last fully applied cycle, as
+// recorded from [TenantInput.ReadAt]; read a tenant's events since then.
+func (r *Runner) LastReads(ctx context.Context) (map[string]time.Time, error) {
+	st, err := r.store.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("serviceorder: loading state: %w", err)
+	}
+	return st.TenantReads, nil
+}
+
 // Run runs one cycle. It returns an error only when the cycle could not run at
 // all (invalid rules, the Store cannot be read) or ctx ended; failures of single
 // actions or tenants are in the Result and do not stop the other tenants.

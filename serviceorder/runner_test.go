@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
@@ -250,5 +251,30 @@ func TestRunLogs(t *testing.T) {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("log lacks %q:\n%s", want, buf.String())
 		}
+	}
+}
+
+func TestLastReadsAndEventsWithoutID(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.enableEvent(serviceorder.EventRuleID{Origin: kaspersky.OriginKSC, Severity: kaspersky.SeverityWarning}, warnSettings, 1)
+	noID := func(dev string) kaspersky.Event {
+		return kaspersky.Event{Origin: kaspersky.OriginKSC, Severity: kaspersky.SeverityWarning, Type: "T", DeviceID: dev, Time: t0}
+	}
+	w.events(tenantA, noID("1"), noID("2"), noID("1"))
+	wantCounts(t, w.cycle(), 2, 0, 0, 0, 0, 0)
+	w.events(tenantA, noID("1"))
+	wantCounts(t, w.cycle(), 0, 0, 0, 0, 0, 0)
+	reads, err := w.runner.LastReads(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reads[tenantA].Equal(t0.Add(5*time.Minute)) || !reads[tenantB].Equal(t0.Add(5*time.Minute)) {
+		t.Fatalf("LastReads = %v", reads)
+	}
+	w.store = &faultyStore{Store: w.store, failLoad: true}
+	w.newRunner()
+	if _, err := w.runner.LastReads(t.Context()); !errors.Is(err, errStore) {
+		t.Fatalf("LastReads with a failing store: %v", err)
 	}
 }

@@ -98,6 +98,8 @@ func TestFileStoreCorrupt(t *testing.T) {
 		{"other format", []byte(`{"format":"x","version":1,"state":{}}`), `format "x"`},
 		{"newer version", []byte(`{"format":"kaspersky-tigerpaw/serviceorder","version":2,"state":{}}`), "version 2"},
 		{"unknown field", []byte(`{"format":"kaspersky-tigerpaw/serviceorder","version":1,"state":{},"extra":1}`), "unknown field"},
+		{"malformed order", []byte(`{"format":"kaspersky-tigerpaw/serviceorder","version":1,"state":{"orders":{"K":{"key":"K","kind":1,"phase":9}}}}`), `order "K" is malformed`},
+		{"order under another key", []byte(`{"format":"kaspersky-tigerpaw/serviceorder","version":1,"state":{"orders":{"K":{"key":"L","kind":1,"phase":3}}}}`), `order "K" is malformed`},
 		{"trailing data", append(append([]byte{}, valid...), []byte(`{}`)...), "data after the end"},
 	}
 	for _, tc := range tests {

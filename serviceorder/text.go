@@ -2,6 +2,7 @@ package serviceorder
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -26,7 +27,9 @@ func statusConsole(k kaspersky.TenantKind) string {
 }
 
 func brief(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
+	if strings.ContainsAny(s, "\t\n\r\v\f") || strings.Contains(s, "  ") || strings.TrimSpace(s) != s {
+		s = strings.Join(strings.Fields(s), " ")
+	}
 	if utf8.RuneCountInString(s) <= MaxBriefLen {
 		return s
 	}
@@ -40,9 +43,9 @@ func tenantLine(t kaspersky.Tenant) string {
 		name = t.ID
 	}
 	if t.Kind != 0 {
-		return fmt.Sprintf("%s (%s %s)", name, t.Kind, t.ID)
+		return name + " (" + t.Kind.String() + " " + t.ID + ")"
 	}
-	return fmt.Sprintf("%s (%s)", name, t.ID)
+	return name + " (" + t.ID + ")"
 }
 
 func deviceName(name, id string) string {
@@ -62,21 +65,29 @@ func statusText(code kaspersky.StatusCode, fallback string) string {
 	return string(code)
 }
 
-// statusOrderText returns the brief and full text of a status order.
+// statusOrderText returns the brief and full text of a status order. It is on
+// the hot path of Evaluate, hence plain concatenation rather than fmt.
 func statusOrderText(t kaspersky.Tenant, d *kaspersky.Device, desc kaspersky.StatusDescription, seen time.Time, key Key) (string, string) {
 	dev := deviceName(d.Name, d.ID)
 	text := statusText(desc.Code, desc.Text)
+	console := statusConsole(t.Kind)
+	level := d.Status.String()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s reports %q on device %s (device status %s).\n\n", statusConsole(t.Kind), text, dev, d.Status)
-	fmt.Fprintf(&b, "Tenant: %s\n", tenantLine(t))
-	fmt.Fprintf(&b, "Device: %s (id %s)\n", dev, d.ID)
-	fmt.Fprintf(&b, "Status description: %s\n", text)
-	fmt.Fprintf(&b, "Device status: %s\n", d.Status)
-	fmt.Fprintf(&b, "Detected: %s\n", seen.UTC().Format(timeLayout))
-	fmt.Fprintf(&b, "Console: %s\n\n", statusConsole(t.Kind))
-	b.WriteString("This service order closes automatically when the status description no longer applies to the device.\n")
-	fmt.Fprintf(&b, "Reference: %s\n", key)
-	return brief(fmt.Sprintf("Kaspersky: %s on %s", text, dev)), b.String()
+	b.Grow(512)
+	for _, s := range [...]string{
+		console, " reports ", strconv.Quote(text), " on device ", dev, " (device status ", level, ").\n\n",
+		"Tenant: ", tenantLine(t), "\n",
+		"Device: ", dev, " (id ", d.ID, ")\n",
+		"Status description: ", text, "\n",
+		"Device status: ", level, "\n",
+		"Detected: ", seen.UTC().Format(timeLayout), "\n",
+		"Console: ", console, "\n\n",
+		"This service order closes automatically when the status description no longer applies to the device.\n",
+		"Reference: ", string(key), "\n",
+	} {
+		b.WriteString(s)
+	}
+	return brief("Kaspersky: " + text + " on " + dev), b.String()
 }
 
 // eventOrderText returns the brief and full text of an event or condition order.
