@@ -1,0 +1,232 @@
+package mapping_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mspkit/kaspersky-tigerpaw/mapping"
+	"github.com/mspkit/kaspersky-tigerpaw/mapping/mappingtest"
+)
+
+func newFileStore(t *testing.T, dir string) *mapping.FileStore {
+	t.Helper()
+	s, err := mapping.NewFileStore(dir)
+	must(t, err)
+	return s
+}
+
+// tempFiles returns the names of the temporary files in dir.
+func tempFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	must(t, err)
+	var out []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".tmp-") {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+func TestFileStoreCrashDuringSave(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := newFileStore(t, dir)
+	v1 := mappingtest.Sample("main", []string{"vs-1", "vs-2"}, 1001, 1002)
+	v1.Revision = mustSaveTo(t, s, v1)
+	before, err := os.ReadFile(s.Path("main"))
+	must(t, err)
+
+	// The process dies after writing half of the new version to the temporary
+	// file, before the rename.
+	crash := errors.New("power cut")
+	mapping.SetBeforeRename(s, func(tmp *os.File) error {
+		info, err := tmp.Stat()
+		if err != nil {
+			return err
+		}
+		if err := tmp.Truncate(info.Size() / 2); err != nil {
+			return err
+		}
+		return crash
+	})
+	v2 := v1.Clone()
+	v2.Tenants = append(v2.Tenants, mapping.Tenant{ID: "vs-3", Name: "new"})
+	if _, err := s.Save(t.Context(), v2); !errors.Is(err, crash) {
+		t.Fatalf("Save() = %v, want the crash", err)
+	}
+	if left := tempFiles(t, dir); len(left) != 1 {
+		t.Fatalf("temporary files after the crash = %v, want the half-written one", left)
+	}
+	after, err := os.ReadFile(s.Path("main"))
+	must(t, err)
+	if !cmp.Equal(before, after) {
+		t.Fatal("the crash changed the stored file")
+	}
+	// The half-written file does not disturb the store in this process…
+	list, err := s.List(t.Context())
+	must(t, err)
+	if len(list) != 1 || list[0].Revision != 1 || len(list[0].Tenants) != 2 {
+		t.Errorf("List after the crash = %+v", list)
+	}
+
+	// …nor after a restart, which removes it.
+	restarted := newFileStore(t, dir)
+	if left := tempFiles(t, dir); len(left) != 0 {
+		t.Errorf("temporary files after the restart = %v", left)
+	}
+	got, err := restarted.Load(t.Context(), "main")
+	must(t, err)
+	if d := cmp.Diff(v1, got); d != "" {
+		t.Errorf("configuration after the crash (-v1 +got):\n%s", d)
+	}
+	// And the next save works from the old revision.
+	v2.Revision = got.Revision
+	if rev := mustSaveTo(t, restarted, v2); rev != 2 {
+		t.Errorf("revision after the crash and a save = %d, want 2", rev)
+	}
+}
+
+func TestFileStoreIgnoresLeftOverTempFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := newFileStore(t, dir)
+	v1 := mappingtest.Sample("main", []string{"vs-1"}, 1001)
+	mustSaveTo(t, s, v1)
+	data, err := mapping.Marshal(mappingtest.Sample("main", []string{"vs-9"}))
+	must(t, err)
+	half := filepath.Join(dir, ".tmp-4711")
+	must(t, os.WriteFile(half, data[:len(data)/2], 0o600))
+
+	list, err := s.List(t.Context())
+	must(t, err)
+	if len(list) != 1 || list[0].Tenants[0].ID != "vs-1" {
+		t.Errorf("List with a left-over temporary file = %+v", list)
+	}
+	newFileStore(t, dir)
+	if _, err := os.Stat(half); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("NewFileStore left %s: %v", half, err)
+	}
+}
+
+func TestFileStoreFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := newFileStore(t, dir)
+	names := map[string]string{
+		"main":      "main.json",
+		"Mid/slash": "Mid%2Fslash.json",
+		".dot":      "%2Edot.json",
+		"Müller":    "M%C3%BCller.json",
+		"a b_c-d":   "a%20b_c-d.json",
+	}
+	for name, file := range names {
+		if got := filepath.Base(s.Path(name)); got != file {
+			t.Errorf("Path(%q) = %s, want %s", name, got, file)
+		}
+		c := mappingtest.Sample(name, []string{name + "-vs"})
+		c.Revision = mustSaveTo(t, s, c)
+		data, err := os.ReadFile(filepath.Join(dir, file))
+		must(t, err)
+		back, err := mapping.Unmarshal(data)
+		must(t, err)
+		if d := cmp.Diff(c, back); d != "" {
+			t.Errorf("file %s (-want +got):\n%s", file, d)
+		}
+		info, err := os.Stat(filepath.Join(dir, file))
+		must(t, err)
+		if perm := info.Mode().Perm(); perm != 0o600 {
+			t.Errorf("file %s has mode %v, want 0600", file, perm)
+		}
+	}
+	if left := tempFiles(t, dir); len(left) != 0 {
+		t.Errorf("temporary files after saves = %v", left)
+	}
+}
+
+func TestFileStoreDamagedFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := newFileStore(t, dir)
+	mustSaveTo(t, s, mappingtest.Sample("good", []string{"vs-1"}))
+	must(t, os.WriteFile(filepath.Join(dir, "bad.json"), []byte("{\"version\": 1,\n  \"nmae\": 1}"), 0o600))
+
+	_, err := s.Load(t.Context(), "bad")
+	var de *mapping.DecodeError
+	if !errors.As(err, &de) || de.Line != 2 || !strings.Contains(err.Error(), "bad.json") {
+		t.Errorf("Load of a damaged file = %v, want a DecodeError naming the file and line 2", err)
+	}
+	if _, err := s.List(t.Context()); !errors.As(err, &de) {
+		t.Errorf("List with a damaged file = %v", err)
+	}
+	if _, err := s.Save(t.Context(), mappingtest.Sample("other", nil)); !errors.As(err, &de) {
+		t.Errorf("Save with a damaged file in the store = %v; it cannot check the rules across integrations", err)
+	}
+	if err := s.Delete(t.Context(), "bad", 0); !errors.As(err, &de) {
+		t.Errorf("Delete of a damaged file = %v", err)
+	}
+
+	// A file that holds another integration than its name says.
+	data, err := os.ReadFile(s.Path("good"))
+	must(t, err)
+	must(t, os.Remove(filepath.Join(dir, "bad.json")))
+	must(t, os.WriteFile(s.Path("copy"), data, 0o600))
+	if _, err := s.Load(t.Context(), "copy"); !errors.Is(err, mapping.ErrInvalid) {
+		t.Errorf("Load of a misnamed file = %v, want ErrInvalid", err)
+	}
+	if _, err := s.Load(t.Context(), ""); !errors.Is(err, mapping.ErrRequired) {
+		t.Errorf("Load without a name = %v", err)
+	}
+	if err := s.Delete(t.Context(), "", 1); !errors.Is(err, mapping.ErrRequired) {
+		t.Errorf("Delete without a name = %v", err)
+	}
+}
+
+func TestNewFileStoreErrors(t *testing.T) {
+	t.Parallel()
+	if _, err := mapping.NewFileStore(""); !errors.Is(err, mapping.ErrRequired) {
+		t.Errorf("NewFileStore(\"\") = %v", err)
+	}
+	file := filepath.Join(t.TempDir(), "file")
+	must(t, os.WriteFile(file, nil, 0o600))
+	if _, err := mapping.NewFileStore(file); err == nil {
+		t.Error("NewFileStore over a file succeeded")
+	}
+	dir := filepath.Join(t.TempDir(), "nested", "store")
+	s := newFileStore(t, dir)
+	mustSaveTo(t, s, mappingtest.Sample("main", nil))
+	must(t, os.RemoveAll(dir))
+	if _, err := s.List(t.Context()); err == nil {
+		t.Error("List over a removed directory succeeded")
+	}
+	if _, err := s.Save(t.Context(), mappingtest.Sample("main", nil)); err == nil {
+		t.Error("Save into a removed directory succeeded")
+	}
+}
+
+func TestFileStoreWithEditor(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	d := world()
+	ed := open(t, newFileStore(t, dir), d, "main")
+	build(t, ed)
+	must(t, ed.Save(t.Context()))
+	// Another process opens the same directory later.
+	again := open(t, newFileStore(t, dir), d, "main")
+	if d := cmp.Diff(ed.Saved(), again.Saved()); d != "" {
+		t.Errorf("reopened (-saved +reopened):\n%s", d)
+	}
+}
+
+func mustSaveTo(t *testing.T, s mapping.Store, c mapping.Config) int64 {
+	t.Helper()
+	rev, err := s.Save(t.Context(), c)
+	must(t, err)
+	return rev
+}
