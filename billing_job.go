@@ -1,0 +1,227 @@
+package kasperskytigerpaw
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/mspkit/kaspersky-tigerpaw/billing"
+	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
+	"github.com/mspkit/kaspersky-tigerpaw/mapping"
+	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw"
+)
+
+// BillingJob runs the automatic billing of one integration: it reads the
+// inventory of every tenant whose account has automatic billing on, counts
+// usage, prices it from Tigerpaw's price book and brings the agreements'
+// Additional Charges to the desired state.
+//
+// Plan is the dry run: it reads Kaspersky and Tigerpaw and writes nothing. Run
+// plans and applies.
+type BillingJob struct {
+	// Source reads the Kaspersky console. Required.
+	Source kaspersky.Source
+	// Tigerpaw is the Tigerpaw client. Required.
+	Tigerpaw *tigerpaw.Client
+	// Writer writes the charges; nil means a ChargeWriter over Tigerpaw. Set it to
+	// plug in another way of writing charges.
+	Writer billing.ChargeWriter
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger receives the job's logs; nil discards them.
+	Logger *slog.Logger
+	// Concurrency bounds the inventories read at once; 0 means 4.
+	Concurrency int
+	// ApplyOptions are passed to billing.Apply.
+	ApplyOptions []billing.ApplyOption
+}
+
+// BillingInput converts a saved configuration into billing's inputs: its price
+// book, and the accounts with automatic billing on.
+func BillingInput(cfg mapping.Config) (billing.PriceBook, []billing.Account) {
+	book := billing.PriceBook{
+		BillByCategory: cfg.PriceBook.BillByCategory,
+		Items:          make(map[kaspersky.AppID]billing.ItemMapping, len(cfg.PriceBook.Apps)),
+	}
+	for _, a := range cfg.PriceBook.Apps {
+		book.Items[a.App] = billing.ItemMapping{
+			Item:       a.Item,
+			ByCategory: [3]string{a.Workstations, a.Servers, a.NonWindows},
+		}
+	}
+	var accounts []billing.Account
+	for _, ba := range cfg.BillingAccounts() {
+		accounts = append(accounts, billing.Account{
+			TenantID:        ba.TenantID,
+			AccountNumber:   ba.AccountNumber,
+			AgreementNumber: ba.Agreement,
+			PriceLevel:      ba.PriceLevel,
+		})
+	}
+	return book, accounts
+}
+
+// LoadPrices reads from Tigerpaw the selling price of every mapped price book
+// item at every price level that accounts with automatic billing on use. An item
+// Tigerpaw does not have, or a level the item has no price at, is left out of
+// the list: billing then skips the agreements that need it, and says why.
+func LoadPrices(ctx context.Context, c *tigerpaw.Client, cfg mapping.Config) (billing.PriceList, error) {
+	var levels []int
+	for _, ba := range cfg.BillingAccounts() {
+		if !slices.Contains(levels, ba.PriceLevel) {
+			levels = append(levels, ba.PriceLevel)
+		}
+	}
+	prices := billing.PriceList{}
+	if len(levels) == 0 {
+		return prices, nil
+	}
+	seen := map[string]bool{}
+	for _, app := range cfg.PriceBook.Apps {
+		for _, id := range app.ItemIDs() {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			item, err := c.PriceBook.ByItemID(ctx, id)
+			if errors.Is(err, tigerpaw.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("price book item %q: %w", id, err)
+			}
+			detail, err := c.PriceBook.Details(ctx, item.PriceBookItemNumber)
+			if err != nil {
+				return nil, fmt.Errorf("price book item %q: details: %w", id, err)
+			}
+			for _, level := range levels {
+				if p, ok := detail.PriceAt(level); ok {
+					prices[billing.PriceKey{Item: id, Level: level}] = billing.Money(p.SellingPrice)
+				}
+			}
+		}
+	}
+	return prices, nil
+}
+
+// Plan computes the billing plan of cfg without writing anything. Tenants whose
+// inventory cannot be read are logged and their agreements skipped (the plan
+// says so); the error is for what stops the whole job (a bad price book, prices
+// that cannot be read, ctx ending).
+func (j *BillingJob) Plan(ctx context.Context, cfg mapping.Config) (billing.Plan, error) {
+	if j.Source == nil || j.Tigerpaw == nil {
+		return billing.Plan{}, errors.New("kasperskytigerpaw: BillingJob needs a Source and a Tigerpaw client")
+	}
+	book, accounts := BillingInput(cfg)
+	if len(accounts) == 0 {
+		return billing.Plan{}, nil
+	}
+	prices, err := LoadPrices(ctx, j.Tigerpaw, cfg)
+	if err != nil {
+		return billing.Plan{}, fmt.Errorf("kasperskytigerpaw: billing: %w", err)
+	}
+	biller, err := billing.NewBiller(book, prices)
+	if err != nil {
+		return billing.Plan{}, fmt.Errorf("kasperskytigerpaw: billing: %w", err)
+	}
+	tenants := make([]string, 0, len(accounts))
+	for _, a := range accounts {
+		tenants = append(tenants, a.TenantID)
+	}
+	inventories := readInventories(ctx, j.Source, tenants, j.Concurrency, j.logger())
+	if err := ctx.Err(); err != nil {
+		return billing.Plan{}, err
+	}
+	w, err := j.writer()
+	if err != nil {
+		return billing.Plan{}, err
+	}
+	return biller.Plan(ctx, w, accounts, inventories, j.now())
+}
+
+// Run plans the billing of cfg and applies the plan. The plan is returned with
+// the result, for a report; a failure of some changes does not stop the others
+// and is in the result and the error.
+func (j *BillingJob) Run(ctx context.Context, cfg mapping.Config) (billing.Plan, billing.Result, error) {
+	plan, err := j.Plan(ctx, cfg)
+	if err != nil {
+		return plan, billing.Result{}, err
+	}
+	w, err := j.writer()
+	if err != nil {
+		return plan, billing.Result{}, err
+	}
+	opts := append([]billing.ApplyOption{billing.WithLogger(j.logger())}, j.ApplyOptions...)
+	res, err := billing.Apply(ctx, plan, w, opts...)
+	return plan, res, err
+}
+
+func (j *BillingJob) writer() (billing.ChargeWriter, error) {
+	if j.Writer != nil {
+		return j.Writer, nil
+	}
+	return NewChargeWriter(j.Tigerpaw)
+}
+
+func (j *BillingJob) now() time.Time {
+	if j.Now != nil {
+		return j.Now()
+	}
+	return time.Now()
+}
+
+func (j *BillingJob) logger() *slog.Logger {
+	if j.Logger != nil {
+		return j.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// readInventories reads the inventories of the tenants, at most concurrency at
+// once. A tenant that cannot be read is logged and left out.
+func readInventories(ctx context.Context, src kaspersky.Source, tenants []string, concurrency int, log *slog.Logger) []kaspersky.Inventory {
+	if concurrency <= 0 {
+		concurrency = 4
+	}
+	results := make([]*kaspersky.Inventory, len(tenants))
+	sem := make(chan struct{}, concurrency)
+	var wg sync.WaitGroup
+	seen := make(map[string]bool, len(tenants))
+	for i, id := range tenants {
+		if seen[id] {
+			continue // the same tenant billed twice is billing's to report
+		}
+		seen[id] = true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			inv, err := src.Inventory(ctx, id)
+			if err != nil {
+				log.WarnContext(ctx, "cannot read the tenant's inventory; its billing is skipped", "tenant", id, "err", err)
+				return
+			}
+			if inv.Tenant.ID == "" {
+				inv.Tenant.ID = id
+			}
+			results[i] = &inv
+		}()
+	}
+	wg.Wait()
+	out := make([]kaspersky.Inventory, 0, len(tenants))
+	for _, inv := range results {
+		if inv != nil {
+			out = append(out, *inv)
+		}
+	}
+	return out
+}

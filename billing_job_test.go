@@ -1,0 +1,276 @@
+package kasperskytigerpaw
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/mspkit/kaspersky-tigerpaw/billing"
+	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
+	"github.com/mspkit/kaspersky-tigerpaw/mapping"
+	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw/tigerpawtest"
+)
+
+var billingNow = time.Date(2026, 11, 29, 6, 0, 0, 0, time.UTC)
+
+// billingWorld is a Tigerpaw with one customer billed by category, and the
+// tenant's inventory: the seed's 90 workstations and 10 servers with Kaspersky
+// Endpoint Security for Business Advanced.
+type billingWorld struct {
+	srv       *tigerpawtest.Server
+	src       *memSource
+	cfg       mapping.Config
+	agreement int
+}
+
+func newBillingWorld(t *testing.T) *billingWorld {
+	t.Helper()
+	srv := tigerpawtest.NewServer(t)
+	acct := srv.AddAccount(tigerpawtest.Account{Name: "Contoso", Type: "Customer"})
+	agr := srv.AddAgreement(tigerpawtest.Agreement{AccountNumber: acct.Number, BillingPeriod: 1, StartDate: billingNow.AddDate(-1, 0, 0)})
+	std := srv.AddPriceLevel(tigerpawtest.PriceLevel{Description: "Standard"})
+	disc := srv.AddPriceLevel(tigerpawtest.PriceLevel{Description: "Discount"})
+	srv.AddPriceBookItem(tigerpawtest.PriceBookItem{ItemID: "KESB-ADV-WS", Description: "KESB Advanced workstation", SellingPrices: map[int]int64{std.ID: 450, disc.ID: 400}})
+	srv.AddPriceBookItem(tigerpawtest.PriceBookItem{ItemID: "KESB-ADV-SRV", Description: "KESB Advanced server", SellingPrices: map[int]int64{std.ID: 1200, disc.ID: 1000}})
+	srv.AddPriceBookItem(tigerpawtest.PriceBookItem{ItemID: "KESB-ADV-NW", Description: "KESB Advanced non-Windows", SellingPrices: map[int]int64{std.ID: 300, disc.ID: 250}})
+	// A charge a person added by hand for the same item: never touched.
+	srv.AddCharge(tigerpawtest.Charge{AgreementNumber: agr.Number, SpecialItemID: "KESB-ADV-WS", ItemDescription: "Onsite install", Quantity: 3, Price: 9900, PriceLevel: std.ID})
+
+	inv := kaspersky.Inventory{Tenant: kaspersky.Tenant{ID: "vs-1", Name: "Contoso VS", Kind: kaspersky.KindVirtualServer}}
+	lic := kaspersky.License{ID: "K1", Application: kaspersky.AppKESBAdvanced, Type: kaspersky.KeyCommercial, Expires: billingNow.AddDate(1, 0, 0)}
+	for i := range 100 {
+		cat := kaspersky.WindowsWorkstation
+		if i >= 90 {
+			cat = kaspersky.WindowsServer
+		}
+		id := fmt.Sprintf("host-%03d", i)
+		inv.Devices = append(inv.Devices, kaspersky.Device{ID: id, TenantID: "vs-1", Name: id, Category: cat})
+		lic.ActiveDevices = append(lic.ActiveDevices, id)
+	}
+	inv.Licenses = []kaspersky.License{lic}
+	src := newMemSource()
+	src.set(inv)
+
+	cfg := mapping.Config{
+		Name:     "main",
+		Solution: mapping.SolutionKSC,
+		Tenants: []mapping.Tenant{{
+			ID: "vs-1", Name: "Contoso VS",
+			Account: &mapping.AccountMapping{Number: acct.Number, Billing: mapping.Billing{Enabled: true, Agreement: agr.Number, PriceLevel: disc.ID}},
+		}},
+		PriceBook: mapping.PriceBook{BillByCategory: true, Apps: []mapping.AppItems{
+			mapping.ItemsByCategory(kaspersky.AppKESBAdvanced, "KESB-ADV-WS", "KESB-ADV-SRV", "KESB-ADV-NW"),
+		}},
+	}
+	return &billingWorld{srv: srv, src: src, cfg: cfg, agreement: agr.Number}
+}
+
+func (w *billingWorld) job(t *testing.T) *BillingJob {
+	return &BillingJob{
+		Source:       w.src,
+		Tigerpaw:     w.srv.Client(t),
+		Now:          func() time.Time { return billingNow },
+		ApplyOptions: []billing.ApplyOption{billing.WithBackoff(time.Millisecond)},
+	}
+}
+
+// chargeView is a charge of the fake without its server-allocated fields.
+type chargeView struct {
+	Item     string
+	Owned    bool
+	Quantity int
+	Price    int64
+}
+
+func (w *billingWorld) charges() []chargeView {
+	var out []chargeView
+	for _, c := range w.srv.Charges(w.agreement) {
+		out = append(out, chargeView{c.SpecialItemID, strings.HasPrefix(c.ItemDescription, billing.OwnerMarker), c.Quantity, c.Price})
+	}
+	return out
+}
+
+var wantSeedCharges = []chargeView{
+	{"KESB-ADV-SRV", true, 10, 1000},
+	{"KESB-ADV-WS", false, 3, 9900},
+	{"KESB-ADV-WS", true, 90, 400},
+}
+
+func sortCharges() cmp.Option {
+	return cmpopts.SortSlices(func(a, b chargeView) bool {
+		if a.Item != b.Item {
+			return a.Item < b.Item
+		}
+		return !a.Owned && b.Owned
+	})
+}
+
+func TestBillingJobSeedExampleOverTigerpaw(t *testing.T) {
+	t.Parallel()
+	w := newBillingWorld(t)
+	job := w.job(t)
+
+	plan, err := job.Plan(t.Context(), w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("+ agreement %d item KESB-ADV-SRV qty 10 @ 10.00\n+ agreement %d item KESB-ADV-WS qty 90 @ 4.00\n", w.agreement, w.agreement)
+	if got := plan.String(); got != want {
+		t.Errorf("dry-run plan:\n%s\nwant:\n%s", got, want)
+	}
+	if n := w.srv.Count("POST", "/api/agreements/{n}/additionalcharges"); n != 0 {
+		t.Fatalf("the dry run wrote %d charges", n)
+	}
+
+	_, res, err := job.Run(t.Context(), w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Created != 2 || res.Updated+res.Deleted != 0 || len(res.Failed) != 0 {
+		t.Errorf("result = %+v, want 2 created", res)
+	}
+	if diff := cmp.Diff(wantSeedCharges, w.charges(), sortCharges()); diff != "" {
+		t.Errorf("charges (-want +got):\n%s", diff)
+	}
+
+	if n := w.srv.Count("POST", "/api/agreements/{n}/additionalcharges"); n != 2 {
+		t.Errorf("POST requests = %d, want 2", n)
+	}
+
+	// The same world again: nothing to do, nothing written.
+	w.srv.ResetCounts()
+	plan, _, err = job.Run(t.Context(), w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !plan.Empty() {
+		t.Errorf("second plan not empty:\n%s", plan)
+	}
+	writes := w.srv.Count("POST", "/api/agreements/{n}/additionalcharges") +
+		w.srv.Count("PUT", "/api/agreements/{n}/additionalcharges/{d}") +
+		w.srv.Count("DELETE", "/api/agreements/{n}/additionalcharges/{d}")
+	if writes != 0 {
+		t.Errorf("writes on the second run: %d", writes)
+	}
+	if n := w.srv.Count("GET", "/api/agreements/{n}/additionalcharges"); n != 1 {
+		t.Errorf("charge lists on the second run: %d, want 1", n)
+	}
+}
+
+func TestBillingJobUsageChangesOverTigerpaw(t *testing.T) {
+	t.Parallel()
+	w := newBillingWorld(t)
+	job := w.job(t)
+	if _, _, err := job.Run(t.Context(), w.cfg); err != nil {
+		t.Fatal(err)
+	}
+	// Two workstations drop out, the servers' key expires.
+	inv, _ := w.src.Inventory(t.Context(), "vs-1")
+	lic := inv.Licenses[0]
+	var ws []string
+	for _, id := range lic.ActiveDevices[:88] {
+		ws = append(ws, id)
+	}
+	servers := lic.ActiveDevices[90:]
+	lic.ActiveDevices = ws
+	expired := kaspersky.License{ID: "K2", Application: kaspersky.AppKESBAdvanced, Type: kaspersky.KeyCommercial, Expires: billingNow.Add(-time.Hour), ActiveDevices: servers}
+	inv.Licenses = []kaspersky.License{lic, expired}
+	w.src.set(inv)
+
+	plan, res, err := job.Run(t.Context(), w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("- agreement %[1]d item KESB-ADV-SRV qty 10 @ 10.00\n~ agreement %[1]d item KESB-ADV-WS qty 90 → 88\n", w.agreement)
+	if got := plan.String(); got != want {
+		t.Errorf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	if res.Updated != 1 || res.Deleted != 1 {
+		t.Errorf("result = %+v", res)
+	}
+	wantCharges := []chargeView{{"KESB-ADV-WS", false, 3, 9900}, {"KESB-ADV-WS", true, 88, 400}}
+	if diff := cmp.Diff(wantCharges, w.charges(), sortCharges()); diff != "" {
+		t.Errorf("charges (-want +got):\n%s", diff)
+	}
+}
+
+// TestBillingJobFaultsOverTigerpaw injects faults into the charge writes. Each
+// run ends with exactly the desired charges: no duplicate, nothing lost.
+func TestBillingJobFaultsOverTigerpaw(t *testing.T) {
+	t.Parallel()
+	const charges = "/api/agreements/{n}/additionalcharges"
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		n      int
+		fault  tigerpawtest.Fault
+		// runs is how many cycles it takes (a rejected create waits for the next).
+		runs int
+	}{
+		{"create applied then connection dropped", "POST", charges, 1, tigerpawtest.Fault{Drop: true, AfterApply: true}, 1},
+		{"both creates applied then 502", "POST", charges, 2, tigerpawtest.Fault{Status: http.StatusBadGateway, AfterApply: true}, 1},
+		{"create dropped before apply", "POST", charges, 1, tigerpawtest.Fault{Drop: true}, 1},
+		{"create answered 503", "POST", charges, 1, tigerpawtest.Fault{Status: http.StatusServiceUnavailable}, 1},
+		{"create rejected", "POST", charges, 1, tigerpawtest.Fault{Status: http.StatusOK, Body: `{"Success":false,"Message":"Agreement is being edited."}`}, 2},
+		{"list of charges fails twice", "GET", charges, 2, tigerpawtest.Fault{Status: http.StatusServiceUnavailable}, 1},
+		{"slow create", "POST", charges, 1, tigerpawtest.Fault{Delay: 20 * time.Millisecond}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newBillingWorld(t)
+			job := w.job(t)
+			w.srv.FailNext(tt.method, tt.path, tt.n, tt.fault)
+			var lastErr error
+			for range tt.runs {
+				_, _, lastErr = job.Run(t.Context(), w.cfg)
+			}
+			if lastErr != nil {
+				t.Errorf("last run: %v", lastErr)
+			}
+			if diff := cmp.Diff(wantSeedCharges, w.charges(), sortCharges()); diff != "" {
+				t.Errorf("charges (-want +got):\n%s", diff)
+			}
+			plan, err := job.Plan(t.Context(), w.cfg)
+			if err != nil || !plan.Empty() {
+				t.Errorf("plan after the faults: %v\n%s", err, plan)
+			}
+		})
+	}
+}
+
+func TestBillingJobSkipsWhatItCannotRead(t *testing.T) {
+	t.Parallel()
+	w := newBillingWorld(t)
+	w.src.failing["vs-1"] = errors.New("console unreachable")
+	plan, err := w.job(t).Plan(t.Context(), w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Changes) != 0 || len(plan.Skipped) != 1 || !errors.Is(plan.Skipped[0].Err, billing.ErrNoInventory) {
+		t.Errorf("plan = %+v, want the agreement skipped for lack of inventory", plan)
+	}
+
+	// A price level at which an item has no price skips the agreement too.
+	w = newBillingWorld(t)
+	lvl := w.srv.AddPriceLevel(tigerpawtest.PriceLevel{Description: "Unpriced"})
+	w.cfg.Tenants[0].Account.Billing.PriceLevel = lvl.ID
+	plan, err = w.job(t).Plan(t.Context(), w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Changes) != 0 || len(plan.Skipped) != 1 || !errors.Is(plan.Skipped[0].Err, billing.ErrNoPrice) {
+		t.Errorf("plan = %+v, want the agreement skipped for lack of a price", plan)
+	}
+
+	if _, err := (&BillingJob{}).Plan(t.Context(), w.cfg); err == nil {
+		t.Error("a job without source and client planned")
+	}
+}

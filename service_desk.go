@@ -1,0 +1,176 @@
+package kasperskytigerpaw
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
+	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw"
+)
+
+// Desk opens, finds and closes Tigerpaw service orders for package
+// serviceorder: it implements serviceorder.Desk over a tigerpaw.Client. It maps
+// the client's ErrLocked and ErrNotFound to serviceorder's, so the Runner keeps a
+// close of an order open in the Tigerpaw UI pending and retries it later.
+type Desk struct {
+	c *tigerpaw.Client
+}
+
+var _ serviceorder.Desk = (*Desk)(nil)
+
+// NewDesk returns a Desk over c.
+func NewDesk(c *tigerpaw.Client) (*Desk, error) {
+	if c == nil {
+		return nil, errors.New("kasperskytigerpaw: NewDesk: nil tigerpaw client")
+	}
+	return &Desk{c: c}, nil
+}
+
+// Create creates a service order and returns its number.
+func (d *Desk) Create(ctx context.Context, o serviceorder.NewOrder) (int, error) {
+	so, err := d.c.ServiceOrders.Create(ctx, tigerpaw.NewServiceOrder{
+		AccountNumber:       o.Account,
+		TechnicianAssigned:  o.Rep,
+		Status:              o.Status,
+		Priority:            o.Priority,
+		ServiceOrderType:    o.Type,
+		DispatchBoardNumber: o.Board,
+		BriefDescription:    o.Brief,
+		WorkRequested:       o.Work,
+		Reference:           string(o.Reference),
+	})
+	if err != nil {
+		return 0, deskError(err)
+	}
+	if so.ServiceOrderNumber <= 0 {
+		return 0, fmt.Errorf("kasperskytigerpaw: create service order %s: Tigerpaw returned no order number", o.Reference)
+	}
+	return so.ServiceOrderNumber, nil
+}
+
+// FindByReference returns the orders whose Reference is ref.
+func (d *Desk) FindByReference(ctx context.Context, ref string) ([]serviceorder.DeskOrder, error) {
+	found, err := d.c.ServiceOrders.FindByReference(ctx, ref)
+	if err != nil {
+		return nil, deskError(err)
+	}
+	out := make([]serviceorder.DeskOrder, len(found))
+	for i := range found {
+		out[i] = deskOrder(&found[i])
+	}
+	return out, nil
+}
+
+// Get returns an order with its lock.
+func (d *Desk) Get(ctx context.Context, number int) (serviceorder.DeskOrder, error) {
+	so, err := d.c.ServiceOrders.Get(ctx, number)
+	if err != nil {
+		return serviceorder.DeskOrder{}, deskError(err)
+	}
+	return deskOrder(so), nil
+}
+
+// Close sets an order to the closed status.
+func (d *Desk) Close(ctx context.Context, number int, c serviceorder.CloseRequest) error {
+	_, err := d.c.ServiceOrders.Close(ctx, number, tigerpaw.CloseServiceOrder{
+		Status:        c.Status,
+		WorkPerformed: c.WorkPerformed,
+	})
+	return deskError(err)
+}
+
+func deskOrder(so *tigerpaw.ServiceOrderSummary) serviceorder.DeskOrder {
+	return serviceorder.DeskOrder{
+		Number:    so.ServiceOrderNumber,
+		Reference: so.ServiceOrder.Reference,
+		Status:    so.ServiceOrder.Status,
+		Closed:    !so.ServiceOrder.DateTimeClosed.IsZero(),
+		Locked:    so.Locked(),
+	}
+}
+
+// deskError translates a tigerpaw error into serviceorder's vocabulary.
+func deskError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, tigerpaw.ErrLocked):
+		return fmt.Errorf("%w: %w", serviceorder.ErrLocked, err)
+	case errors.Is(err, tigerpaw.ErrNotFound):
+		return fmt.Errorf("%w: %w", serviceorder.ErrNotFound, err)
+	}
+	return err
+}
+
+// Lookups reads the Tigerpaw tables that service order rules refer to (reps,
+// statuses, boards, priorities, types): it implements serviceorder.Lookups over
+// a tigerpaw.Client.
+type Lookups struct {
+	c *tigerpaw.Client
+}
+
+var _ serviceorder.Lookups = (*Lookups)(nil)
+
+// NewLookups returns a Lookups over c.
+func NewLookups(c *tigerpaw.Client) (*Lookups, error) {
+	if c == nil {
+		return nil, errors.New("kasperskytigerpaw: NewLookups: nil tigerpaw client")
+	}
+	return &Lookups{c: c}, nil
+}
+
+// Reps lists the reps.
+func (l *Lookups) Reps(ctx context.Context) ([]serviceorder.Rep, error) {
+	reps, err := l.c.MasterTables.Reps(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]serviceorder.Rep, len(reps))
+	for i, r := range reps {
+		out[i] = serviceorder.Rep{Number: r.RepNumber, Name: r.DisplayName, Inactive: r.Inactive}
+	}
+	return out, nil
+}
+
+// Statuses lists the service order status names.
+func (l *Lookups) Statuses(ctx context.Context) ([]string, error) {
+	st, err := l.c.MasterTables.ServiceOrderStatuses(ctx)
+	return names(st, err, func(s tigerpaw.ServiceOrderStatus) string { return s.Status })
+}
+
+// Boards lists the dispatch boards.
+func (l *Lookups) Boards(ctx context.Context) ([]serviceorder.Board, error) {
+	boards, err := l.c.MasterTables.DispatchBoards(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]serviceorder.Board, len(boards))
+	for i, b := range boards {
+		out[i] = serviceorder.Board{ID: b.DispatchBoardID, Name: b.Description}
+	}
+	return out, nil
+}
+
+// Priorities lists the priority names.
+func (l *Lookups) Priorities(ctx context.Context) ([]string, error) {
+	p, err := l.c.MasterTables.Priorities(ctx)
+	return names(p, err, func(p tigerpaw.Priority) string { return p.Priority })
+}
+
+// Types lists the service order type names.
+func (l *Lookups) Types(ctx context.Context) ([]string, error) {
+	t, err := l.c.MasterTables.ServiceOrderTypes(ctx)
+	return names(t, err, func(t tigerpaw.ServiceOrderType) string { return t.Type })
+}
+
+func names[T any](items []T, err error, name func(T) string) ([]string, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = name(it)
+	}
+	return out, nil
+}
