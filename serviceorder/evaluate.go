@@ -10,8 +10,9 @@ import (
 )
 
 // Accounts maps a tenant id (a KSC virtual server or Business Hub company) to its
-// Tigerpaw account number. Tenants missing from it are not in the integration:
-// no orders are created for them, and their open orders are left as they are.
+// Tigerpaw account number. Tenants missing from it (or mapped to a number below
+// 1) are not in the integration: no orders are created for them, and their open
+// orders are left as they are (pending closes are still retried).
 type Accounts map[string]int
 
 // TenantInput is what one cycle read about one tenant.
@@ -127,7 +128,7 @@ func Evaluate(in Input) Plan {
 	for i := range in.Tenants {
 		ti := &in.Tenants[i]
 		acct, ok := in.Accounts[ti.Tenant.ID]
-		if !ok || e.seenTenant(ti.Tenant.ID) {
+		if !ok || acct <= 0 || e.seenTenant(ti.Tenant.ID) {
 			continue
 		}
 		if ti.InventoryOK {
