@@ -338,6 +338,26 @@ func (e *Editor) Cancel() {
 	e.draft = e.saved.Clone()
 }
 
+// Reload reads the saved configuration from the store again and drops the
+// staged changes: the way on after Save fails with [ErrConflict] because another
+// editor saved first.
+func (e *Editor) Reload(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	cfg, err := e.store.Load(ctx, e.name)
+	switch {
+	case err == nil:
+		e.exists = true
+	case errors.Is(err, ErrNotFound):
+		cfg, e.exists = Config{Name: e.name}, false
+	default:
+		return fmt.Errorf("mapping: reload %q: %w", e.name, err)
+	}
+	e.saved = cfg
+	e.draft = cfg.Clone()
+	return nil
+}
+
 // Replace stages cfg as a whole as the new draft (for instance one read from a
 // file with [Unmarshal]); its Name and Revision are ignored.
 func (e *Editor) Replace(cfg Config) {

@@ -348,6 +348,30 @@ func TestEditorConflict(t *testing.T) {
 	if len(stored.Tenants) != 2 || stored.Tenants[1].ID != "vs-2" {
 		t.Errorf("the stale editor overwrote the store: %v", stored.Tenants)
 	}
+	// Reload picks up the other editor's save; the change is redone on it.
+	must(t, b.Reload(t.Context()))
+	if d := cmp.Diff(stored, b.Draft()); d != "" || b.Dirty() {
+		t.Errorf("after Reload (-stored +draft):\n%s", d)
+	}
+	must(t, b.RemoveTenant("vs-2"))
+	must(t, b.Save(t.Context()))
+	if got := b.Saved(); got.Revision != 3 || len(got.Tenants) != 1 {
+		t.Errorf("after Reload and Save: revision %d, tenants %v", got.Revision, got.Tenants)
+	}
+	// Reload of an integration someone deleted starts afresh; a failing store
+	// is reported.
+	must(t, store.Delete(t.Context(), "main", 3))
+	must(t, b.Reload(t.Context()))
+	if got := b.Saved(); got.Revision != 0 || len(got.Tenants) != 0 {
+		t.Errorf("after Reload of a deleted integration: %+v", got)
+	}
+	fs := &failingStore{Store: store}
+	c, err := mapping.Open(t.Context(), fs, world(), "main")
+	must(t, err)
+	fs.err = errors.New("disk gone")
+	if err := c.Reload(t.Context()); !errors.Is(err, fs.err) {
+		t.Errorf("Reload over a failing store = %v", err)
+	}
 }
 
 func TestEditorSaveWithoutChangesWritesNothing(t *testing.T) {

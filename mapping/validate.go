@@ -119,13 +119,12 @@ func (c *Config) checkTenants(ps *problems) {
 			value int
 			what  string
 		}{{"agreement", b.Agreement, "an agreement"}, {"priceLevel", b.PriceLevel, "a price level"}} {
-			field := tenantField(key, "account.billing."+f.name)
 			switch {
 			case f.value < 0:
-				ps.add(Problem{Kind: ErrInvalid, Field: field, Tenant: t.ID, Account: a.Number,
+				ps.add(Problem{Kind: ErrInvalid, Field: tenantField(key, "account.billing."+f.name), Tenant: t.ID, Account: a.Number,
 					Reason: fmt.Sprintf("%s %d is negative", f.name, f.value)})
 			case b.Enabled && f.value == 0:
-				ps.add(Problem{Kind: ErrRequired, Field: field, Tenant: t.ID, Account: a.Number,
+				ps.add(Problem{Kind: ErrRequired, Field: tenantField(key, "account.billing."+f.name), Tenant: t.ID, Account: a.Number,
 					Reason: fmt.Sprintf("automatic billing of account %d needs %s", a.Number, f.what)})
 			}
 		}
