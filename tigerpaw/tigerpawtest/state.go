@@ -274,8 +274,9 @@ func (s *Server) AddPriceBookItem(it PriceBookItem) PriceBookItem {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	it.Number = s.st.id("item", it.Number)
-	it.SellingPrices = maps.Clone(it.SellingPrices)
-	s.st.items[it.Number] = &it
+	stored := it
+	stored.SellingPrices = maps.Clone(it.SellingPrices)
+	s.st.items[it.Number] = &stored
 	return it
 }
 
@@ -406,7 +407,7 @@ func (s *Server) AddServiceOrder(so ServiceOrder) ServiceOrder {
 		so.Lock = &l
 	}
 	s.st.orders[so.Number] = &so
-	return so
+	return copyOrder(&so)
 }
 
 // LockServiceOrder locks an order as if a rep had it open in the Tigerpaw UI. It
