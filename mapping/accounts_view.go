@@ -43,7 +43,7 @@ func UnmappedAccounts(ctx context.Context, dir Directory, accountType string, cf
 func AvailableTenants(name string, solution Solution, all []kaspersky.Tenant, cfgs ...Config) []kaspersky.Tenant {
 	taken := map[string]bool{}
 	for _, c := range cfgs {
-		if c.Name == name {
+		if c.Name == name || c.Solution != solution {
 			continue
 		}
 		for _, t := range c.Tenants {

@@ -60,3 +60,35 @@ func TestAccountsView(t *testing.T) {
 		t.Errorf("AccountsView with a failing directory = %v", err)
 	}
 }
+
+func TestAvailableTenants(t *testing.T) {
+	t.Parallel()
+	ksc := mapping.Config{Name: "ksc", Solution: mapping.SolutionKSC, Tenants: []mapping.Tenant{{ID: "1"}, {ID: "2"}}}
+	hub := mapping.Config{Name: "hub", Solution: mapping.SolutionHub, Tenants: []mapping.Tenant{{ID: "3"}}}
+	all := []kaspersky.Tenant{
+		{ID: "1", Kind: kaspersky.KindVirtualServer},
+		{ID: "3", Kind: kaspersky.KindVirtualServer},
+		{ID: "4", Kind: kaspersky.KindVirtualServer},
+		{ID: "3", Kind: kaspersky.KindCompany},
+		{ID: "5", Kind: kaspersky.KindCompany},
+	}
+	ids := func(ts []kaspersky.Tenant) []string {
+		var out []string
+		for _, t := range ts {
+			out = append(out, t.ID)
+		}
+		return out
+	}
+	// Another KSC integration: vs 1 is taken by "ksc", companies are not shown,
+	// and the hub integration's company 3 does not hide virtual server 3.
+	if d := cmp.Diff([]string{"3", "4"}, ids(mapping.AvailableTenants("other", mapping.SolutionKSC, all, ksc, hub))); d != "" {
+		t.Errorf("for another KSC integration (-want +got):\n%s", d)
+	}
+	// The ksc integration itself sees its own tenants.
+	if d := cmp.Diff([]string{"1", "3", "4"}, ids(mapping.AvailableTenants("ksc", mapping.SolutionKSC, all, ksc, hub))); d != "" {
+		t.Errorf("for ksc (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"5"}, ids(mapping.AvailableTenants("hub2", mapping.SolutionHub, all, ksc, hub))); d != "" {
+		t.Errorf("for another hub integration (-want +got):\n%s", d)
+	}
+}

@@ -15,8 +15,9 @@ import (
 var ErrConflict = errors.New("revision conflict")
 
 // Store keeps the saved configurations of one or more integrations, by name.
-// Integrations that share a store share one Tigerpaw: a tenant can be in one of
-// them only, and an account maps to one tenant of them only.
+// Integrations that share a store share one Tigerpaw, and those of the same
+// solution one console: a tenant can be in one of them only, and an account
+// maps to one tenant of them only.
 //
 // Implementations must be safe for concurrent use, honour ctx, return copies
 // (a caller changing a loaded Config does not change the store) and pass

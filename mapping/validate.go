@@ -237,7 +237,9 @@ func appName(app kaspersky.AppID) string {
 }
 
 // CrossCheck applies the rules that span the integrations of a store: a tenant
-// can be in one integration only, and an account maps to one tenant only. others
+// can be in one integration only (integrations of the same solution in a store
+// read the same console, so a tenant is known by its id there), and an account
+// maps to one tenant only (they share one Tigerpaw). others
 // are the other saved configurations of the store (a configuration with the same
 // name as cfg is ignored). It returns a *[ValidationError] whose problems are of
 // kind [ErrTenantTaken] or [ErrAccountTaken], or nil. Store implementations call
@@ -256,7 +258,11 @@ func crossCheck(cfg *Config, others []Config, ps *problems) {
 			continue
 		}
 		for _, t := range o.Tenants {
-			tenants[t.ID] = o.Name
+			// Tenant ids are ids in a console: a virtual server and a Business
+			// Hub company never are the same tenant.
+			if o.Solution == cfg.Solution {
+				tenants[t.ID] = o.Name
+			}
 			if t.Account != nil {
 				accounts[t.Account.Number] = [2]string{o.Name, t.ID}
 			}

@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) mapping.Store) {
 		{"TwoIntegrationsShareTheStore", testTwoIntegrations},
 		{"TenantInOneIntegrationOnly", testTenantTaken},
 		{"AccountMappedOnce", testAccountTaken},
+		{"TenantIDsPerSolution", testTenantIDsPerSolution},
 		{"MoveTenantBetweenIntegrations", testMoveTenant},
 		{"Delete", testDelete},
 		{"ConcurrentSavesOneWins", testConcurrentSaves},
@@ -339,4 +340,19 @@ func testCanceledContext(t *testing.T, s mapping.Store) {
 	if _, err := s.Load(t.Context(), "main"); !errors.Is(err, mapping.ErrNotFound) {
 		t.Errorf("a canceled save was stored: %v", err)
 	}
+}
+
+func testTenantIDsPerSolution(t *testing.T, s mapping.Store) {
+	mustSave(t, s, Sample("ksc", []string{"1"}, 1001))
+	hub := Sample("hub", []string{"1"}, 1001)
+	hub.Solution = mapping.SolutionHub
+	_, err := s.Save(t.Context(), hub)
+	if errors.Is(err, mapping.ErrTenantTaken) {
+		t.Errorf("a company and a virtual server with the same id conflict: %v", err)
+	}
+	if !errors.Is(err, mapping.ErrAccountTaken) {
+		t.Errorf("an account mapped in a KSC and a Hub integration: %v, want ErrAccountTaken", err)
+	}
+	hub.Tenants[0].Account.Number = 1002
+	mustSave(t, s, hub)
 }
