@@ -155,6 +155,7 @@ type evaluator struct {
 	byTenant   map[string][]Key
 	tenants    map[string]bool
 	handled    map[Key]bool
+	want       map[Key]wantStatus // reused by every tenant's status pass
 	plan       Plan
 }
 
@@ -212,7 +213,11 @@ type wantStatus struct {
 func (e *evaluator) statuses(ti *TenantInput, acct int) {
 	tid := ti.Tenant.ID
 	now, delay := e.in.Now, e.in.Rules.CreationDelay
-	want := make(map[Key]wantStatus)
+	if e.want == nil {
+		e.want = make(map[Key]wantStatus, 64)
+	}
+	want := e.want
+	clear(want)
 	for i := range ti.Devices {
 		d := &ti.Devices[i]
 		if d.Status != kaspersky.StatusWarning && d.Status != kaspersky.StatusCritical {
