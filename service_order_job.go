@@ -1,0 +1,137 @@
+package kasperskytigerpaw
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
+	"github.com/mspkit/kaspersky-tigerpaw/mapping"
+	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
+)
+
+// ServiceOrderJob runs one service order cycle of an integration: it reads the
+// devices, Office 365 state and new events of every tenant mapped to a Tigerpaw
+// account, and hands them to a serviceorder.Runner, which opens and closes
+// orders according to the rules.
+//
+// Events are read from the last time the tenant's events were read (the
+// Runner's store remembers it), or, the first time, from as far back as the
+// longest event lifetime of the rules: older events would be skipped anyway.
+type ServiceOrderJob struct {
+	// Source reads the Kaspersky console. Required.
+	Source kaspersky.Source
+	// Runner applies the actions and keeps the state. Required.
+	Runner *serviceorder.Runner
+	// Now is the clock of the reads; nil means time.Now. Give the Runner the same
+	// clock (serviceorder.WithClock).
+	Now func() time.Time
+	// Logger receives the job's logs; nil discards them.
+	Logger *slog.Logger
+	// Concurrency bounds the tenants read at once; 0 means 4.
+	Concurrency int
+}
+
+// Run reads every mapped tenant and runs one cycle. A tenant that cannot be
+// read is still passed to the Runner, marked unread, so that none of its
+// orders is closed for want of data; its events are read again next time.
+func (j *ServiceOrderJob) Run(ctx context.Context, cfg mapping.Config, rules serviceorder.Rules) (serviceorder.Result, error) {
+	if j.Source == nil || j.Runner == nil {
+		return serviceorder.Result{}, errors.New("kasperskytigerpaw: ServiceOrderJob needs a Source and a Runner")
+	}
+	accounts := serviceorder.Accounts{}
+	var tenants []mapping.Tenant
+	for _, t := range cfg.Tenants {
+		if t.Account != nil && t.Account.Number > 0 {
+			accounts[t.ID] = t.Account.Number
+			tenants = append(tenants, t)
+		}
+	}
+	lastReads, err := j.Runner.LastReads(ctx)
+	if err != nil {
+		return serviceorder.Result{}, err
+	}
+	horizon := longestLifetime(rules)
+	inputs := make([]serviceorder.TenantInput, len(tenants))
+	concurrency := j.Concurrency
+	if concurrency <= 0 {
+		concurrency = 4
+	}
+	sem := make(chan struct{}, concurrency)
+	var wg sync.WaitGroup
+	for i, t := range tenants {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			inputs[i] = j.readTenant(ctx, t, lastReads[t.ID], horizon)
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return serviceorder.Result{}, err
+	}
+	return j.Runner.Run(ctx, serviceorder.Cycle{Rules: rules, Accounts: accounts, Tenants: inputs})
+}
+
+func (j *ServiceOrderJob) readTenant(ctx context.Context, t mapping.Tenant, lastRead time.Time, horizon time.Duration) serviceorder.TenantInput {
+	log := j.logger()
+	in := serviceorder.TenantInput{Tenant: kaspersky.Tenant{ID: t.ID, Name: t.Name}}
+	inv, err := j.Source.Inventory(ctx, t.ID)
+	if err != nil {
+		log.WarnContext(ctx, "cannot read the tenant's inventory; its status orders are left as they are", "tenant", t.ID, "err", err)
+	} else {
+		in.InventoryOK = true
+		in.Devices = inv.Devices
+		in.Office365 = inv.Office365
+		if inv.Tenant.Name != "" {
+			in.Tenant = inv.Tenant
+			in.Tenant.ID = t.ID
+		}
+	}
+	readAt := j.now()
+	since := readAt.Add(-horizon)
+	if lastRead.After(since) {
+		since = lastRead
+	}
+	events, err := j.Source.Events(ctx, t.ID, since)
+	if err != nil {
+		log.WarnContext(ctx, "cannot read the tenant's events; they are read again next cycle", "tenant", t.ID, "err", err)
+		return in
+	}
+	in.Events = events
+	in.ReadAt = readAt
+	return in
+}
+
+// longestLifetime is how far back events can still open orders.
+func longestLifetime(r serviceorder.Rules) time.Duration {
+	longest := serviceorder.Office365Lifetime
+	for i := range r.Events {
+		if d := r.Events[i].Lifetime(); d > longest {
+			longest = d
+		}
+	}
+	return longest
+}
+
+func (j *ServiceOrderJob) now() time.Time {
+	if j.Now != nil {
+		return j.Now()
+	}
+	return time.Now()
+}
+
+func (j *ServiceOrderJob) logger() *slog.Logger {
+	if j.Logger != nil {
+		return j.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}

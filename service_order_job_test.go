@@ -1,0 +1,258 @@
+package kasperskytigerpaw
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
+	"github.com/mspkit/kaspersky-tigerpaw/mapping"
+	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
+	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw"
+	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw/tigerpawtest"
+)
+
+// soWorld is a Tigerpaw with the lookups the rules refer to, a tenant with one
+// device, and a service order job over them.
+type soWorld struct {
+	srv   *tigerpawtest.Server
+	src   *memSource
+	cfg   mapping.Config
+	rules serviceorder.Rules
+	store serviceorder.Store
+	rep   int
+	board int
+	acct  int
+
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newSOWorld(t *testing.T) *soWorld {
+	t.Helper()
+	w := &soWorld{now: time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)}
+	w.srv = tigerpawtest.NewServer(t, tigerpawtest.WithClock(w.clock))
+	w.acct = w.srv.AddAccount(tigerpawtest.Account{Name: "Contoso", Type: "Customer"}).Number
+	w.rep = w.srv.AddRep(tigerpawtest.Rep{Name: "Dana Tech"}).Number
+	w.srv.AddStatus(tigerpawtest.Status{Name: "New"})
+	w.srv.AddStatus(tigerpawtest.Status{Name: "Closed", Closed: true})
+	w.board = w.srv.AddBoard(tigerpawtest.Board{Description: "Security"}).ID
+	w.srv.AddPriority(tigerpawtest.Priority{Name: "High"})
+	w.srv.AddServiceOrderType(tigerpawtest.ServiceOrderType{Name: "Antivirus"})
+
+	w.src = newMemSource()
+	w.setDevice(kaspersky.StatusWarning, kaspersky.StatusDatabasesOutdated)
+	w.cfg = mapping.Config{Name: "main", Solution: mapping.SolutionKSC, Tenants: []mapping.Tenant{
+		{ID: "vs-1", Name: "Contoso VS", Account: &mapping.AccountMapping{Number: w.acct}},
+		{ID: "vs-2", Name: "Not mapped"},
+	}}
+	w.rules = serviceorder.DefaultRules()
+	w.rules.General = serviceorder.General{Rep: w.rep, NewStatus: "New", ClosedStatus: "Closed"}
+	on := serviceorder.OrderSettings{Enabled: true, Board: w.board, Priority: "High", Type: "Antivirus"}
+	for i := range w.rules.Statuses {
+		if w.rules.Statuses[i].ID.Level == kaspersky.StatusWarning {
+			w.rules.Statuses[i].OrderSettings = on
+		}
+	}
+	for i := range w.rules.Events {
+		if w.rules.Events[i].ID == (serviceorder.EventRuleID{Origin: kaspersky.OriginKSC, Severity: kaspersky.SeverityCritical}) {
+			w.rules.Events[i].OrderSettings = on
+		}
+	}
+	w.store = serviceorder.NewMemoryStore()
+	return w
+}
+
+func (w *soWorld) clock() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.now
+}
+
+func (w *soWorld) advance(d time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.now = w.now.Add(d)
+}
+
+func (w *soWorld) setDevice(level kaspersky.StatusLevel, codes ...kaspersky.StatusCode) {
+	dev := kaspersky.Device{ID: "host-1", TenantID: "vs-1", Name: "WS-RECEPTION", Category: kaspersky.WindowsWorkstation, Status: level}
+	for _, c := range codes {
+		s, _ := kaspersky.LookupStatus(c)
+		dev.Descriptions = append(dev.Descriptions, s)
+	}
+	w.src.set(kaspersky.Inventory{Tenant: kaspersky.Tenant{ID: "vs-1", Name: "Contoso VS", Kind: kaspersky.KindVirtualServer}, Devices: []kaspersky.Device{dev}})
+}
+
+func (w *soWorld) run(t *testing.T) serviceorder.Result {
+	t.Helper()
+	desk, err := NewDesk(w.srv.Client(t, tigerpaw.WithClock(w.clock)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner, err := serviceorder.NewRunner(desk, w.store, serviceorder.WithClock(w.clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := &ServiceOrderJob{Source: w.src, Runner: runner, Now: w.clock}
+	res, err := job.Run(t.Context(), w.cfg, w.rules)
+	if err != nil {
+		t.Logf("cycle error: %v", err)
+	}
+	return res
+}
+
+// runOK runs a cycle that must not fail.
+func (w *soWorld) runOK(t *testing.T) serviceorder.Result {
+	t.Helper()
+	res := w.run(t)
+	if len(res.Failed) != 0 {
+		t.Fatalf("cycle failures: %v", res.Failed)
+	}
+	return res
+}
+
+// orders returns the fake's orders by the status description in their brief.
+func (w *soWorld) orders() []tigerpawtest.ServiceOrder { return w.srv.Snapshot().ServiceOrders }
+
+func TestServiceOrderJobStatusLifecycleOverTigerpaw(t *testing.T) {
+	t.Parallel()
+	w := newSOWorld(t)
+
+	res := w.runOK(t)
+	if len(res.Created) != 1 {
+		t.Fatalf("created = %+v, want one order", res.Created)
+	}
+	so := w.orders()[0]
+	if so.AccountNumber != w.acct || so.TechnicianAssigned != w.rep || so.Status != "New" || so.BoardID != w.board ||
+		so.Priority != "High" || so.Type != "Antivirus" || so.Reference == "" {
+		t.Errorf("order fields = %+v", so)
+	}
+	for _, want := range []string{"Databases are out of date", "WS-RECEPTION", "Contoso VS", "Kaspersky Security Center"} {
+		if !strings.Contains(so.BriefDescription+"\n"+so.WorkRequested, want) {
+			t.Errorf("order text lacks %q:\n%s\n%s", want, so.BriefDescription, so.WorkRequested)
+		}
+	}
+
+	// Many viruses detected joins; then the databases are updated: only that
+	// order closes, the device stays Warning.
+	w.advance(time.Hour)
+	w.setDevice(kaspersky.StatusWarning, kaspersky.StatusDatabasesOutdated, kaspersky.StatusManyViruses)
+	if res := w.runOK(t); len(res.Created) != 1 {
+		t.Fatalf("second cycle created %+v", res.Created)
+	}
+	w.advance(time.Hour)
+	w.setDevice(kaspersky.StatusWarning, kaspersky.StatusManyViruses)
+	// The technician has the databases order open in Tigerpaw: the close waits.
+	w.srv.LockServiceOrder(so.Number, tigerpawtest.Lock{RepNumber: w.rep, RepName: "Dana Tech"})
+	res = w.runOK(t)
+	if len(res.Pending) != 1 || len(res.Closed) != 0 {
+		t.Fatalf("locked cycle: pending %+v closed %+v", res.Pending, res.Closed)
+	}
+	if got, _ := w.srv.ServiceOrder(so.Number); got.Status != "New" {
+		t.Errorf("locked order status = %q", got.Status)
+	}
+	w.srv.UnlockServiceOrder(so.Number)
+	w.advance(time.Minute)
+	res = w.runOK(t)
+	if len(res.Closed) != 1 || res.Closed[0].Number != so.Number {
+		t.Fatalf("after unlock: closed %+v", res.Closed)
+	}
+	open := 0
+	for _, o := range w.orders() {
+		switch {
+		case o.Number == so.Number:
+			if o.Status != "Closed" || o.Closed.IsZero() {
+				t.Errorf("databases order = %+v, want closed", o)
+			}
+		case o.Status == "New":
+			open++
+			if !strings.Contains(o.BriefDescription, "Many viruses") {
+				t.Errorf("open order = %q", o.BriefDescription)
+			}
+		}
+	}
+	if open != 1 {
+		t.Errorf("open orders = %d, want the many-viruses one", open)
+	}
+}
+
+func TestServiceOrderJobNoDuplicateAfterCrashOverTigerpaw(t *testing.T) {
+	t.Parallel()
+	t.Run("created then connection dropped", func(t *testing.T) {
+		t.Parallel()
+		w := newSOWorld(t)
+		w.srv.FailNext("POST", "/api/ServiceOrders", 1, tigerpawtest.Fault{Drop: true, AfterApply: true})
+		w.run(t)
+		w.advance(time.Minute)
+		w.run(t)
+		if n := len(w.orders()); n != 1 {
+			t.Errorf("orders = %d, want exactly 1", n)
+		}
+	})
+	t.Run("store wiped between cycles", func(t *testing.T) {
+		t.Parallel()
+		w := newSOWorld(t)
+		w.run(t)
+		w.store = serviceorder.NewMemoryStore()
+		w.advance(time.Minute)
+		w.run(t)
+		if n := len(w.orders()); n != 1 {
+			t.Errorf("orders = %d, want exactly 1", n)
+		}
+		// The order is still known: it closes when the status clears.
+		w.setDevice(kaspersky.StatusOK)
+		w.advance(time.Minute)
+		w.run(t)
+		if o := w.orders()[0]; o.Status != "Closed" {
+			t.Errorf("order after the status cleared = %+v", o)
+		}
+	})
+	t.Run("server errors then success", func(t *testing.T) {
+		t.Parallel()
+		w := newSOWorld(t)
+		w.srv.FailNext("POST", "/api/serviceorders/search/reference", 1, tigerpawtest.Fault{Status: http.StatusServiceUnavailable})
+		w.srv.FailNext("POST", "/api/ServiceOrders", 1, tigerpawtest.Fault{Status: http.StatusBadGateway, AfterApply: true})
+		for range 3 {
+			w.run(t)
+			w.advance(time.Minute)
+		}
+		if n := len(w.orders()); n != 1 {
+			t.Errorf("orders = %d, want exactly 1", n)
+		}
+	})
+}
+
+func TestServiceOrderJobEventsOverTigerpaw(t *testing.T) {
+	t.Parallel()
+	w := newSOWorld(t)
+	w.setDevice(kaspersky.StatusOK)
+	ev := func(id string, sev kaspersky.Severity, age time.Duration) kaspersky.Event {
+		return kaspersky.Event{ID: id, TenantID: "vs-1", DeviceID: "host-1", DeviceName: "WS-RECEPTION", Origin: kaspersky.OriginKSC,
+			Severity: sev, Type: "GNRL_EV_VIRUS_FOUND", TypeName: "Virus found", Time: w.clock().Add(-age), Text: "EICAR test file"}
+	}
+	w.src.events["vs-1"] = []kaspersky.Event{
+		ev("1", kaspersky.SeverityCritical, time.Hour),      // fresh: an order
+		ev("2", kaspersky.SeverityCritical, 49*time.Hour),   // older than the lifetime: skipped
+		ev("3", kaspersky.SeverityWarning, time.Hour),       // rule off: nothing
+		ev("4", kaspersky.SeverityCritical, 30*time.Minute), // fresh: an order
+	}
+	res := w.runOK(t)
+	if len(res.Created) != 2 {
+		t.Fatalf("created %+v, want 2 event orders", res.Created)
+	}
+	// The events come again (the source repeats them): no new order; and event
+	// orders never close by themselves.
+	w.advance(time.Hour)
+	res = w.runOK(t)
+	if len(res.Created)+len(res.Closed) != 0 {
+		t.Errorf("second cycle: created %+v closed %+v", res.Created, res.Closed)
+	}
+	for _, o := range w.orders() {
+		if o.Status != "New" {
+			t.Errorf("event order %d status %q", o.Number, o.Status)
+		}
+	}
+}
