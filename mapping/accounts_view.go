@@ -14,6 +14,9 @@ import (
 // configuration of the store: an account mapped in any integration has a tenant.
 // This is the report the product builds with a Tigerpaw Accounts Matrix view.
 func UnmappedAccounts(ctx context.Context, dir Directory, accountType string, cfgs ...Config) ([]Account, error) {
+	if dir == nil {
+		return nil, fmt.Errorf("mapping: unmapped accounts: no Tigerpaw directory: %w", ErrRequired)
+	}
 	list, err := dir.Accounts(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("mapping: listing Tigerpaw accounts: %w", err)

@@ -73,6 +73,9 @@ func SyncCustomFields(ctx context.Context, cf CustomFields, cfgs []Config) (Sync
 	if len(solutions) == 0 {
 		return res, nil
 	}
+	if cf == nil {
+		return res, fmt.Errorf("mapping: sync custom fields: no Tigerpaw directory: %w", ErrRequired)
+	}
 	cats, err := cf.AccountFieldCategories(ctx)
 	if err != nil {
 		return res, fmt.Errorf("mapping: listing custom field categories: %w", err)

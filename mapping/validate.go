@@ -308,6 +308,9 @@ func Validate(ctx context.Context, cfg Config, dir Directory, others []Config) e
 
 // checkDirectory checks cfg against Tigerpaw. It returns a fault of dir.
 func checkDirectory(ctx context.Context, cfg *Config, dir Directory, ps *problems) error {
+	if dir == nil {
+		return fmt.Errorf("mapping: validate: no Tigerpaw directory: %w", ErrRequired)
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("mapping: validate: %w", err)
 	}

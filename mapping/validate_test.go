@@ -337,3 +337,16 @@ func TestValidationErrorText(t *testing.T) {
 		t.Errorf("Problem without field = %q", got)
 	}
 }
+
+func TestNilDirectory(t *testing.T) {
+	t.Parallel()
+	if err := mapping.Validate(t.Context(), valid(), nil, nil); !errors.Is(err, mapping.ErrRequired) {
+		t.Errorf("Validate without a directory = %v, want ErrRequired", err)
+	}
+	if _, err := mapping.SyncCustomFields(t.Context(), nil, []mapping.Config{valid()}); !errors.Is(err, mapping.ErrRequired) {
+		t.Errorf("SyncCustomFields without a directory = %v, want ErrRequired", err)
+	}
+	if _, err := mapping.UnmappedAccounts(t.Context(), nil, ""); !errors.Is(err, mapping.ErrRequired) {
+		t.Errorf("UnmappedAccounts without a directory = %v, want ErrRequired", err)
+	}
+}
