@@ -114,7 +114,7 @@ func (w *soWorld) runOK(t *testing.T) serviceorder.Result {
 	return res
 }
 
-// orders returns the fake's orders by the status description in their brief.
+// orders returns the service orders of the fake.
 func (w *soWorld) orders() []tigerpawtest.ServiceOrder { return w.srv.Snapshot().ServiceOrders }
 
 func TestServiceOrderJobStatusLifecycleOverTigerpaw(t *testing.T) {
@@ -255,4 +255,82 @@ func TestServiceOrderJobEventsOverTigerpaw(t *testing.T) {
 			t.Errorf("event order %d status %q", o.Number, o.Status)
 		}
 	}
+}
+
+func TestServiceOrderJobOffice365OverTigerpaw(t *testing.T) {
+	t.Parallel()
+	w := newSOWorld(t)
+	w.cfg.Solution = mapping.SolutionHub
+	for i := range w.rules.Statuses {
+		w.rules.Statuses[i].Enabled = false
+	}
+	on := serviceorder.OrderSettings{Enabled: true, Priority: "High"}
+	for i := range w.rules.Events {
+		if w.rules.Events[i].ID.Origin == kaspersky.OriginOffice365 {
+			w.rules.Events[i].OrderSettings = on
+		}
+	}
+	inv := kaspersky.Inventory{Tenant: kaspersky.Tenant{ID: "vs-1", Name: "Contoso", Kind: kaspersky.KindCompany},
+		Office365: &kaspersky.Office365Status{MailboxesProtected: false, LicenseOK: true, ProtectedMailboxes: 10}}
+	w.src.set(inv)
+	w.src.events["vs-1"] = []kaspersky.Event{
+		{ID: "o1", TenantID: "vs-1", Origin: kaspersky.OriginOffice365, O365Type: kaspersky.O365MailboxesNotProtected,
+			Time: w.clock().Add(-time.Hour), Text: "3 mailboxes are not protected", Active: true},
+		{ID: "o2", TenantID: "vs-1", Origin: kaspersky.OriginOffice365, O365Type: kaspersky.O365Phishing,
+			Time: w.clock().Add(-time.Hour), Text: "Phishing in ceo@contoso.example"},
+	}
+	if res := w.runOK(t); len(res.Created) != 2 {
+		t.Fatalf("created %+v, want a condition order and a phishing order", res.Created)
+	}
+	// The condition ends: its order closes, the phishing order stays open.
+	inv.Office365 = &kaspersky.Office365Status{MailboxesProtected: true, LicenseOK: true, ProtectedMailboxes: 13}
+	w.src.set(inv)
+	w.advance(time.Hour)
+	res := w.runOK(t)
+	if len(res.Closed) != 1 {
+		t.Fatalf("closed %+v, want the condition order", res.Closed)
+	}
+	for _, o := range w.orders() {
+		isCondition := o.Number == res.Closed[0].Number
+		if isCondition != (o.Status == "Closed") {
+			t.Errorf("order %d (%q) status %q", o.Number, o.BriefDescription, o.Status)
+		}
+	}
+}
+
+func TestServiceOrderJobDisabledRuleAndDelayOverTigerpaw(t *testing.T) {
+	t.Parallel()
+	t.Run("disabled rule creates nothing", func(t *testing.T) {
+		t.Parallel()
+		w := newSOWorld(t)
+		w.rules = serviceorder.DefaultRules()
+		w.rules.General = serviceorder.General{Rep: w.rep, NewStatus: "New", ClosedStatus: "Closed"}
+		w.runOK(t)
+		if n := len(w.orders()); n != 0 {
+			t.Errorf("orders = %d, want 0", n)
+		}
+		if n := w.srv.Count("POST", "/api/ServiceOrders"); n != 0 {
+			t.Errorf("creates = %d", n)
+		}
+	})
+	t.Run("creation delay suppresses a flapping status", func(t *testing.T) {
+		t.Parallel()
+		w := newSOWorld(t)
+		w.rules.CreationDelay = 30 * time.Minute
+		w.runOK(t) // seen, held back
+		w.advance(10 * time.Minute)
+		w.setDevice(kaspersky.StatusOK) // cleared within the delay
+		w.runOK(t)
+		w.advance(10 * time.Minute)
+		w.setDevice(kaspersky.StatusWarning, kaspersky.StatusDatabasesOutdated) // back again: the delay restarts
+		w.runOK(t)
+		if n := len(w.orders()); n != 0 {
+			t.Fatalf("orders during the delay = %d, want 0", n)
+		}
+		w.advance(31 * time.Minute) // held longer than the delay
+		w.runOK(t)
+		if n := len(w.orders()); n != 1 {
+			t.Errorf("orders after the delay = %d, want 1", n)
+		}
+	})
 }
