@@ -41,8 +41,8 @@ type DeskOrder struct {
 	Number    int
 	Reference string
 	Status    string
-	// Closed is true when the order is closed (it has a close date or a closed
-	// status).
+	// Closed is true when the order is closed (it has a close date). The Runner
+	// also takes an order whose Status is the configured closed status as closed.
 	Closed bool
 	// Locked is true while the order is open in the Tigerpaw UI.
 	Locked bool

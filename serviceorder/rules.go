@@ -223,8 +223,10 @@ func (r Rules) Status(id StatusRuleID) (StatusRule, bool) {
 	return StatusRule{}, false
 }
 
-// longestLifetime returns the longest time any event stays relevant under r.
-func (r *Rules) longestLifetime() time.Duration {
+// LongestLifetime returns the longest time any event stays relevant under r
+// (at least [Office365Lifetime]): events older than this can never make an
+// order, so a first read of a tenant's events need not go further back.
+func (r *Rules) LongestLifetime() time.Duration {
 	longest := Office365Lifetime
 	for i := range r.Events {
 		longest = max(longest, r.Events[i].Lifetime())

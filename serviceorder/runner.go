@@ -22,6 +22,8 @@ type Runner struct {
 	now   func() time.Time
 	log   *slog.Logger
 	mu    sync.Mutex
+	// closedStatus is the closed status of the running cycle's rules.
+	closedStatus string
 }
 
 // RunnerOption configures a [Runner].
@@ -145,6 +147,7 @@ func (r *Runner) Run(ctx context.Context, c Cycle) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("serviceorder: loading state: %w", err)
 	}
+	r.closedStatus = c.Rules.General.ClosedStatus
 	now := r.now()
 	plan := Evaluate(Input{Now: now, Rules: c.Rules, Accounts: c.Accounts, Tenants: c.Tenants, State: st})
 
@@ -166,7 +169,7 @@ func (r *Runner) Run(ctx context.Context, c Cycle) (Result, error) {
 
 	final := Change{
 		Events:            plan.Processed,
-		PruneEventsBefore: now.Add(-c.Rules.longestLifetime()),
+		PruneEventsBefore: now.Add(-c.Rules.LongestLifetime()),
 		TenantReads:       map[string]time.Time{},
 	}
 	for _, t := range c.Tenants {
@@ -261,6 +264,13 @@ func matches(found []DeskOrder, k Key) []DeskOrder {
 	return out
 }
 
+// isClosed reports whether an order is closed: closed by Tigerpaw's account, or
+// in the configured closed status (a close through the API may not set a close
+// date).
+func (r *Runner) isClosed(o *DeskOrder) bool {
+	return o.Closed || (r.closedStatus != "" && strings.EqualFold(strings.TrimSpace(o.Status), r.closedStatus))
+}
+
 func ref(o *Order, number int) OrderRef {
 	return OrderRef{Key: o.Key, Kind: o.Kind, TenantID: o.TenantID, Number: number}
 }
@@ -273,7 +283,7 @@ func (r *Runner) create(ctx context.Context, a *Action, res *Result, done *Chang
 	}
 	number := 0
 	for _, m := range matches(found, o.Key) {
-		if !o.Kind.level() || !m.Closed {
+		if !o.Kind.level() || !r.isClosed(&m) {
 			number = m.Number
 			break
 		}
@@ -323,7 +333,7 @@ func (r *Runner) close(ctx context.Context, a *Action, res *Result, done *Change
 		}
 		numbers = numbers[:0]
 		for _, m := range matches(found, o.Key) {
-			if !m.Closed {
+			if !r.isClosed(&m) {
 				numbers = append(numbers, m.Number)
 			}
 		}
@@ -339,7 +349,7 @@ func (r *Runner) close(ctx context.Context, a *Action, res *Result, done *Change
 			continue
 		case err != nil:
 			return fmt.Errorf("reading order %d: %w", n, err)
-		case cur.Closed:
+		case r.isClosed(&cur):
 			continue
 		case cur.Locked:
 			pending(n)

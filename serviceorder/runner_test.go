@@ -278,3 +278,55 @@ func TestLastReadsAndEventsWithoutID(t *testing.T) {
 		t.Fatalf("LastReads with a failing store: %v", err)
 	}
 }
+
+// statusOnlyDesk reports no order as closed: like a Tigerpaw that sets the
+// closed status through the API without a close date.
+type statusOnlyDesk struct{ *sot.Desk }
+
+func (d statusOnlyDesk) FindByReference(ctx context.Context, ref string) ([]serviceorder.DeskOrder, error) {
+	found, err := d.Desk.FindByReference(ctx, ref)
+	for i := range found {
+		found[i].Closed = false
+	}
+	return found, err
+}
+
+func (d statusOnlyDesk) Get(ctx context.Context, n int) (serviceorder.DeskOrder, error) {
+	o, err := d.Desk.Get(ctx, n)
+	o.Closed = false
+	return o, err
+}
+
+// An order in the closed status counts as closed even without a close date: a
+// status that comes back gets a new order instead of the closed one.
+func TestRunClosedStatusCountsAsClosed(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	r, err := serviceorder.NewRunner(statusOnlyDesk{w.desk}, w.store, serviceorder.WithClock(w.clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.runner = r
+	w.enableStatus(kaspersky.StatusManyViruses, warnSettings, kaspersky.StatusWarning)
+	on := sot.Device(tenantA, "1", kaspersky.StatusWarning, kaspersky.StatusManyViruses)
+	w.devices(tenantA, on)
+	first := w.cycle().Created[0].Number
+	w.devices(tenantA)
+	wantCounts(t, w.cycle(), 0, 0, 1, 0, 0, 0)
+	w.devices(tenantA, on)
+	res := w.cycle()
+	wantCounts(t, res, 1, 0, 0, 0, 0, 0)
+	second := res.Created[0].Number
+	if second == first {
+		t.Fatal("the closed order was reused")
+	}
+	// Lost store, status cleared: the open order is the new one.
+	w.store = serviceorder.NewMemoryStore()
+	r, _ = serviceorder.NewRunner(statusOnlyDesk{w.desk}, w.store, serviceorder.WithClock(w.clock.Now))
+	w.runner = r
+	res = w.cycle()
+	wantCounts(t, res, 0, 1, 0, 0, 0, 0)
+	if res.Recovered[0].Number != second {
+		t.Fatalf("recovered order %d, want the open one %d (not the closed %d)", res.Recovered[0].Number, second, first)
+	}
+}
