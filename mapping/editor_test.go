@@ -602,3 +602,43 @@ func TestOpenArguments(t *testing.T) {
 	}
 	var _ mapping.Directory = mappingtest.NewDirectory()
 }
+
+// racingStore lets another integration claim a tenant between the editor's
+// check and its write.
+type racingStore struct {
+	mapping.Store
+	claim mapping.Config
+}
+
+func (s *racingStore) Save(ctx context.Context, c mapping.Config) (int64, error) {
+	if s.claim.Name != "" {
+		if _, err := s.Store.Save(ctx, s.claim); err != nil {
+			return 0, err
+		}
+		s.claim = mapping.Config{}
+	}
+	return s.Store.Save(ctx, c)
+}
+
+func TestEditorSaveLosesARaceForATenant(t *testing.T) {
+	t.Parallel()
+	inner := mapping.NewMemoryStore()
+	store := &racingStore{Store: inner, claim: mapping.Config{Name: "fast", Solution: mapping.SolutionKSC,
+		Tenants: []mapping.Tenant{{ID: "vs-3", Name: "claimed"}}}}
+	d := world()
+	ed := open(t, store, d, "main")
+	build(t, ed)
+	err := ed.Save(t.Context())
+	var ve *mapping.ValidationError
+	if !errors.Is(err, mapping.ErrTenantTaken) || !errors.As(err, &ve) || ve.Problems[0].Integration != "fast" {
+		t.Fatalf("Save() = %v, want the store's ErrTenantTaken naming integration fast", err)
+	}
+	if _, err := inner.Load(t.Context(), "main"); !errors.Is(err, mapping.ErrNotFound) {
+		t.Errorf("the losing save was stored: %v", err)
+	}
+	if !ed.Dirty() || len(d.Fields()) != 0 {
+		t.Error("the draft was dropped or the fields synced after a refused save")
+	}
+	must(t, ed.RemoveTenant("vs-3"))
+	must(t, ed.Save(t.Context()))
+}
