@@ -133,9 +133,14 @@ func (r *Runner) LastReads(ctx context.Context) (map[string]time.Time, error) {
 	return st.TenantReads, nil
 }
 
-// Run runs one cycle. It returns an error only when the cycle could not run at
-// all (invalid rules, the Store cannot be read) or ctx ended; failures of single
-// actions or tenants are in the Result and do not stop the other tenants.
+// Run runs one cycle: it evaluates c against the stored state, records every
+// intent to create in one Store write, applies the actions tenant by tenant
+// (closes before creates) and records the outcomes in batches. It returns an
+// error only when the cycle could not run (invalid rules, the Store cannot be
+// read or the intent not recorded) or ctx ended midway, in which case what was
+// done in Tigerpaw is still recorded. Failures of single actions or tenants are
+// in the Result and do not stop the other tenants; a tenant with a failure keeps
+// its last read time.
 func (r *Runner) Run(ctx context.Context, c Cycle) (Result, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -151,22 +156,64 @@ func (r *Runner) Run(ctx context.Context, c Cycle) (Result, error) {
 	now := r.now()
 	plan := Evaluate(Input{Now: now, Rules: c.Rules, Accounts: c.Accounts, Tenants: c.Tenants, State: st})
 
+	// Record every intent to create (and the creation-delay bookkeeping) in one
+	// write, before anything is written to Tigerpaw.
+	var intent Change
+	for i := range plan.Actions {
+		a := &plan.Actions[i]
+		switch a.Type {
+		case ActionCreate, ActionWatch:
+			intent.Put = append(intent.Put, a.Order)
+		case ActionForget:
+			intent.Delete = append(intent.Delete, a.Order.Key)
+		}
+	}
+	if !intent.Empty() {
+		if err := r.store.Apply(ctx, intent); err != nil {
+			return res, fmt.Errorf("serviceorder: recording intent: %w", err)
+		}
+	}
+
+	// Apply tenant by tenant; record the outcomes in batches. The outcomes of
+	// actions done in Tigerpaw are recorded even when ctx ends meanwhile.
 	failed := map[string]bool{}
-	for start := 0; start < len(plan.Actions); {
+	done := Change{Events: map[Key]time.Time{}}
+	var batch []string
+	flush := func(what string) {
+		if done.Empty() {
+			return
+		}
+		if err := r.store.Apply(context.WithoutCancel(ctx), done); err != nil {
+			// Tigerpaw is ahead of the Store: the next cycle finds the created
+			// orders by reference and sees the closed ones closed.
+			res.Failed = append(res.Failed, Failure{Err: fmt.Errorf("recording %s: %w", what, err)})
+			r.log.LogAttrs(ctx, slog.LevelWarn, "cannot record service order results", slog.Any("error", err))
+			for _, tid := range batch {
+				failed[tid] = true
+			}
+		}
+		done, batch = Change{Events: map[Key]time.Time{}}, batch[:0]
+	}
+	for start := 0; start < len(plan.Actions) && ctx.Err() == nil; {
 		tid := plan.Actions[start].Order.TenantID
 		end := start
 		for end < len(plan.Actions) && plan.Actions[end].Order.TenantID == tid {
 			end++
 		}
-		if err := ctx.Err(); err != nil {
-			return res, err
-		}
-		if !r.applyTenant(ctx, tid, plan.Actions[start:end], &res) {
+		if !r.applyTenant(ctx, tid, plan.Actions[start:end], &res, &done) {
 			failed[tid] = true
+		}
+		batch = append(batch, tid)
+		if len(done.Put)+len(done.Delete)+len(done.Events) >= flushEvery {
+			flush("results")
 		}
 		start = end
 	}
+	flush("results")
 
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
 	final := Change{
 		Events:            plan.Processed,
 		PruneEventsBefore: now.Add(-c.Rules.LongestLifetime()),
@@ -177,17 +224,18 @@ func (r *Runner) Run(ctx context.Context, c Cycle) (Result, error) {
 			final.TenantReads[t.Tenant.ID] = t.ReadAt
 		}
 	}
-	if err := r.store.Apply(ctx, final); err != nil {
-		res.Failed = append(res.Failed, Failure{Err: fmt.Errorf("recording processed events and read times: %w", err)})
-	}
-	if err := ctx.Err(); err != nil {
-		return res, err
-	}
+	done = final
+	flush("processed events and read times")
 	return res, nil
 }
 
-// applyTenant applies one tenant's actions and reports whether all succeeded.
-func (r *Runner) applyTenant(ctx context.Context, tid string, actions []Action, res *Result) bool {
+// flushEvery is how many recorded outcomes the Runner collects before it writes
+// them to the Store.
+const flushEvery = 256
+
+// applyTenant applies one tenant's actions, collecting the outcomes in done, and
+// reports whether all succeeded.
+func (r *Runner) applyTenant(ctx context.Context, tid string, actions []Action, res *Result, done *Change) bool {
 	ok := true
 	fail := func(a *Action, err error) {
 		ok = false
@@ -195,60 +243,24 @@ func (r *Runner) applyTenant(ctx context.Context, tid string, actions []Action, 
 		r.log.LogAttrs(ctx, slog.LevelWarn, "service order action failed",
 			slog.String("tenant", tid), slog.String("key", string(a.Order.Key)), slog.String("action", a.Type.String()), slog.Any("error", err))
 	}
-	var creates, closes []*Action
-	var book, done Change
+	// Closes first, then creates (the plan's order within a tenant).
 	for i := range actions {
 		a := &actions[i]
+		if ctx.Err() != nil {
+			return false
+		}
+		var err error
 		switch a.Type {
-		case ActionCreate:
-			creates = append(creates, a)
 		case ActionClose:
-			closes = append(closes, a)
-		case ActionWatch:
-			book.Put = append(book.Put, a.Order)
-		case ActionForget:
-			book.Delete = append(book.Delete, a.Order.Key)
+			err = r.close(ctx, a, res, done)
+		case ActionCreate:
+			err = r.create(ctx, a, res, done)
 		}
-	}
-	// Record the intent to create before anything is written to Tigerpaw.
-	for _, a := range creates {
-		book.Put = append(book.Put, a.Order)
-	}
-	if !book.Empty() {
-		if err := r.store.Apply(ctx, book); err != nil {
-			for _, a := range actions {
-				fail(&a, fmt.Errorf("recording intent: %w", err))
-			}
-			return false
-		}
-	}
-	done.Events = map[Key]time.Time{}
-	for _, a := range closes {
-		if ctx.Err() != nil {
-			return false
-		}
-		if err := r.close(ctx, a, res, &done); err != nil {
+		if err != nil {
 			fail(a, err)
 		}
 	}
-	for _, a := range creates {
-		if ctx.Err() != nil {
-			break
-		}
-		if err := r.create(ctx, a, res, &done); err != nil {
-			fail(a, err)
-		}
-	}
-	if done.Empty() {
-		return ok
-	}
-	if err := r.store.Apply(ctx, done); err != nil {
-		// Tigerpaw is ahead of the Store: the next cycle finds the created
-		// orders by reference and sees the closed ones closed.
-		res.Failed = append(res.Failed, Failure{TenantID: tid, Err: fmt.Errorf("recording results: %w", err)})
-		return false
-	}
-	return ok && ctx.Err() == nil
+	return ok
 }
 
 // matches returns the orders of found whose reference is k, ignoring case and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync/atomic"
@@ -87,10 +88,9 @@ func TestRunIntentNotRecordedCreatesNothing(t *testing.T) {
 	w.enableStatus(kaspersky.StatusManyViruses, warnSettings, kaspersky.StatusWarning)
 	w.devices(tenantA, sot.Device(tenantA, "1", kaspersky.StatusWarning, kaspersky.StatusManyViruses))
 	fs.failApply.Store(1)
-	res := w.cycle()
-	wantCounts(t, res, 0, 0, 0, 0, 0, 1)
-	if !errors.Is(res.Err(), errStore) {
-		t.Fatalf("failure does not wrap the store error: %v", res.Err())
+	_, err := w.runner.Run(t.Context(), serviceorder.Cycle{Rules: w.rules, Accounts: serviceorder.Accounts{tenantA: accountA}, Tenants: []serviceorder.TenantInput{*w.inputs[tenantA]}})
+	if !errors.Is(err, errStore) || !strings.Contains(err.Error(), "recording intent") {
+		t.Fatalf("Run with the intent not recorded: %v", err)
 	}
 	if n := w.desk.Calls(sot.OpCreate) + w.desk.Calls(sot.OpFind); n != 0 {
 		t.Fatalf("%d desk calls although the intent could not be recorded", n)
@@ -111,7 +111,7 @@ func TestRunResultNotRecorded(t *testing.T) {
 	calls := 0
 	fs.onApply = func() {
 		calls++
-		if calls == 2 { // the first Apply records the intent, the second the result
+		if calls == 2 { // the first Apply records the intent, the second the results
 			fs.failApply.Store(1)
 		}
 	}
@@ -328,5 +328,74 @@ func TestRunClosedStatusCountsAsClosed(t *testing.T) {
 	wantCounts(t, res, 0, 1, 0, 0, 0, 0)
 	if res.Recovered[0].Number != second {
 		t.Fatalf("recovered order %d, want the open one %d (not the closed %d)", res.Recovered[0].Number, second, first)
+	}
+}
+
+// cancelingDesk cancels the cycle's context right after the first create.
+type cancelingDesk struct {
+	*sot.Desk
+	cancel context.CancelFunc
+}
+
+func (d cancelingDesk) Create(ctx context.Context, o serviceorder.NewOrder) (int, error) {
+	n, err := d.Desk.Create(ctx, o)
+	d.cancel()
+	return n, err
+}
+
+// A cycle canceled midway records what it did in Tigerpaw; the next cycle
+// finishes the rest without a duplicate.
+func TestRunCanceledMidway(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.enableStatus(kaspersky.StatusManyViruses, warnSettings, kaspersky.StatusWarning)
+	w.devices(tenantA, sot.Device(tenantA, "1", kaspersky.StatusWarning, kaspersky.StatusManyViruses))
+	w.devices(tenantB, sot.Device(tenantB, "2", kaspersky.StatusWarning, kaspersky.StatusManyViruses))
+	ctx, cancel := context.WithCancel(t.Context())
+	r, err := serviceorder.NewRunner(cancelingDesk{w.desk, cancel}, w.store, serviceorder.WithClock(w.clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := serviceorder.Cycle{Rules: w.rules, Accounts: serviceorder.Accounts{tenantA: accountA, tenantB: accountB}, Tenants: []serviceorder.TenantInput{*w.inputs[tenantA], *w.inputs[tenantB]}}
+	res, err := r.Run(ctx, c)
+	if !errors.Is(err, context.Canceled) || len(res.Created) != 1 {
+		t.Fatalf("canceled Run: created %d, err %v", len(res.Created), err)
+	}
+	st := w.state()
+	aKey := serviceorder.StatusKey(tenantA, "1", kaspersky.StatusManyViruses)
+	bKey := serviceorder.StatusKey(tenantB, "2", kaspersky.StatusManyViruses)
+	if st.Orders[aKey].Phase != serviceorder.PhaseOpen || st.Orders[bKey].Phase != serviceorder.PhaseCreating {
+		t.Fatalf("after cancel: A %v, B %v", st.Orders[aKey].Phase, st.Orders[bKey].Phase)
+	}
+	if len(st.TenantReads) != 0 {
+		t.Fatalf("a canceled cycle advanced read times: %v", st.TenantReads)
+	}
+	wantCounts(t, w.cycle(), 1, 0, 0, 0, 0, 0)
+	w.assertOnePerKey(aKey, bKey)
+}
+
+// Store writes per cycle are bounded: one for the intent, one per batch of
+// results, one for read times.
+func TestRunBatchesStoreWrites(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	fs := &faultyStore{Store: w.store}
+	var applies int
+	fs.onApply = func() { applies++ }
+	w.store = fs
+	w.newRunner()
+	w.enableStatus(kaspersky.StatusManyViruses, warnSettings, kaspersky.StatusWarning)
+	var devs []kaspersky.Device
+	for i := range 300 {
+		devs = append(devs, sot.Device(tenantA, fmt.Sprint(i), kaspersky.StatusWarning, kaspersky.StatusManyViruses))
+	}
+	w.devices(tenantA, devs...)
+	w.devices(tenantB, devs[:10]...)
+	wantCounts(t, w.cycle(), 310, 0, 0, 0, 0, 0)
+	if applies != 4 {
+		t.Fatalf("%d store writes, want 4 (intent, two result batches, read times)", applies)
+	}
+	if st := w.state(); len(st.Orders) != 310 {
+		t.Fatalf("%d orders recorded, want 310", len(st.Orders))
 	}
 }
