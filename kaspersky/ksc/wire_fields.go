@@ -47,6 +47,13 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 		}
 		return nil
 	case c == '{':
+		// Fast path for the exact shape servers send.
+		if v, ok := bytes.CutPrefix(b, longPrefix); ok && len(v) > 1 && v[len(v)-1] == '}' {
+			if n, err := parseIntJSON(bytes.TrimSpace(v[:len(v)-1])); err == nil {
+				*f = flexInt{v: n, ok: true}
+				return nil
+			}
+		}
 		var env struct {
 			Type  string          `json:"type"`
 			Value json.RawMessage `json:"value"`
@@ -92,6 +99,11 @@ func parseIntJSON(b []byte) (int64, error) {
 	return n, nil
 }
 
+var (
+	longPrefix     = []byte(`{"type":"long","value":`)
+	dateTimePrefix = []byte(`{"type":"datetime","value":"`)
+)
+
 // flexTime is a datetime attribute: "YYYY-MM-DDTHH:MM:SSZ" plain or wrapped,
 // "" or null (zero), or a wrapped date.
 type flexTime struct{ t time.Time }
@@ -117,6 +129,18 @@ func (f *flexTime) UnmarshalJSON(b []byte) error {
 		f.t = t
 		return nil
 	case '{':
+		// Fast path for the exact shape servers send, without escapes.
+		if v, ok := bytes.CutPrefix(b, dateTimePrefix); ok && bytes.HasSuffix(v, []byte(`"}`)) {
+			v = v[:len(v)-2]
+			if bytes.IndexByte(v, '\\') < 0 && bytes.IndexByte(v, '"') < 0 {
+				t, err := parseDateTime(string(v))
+				if err != nil {
+					return err
+				}
+				f.t = t
+				return nil
+			}
+		}
 		var env struct {
 			Type  string  `json:"type"`
 			Value *string `json:"value"`
@@ -217,19 +241,25 @@ func (a *itemArray[T]) decode(b []byte, field string) error {
 		a.Items = nil
 		return nil
 	}
-	var top map[string]json.RawMessage
+	var top struct {
+		Iter  []item[T]       `json:"KLCSP_ITERATOR_ARRAY"`
+		Range []item[T]       `json:"KLEVP_EVENT_RANGE_ARRAY"`
+		Type  string          `json:"type"`
+		Value json.RawMessage `json:"value"`
+	}
 	if err := json.Unmarshal(b, &top); err != nil {
 		return err
 	}
-	if raw, ok := top[field]; ok {
-		return json.Unmarshal(raw, &a.Items)
+	switch {
+	case field == "KLCSP_ITERATOR_ARRAY" && top.Iter != nil:
+		a.Items = top.Iter
+	case field == "KLEVP_EVENT_RANGE_ARRAY" && top.Range != nil:
+		a.Items = top.Range
+	case top.Type == tagParams && len(top.Value) > 0:
+		return a.decode(top.Value, field)
+	default:
+		a.Items = nil
 	}
-	if string(top["type"]) == `"params"` {
-		if raw, ok := top["value"]; ok {
-			return a.decode(raw, field)
-		}
-	}
-	a.Items = nil
 	return nil
 }
 

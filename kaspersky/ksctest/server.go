@@ -221,6 +221,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "POST only", http.StatusMethodNotAllowed)
 		return
 	}
+	// Reading the body first lets the server notice a client that hangs up
+	// during an injected delay.
+	body, err := io.ReadAll(io.LimitReader(r.Body, 16<<20))
+	if err != nil {
+		http.Error(w, "read body", http.StatusBadRequest)
+		return
+	}
 	if fault != nil {
 		if fault.Delay > 0 {
 			t := time.NewTimer(fault.Delay)
@@ -261,11 +268,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	vs, err := vserverHeader(r)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 16<<20))
-	if err != nil {
-		http.Error(w, "read body", http.StatusBadRequest)
 		return
 	}
 	args, err := parseArgs(body)
