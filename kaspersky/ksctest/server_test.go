@@ -212,11 +212,25 @@ func TestFaults(t *testing.T) {
 	if _, err := c.hc.Do(req); err == nil {
 		t.Error("dropped connection answered")
 	}
-	srv.InjectFault("VServers.GetVServers", Fault{Delay: time.Minute})
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	// A delayed call: the client gives up once the server has it; the server
+	// notices the hang-up (else Close would wait for the whole delay).
+	srv.InjectFault("VServers.GetVServers", Fault{Delay: 20 * time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	req, _ = http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/api/v1.0/VServers.GetVServers", strings.NewReader(`{}`))
-	if _, err := c.hc.Do(req); !errors.Is(err, context.DeadlineExceeded) {
+	errc := make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/api/v1.0/VServers.GetVServers", strings.NewReader(`{}`))
+		resp, err := c.hc.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		errc <- err
+	}()
+	for srv.Requests("VServers.GetVServers") < 4 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
 		t.Errorf("delayed call: %v", err)
 	}
 	srv.InjectFault("VServers.GetVServers", Fault{ExpireSession: true})
