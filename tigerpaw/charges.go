@@ -111,7 +111,7 @@ func (s *ChargesService) Create(ctx context.Context, agreementNumber int, ch New
 		return 0, err
 	}
 	if out.DetailID <= 0 {
-		return 0, fmt.Errorf("tigerpaw: POST %s: answer has no DetailId", path)
+		return 0, fmt.Errorf("tigerpaw: POST %s: answer has no DetailId; the charge may have been created: list the charges before creating it again", path)
 	}
 	return out.DetailID, nil
 }
@@ -136,11 +136,14 @@ func (s *ChargesService) Update(ctx context.Context, agreementNumber, detailID i
 }
 
 // Delete removes a charge (DELETE /api/agreements/{n}/additionalcharges/{detailId}).
+// When an attempt fails after reaching the server and the retry finds the charge
+// gone, Delete succeeds; a charge that did not exist at the first attempt gives
+// an error matching ErrNotFound.
 func (s *ChargesService) Delete(ctx context.Context, agreementNumber, detailID int) error {
 	if err := errors.Join(positive("agreement number", agreementNumber), positive("detail id", detailID)); err != nil {
 		return err
 	}
 	_, err := s.c.do(ctx, &request{method: http.MethodDelete,
-		path: pathf("/api/agreements/%d/additionalcharges/%d", agreementNumber, detailID), retry: true})
+		path: pathf("/api/agreements/%d/additionalcharges/%d", agreementNumber, detailID), retry: true, goneIsDone: true})
 	return err
 }

@@ -23,6 +23,9 @@ const (
 	DefaultRateLimit = 10
 	// DefaultBurst is the default burst of the rate limiter.
 	DefaultBurst = 5
+	// DefaultMaxConcurrency is the default number of requests a client has in
+	// flight at once.
+	DefaultMaxConcurrency = 4
 	// DefaultPageSize is the page size searches ask for when the caller gives none.
 	DefaultPageSize = 100
 	// maxResponseBytes caps how much of a response body is read.
@@ -45,6 +48,7 @@ type Client struct {
 	jitter     func() float64
 	userAgent  string
 	pageSize   int
+	slots      chan struct{} // bounds the requests in flight
 
 	// Accounts reads accounts, their details, accounting, custom fields and
 	// external product cross-references.
@@ -93,6 +97,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		jitter:     rand.Float64,
 		userAgent:  "kaspersky-tigerpaw/tigerpaw",
 		pageSize:   DefaultPageSize,
+		slots:      make(chan struct{}, DefaultMaxConcurrency),
 	}
 	for i, opt := range opts {
 		if opt == nil {
@@ -154,7 +159,21 @@ type request struct {
 	// retry allows retries after the request may have reached the server
 	// (reads, updates, deletes, searches). Creates leave it false.
 	retry bool
+	// goneIsDone makes a 404 on a repeated attempt a success (deletes).
+	goneIsDone bool
 }
+
+// acquire takes a slot of the concurrency bound, honouring ctx.
+func (c *Client) acquire(ctx context.Context) error {
+	select {
+	case c.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (c *Client) release() { <-c.slots }
 
 // do sends r and returns the body of a 2xx answer whose envelope (if any) does not
 // say Success:false. Every other outcome is an error; server refusals are *APIError.
@@ -185,9 +204,13 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 			}
 			return nil, ctxErr(r, err, lastErr)
 		}
-		start := c.now()
+		if err := c.acquire(ctx); err != nil {
+			return nil, ctxErr(r, err, lastErr)
+		}
+		start := time.Now()
 		body, status, retryAfter, err := c.attempt(ctx, r, target, payload)
 		elapsed := time.Since(start)
+		c.release()
 		if err == nil {
 			c.logger.LogAttrs(ctx, slog.LevelDebug, "tigerpaw request",
 				slog.String("method", r.method), slog.String("path", r.path),
@@ -198,8 +221,19 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 		if ctx.Err() != nil {
 			return nil, ctxErr(r, ctx.Err(), lastErr)
 		}
+		if r.goneIsDone && attempt > 1 && errors.Is(err, ErrNotFound) {
+			// An earlier attempt of this delete reached the server before it
+			// failed: the object is gone, which is what the caller asked for.
+			c.logger.LogAttrs(ctx, slog.LevelDebug, "tigerpaw delete already applied",
+				slog.String("method", r.method), slog.String("path", r.path), slog.Int("attempt", attempt))
+			return nil, nil
+		}
 		retryable := c.retryable(r, err)
-		c.logger.LogAttrs(ctx, slog.LevelWarn, "tigerpaw request failed",
+		level := slog.LevelDebug // a refusal the caller handles (404, Success false, ...)
+		if retryable || status == 0 || status >= 500 {
+			level = slog.LevelWarn
+		}
+		c.logger.LogAttrs(ctx, level, "tigerpaw request failed",
 			slog.String("method", r.method), slog.String("path", r.path),
 			slog.Int("status", status), slog.Int("attempt", attempt),
 			slog.Bool("retryable", retryable), slog.String("error", err.Error()))

@@ -374,3 +374,60 @@ func TestContextHonouredByLimiterAndSlowServer(t *testing.T) {
 		t.Errorf("cancelled context: err = %v", err)
 	}
 }
+
+func TestDeleteRetriedAfterApplySucceeds(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	srv.FailNext("DELETE", "/api/agreements/{n}/additionalcharges/{id}", 1, tigerpawtest.Fault{Status: 503, AfterApply: true})
+	if err := c.Charges.Delete(t.Context(), 501, 7001); err != nil {
+		t.Fatalf("Delete = %v, want success (the first attempt deleted it)", err)
+	}
+	if n := srv.Count("DELETE", "/api/agreements/{n}/additionalcharges/{id}"); n != 2 {
+		t.Errorf("DELETEs = %d, want 2", n)
+	}
+	if got := srv.Charges(501); len(got) != 0 {
+		t.Errorf("charges left = %+v", got)
+	}
+	// Without an earlier attempt, a missing charge is an error.
+	if err := c.Charges.Delete(t.Context(), 501, 7001); !errors.Is(err, tigerpaw.ErrNotFound) {
+		t.Errorf("Delete of a missing charge = %v, want ErrNotFound", err)
+	}
+}
+
+func TestMaxConcurrency(t *testing.T) {
+	t.Parallel()
+	if _, err := tigerpaw.NewClient("https://x.example", tigerpaw.WithKeys("p", "k"), tigerpaw.WithMaxConcurrency(0)); err == nil {
+		t.Error("WithMaxConcurrency(0) gave no error")
+	}
+	srv, c := setup(t, tigerpaw.WithMaxConcurrency(1))
+	srv.FailNext("GET", "/api/accounts/{n}", 1, tigerpawtest.Fault{Delay: 300 * time.Millisecond})
+	errs := make(chan error, 2)
+	go func() { _, err := c.Accounts.Get(context.Background(), 1001); errs <- err }()
+	for srv.Count("GET", "/api/accounts/{n}") == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	go func() { _, err := c.Accounts.Get(context.Background(), 1002); errs <- err }()
+	time.Sleep(50 * time.Millisecond)
+	if n := srv.Count("GET", "/api/accounts/{n}"); n != 1 {
+		t.Errorf("requests in flight = %d, want 1 while the first is slow", n)
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	// A caller waiting for a slot gives up with its context.
+	srv.FailNext("GET", "/api/accounts/{n}", 1, tigerpawtest.Fault{Delay: 300 * time.Millisecond})
+	go func() { _, err := c.Accounts.Get(context.Background(), 1001); errs <- err }()
+	for srv.Count("GET", "/api/accounts/{n}") < 3 {
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := c.Accounts.Get(ctx, 1002); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("waiting for a slot: err = %v, want DeadlineExceeded", err)
+	}
+	if err := <-errs; err != nil {
+		t.Error(err)
+	}
+}

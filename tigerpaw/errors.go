@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -66,7 +67,7 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == http.StatusNotFound
 	case ErrLocked:
 		return e.StatusCode == http.StatusConflict || e.StatusCode == http.StatusLocked ||
-			strings.Contains(strings.ToLower(e.Message), "lock")
+			lockWord.MatchString(e.Message)
 	}
 	return false
 }
@@ -80,6 +81,10 @@ func (e *APIError) Temporary() bool {
 	}
 	return false
 }
+
+// lockWord finds a mention of a lock in a refusal ("locked", "Lock", "locking"),
+// but not words that merely contain the letters ("block", "clock").
+var lockWord = regexp.MustCompile(`(?i)\block(ed|ing|s)?\b`)
 
 // envelope is the part of Tigerpaw's write and search answers that says whether
 // the call succeeded.

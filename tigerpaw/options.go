@@ -139,3 +139,15 @@ func WithUserAgent(ua string) Option {
 		return nil
 	}
 }
+
+// WithMaxConcurrency bounds the number of requests the client has in flight at
+// once (4 by default); further calls wait, honouring their context.
+func WithMaxConcurrency(n int) Option {
+	return func(c *Client) error {
+		if n < 1 || n > 1000 {
+			return fmt.Errorf("tigerpaw: WithMaxConcurrency: %d is outside 1..1000", n)
+		}
+		c.slots = make(chan struct{}, n)
+		return nil
+	}
+}

@@ -120,9 +120,14 @@ func (s *ServiceOrdersService) Create(ctx context.Context, so NewServiceOrder) (
 	if err != nil {
 		return nil, err
 	}
-	return s.answer(http.MethodPost, path, body)
+	sum, err := s.answer(http.MethodPost, path, body)
+	if err != nil {
+		return nil, fmt.Errorf("%w; the order may have been created: look it up by Reference before creating it again", err)
+	}
+	return sum, nil
 }
 
+// answer reads the ServiceOrderSummary of a create or update answer.
 func (s *ServiceOrdersService) answer(method, path string, body []byte) (*ServiceOrderSummary, error) {
 	var out serviceOrderAnswer
 	if err := s.c.decode(method, path, body, &out); err != nil {
@@ -167,14 +172,18 @@ func (s *ServiceOrdersService) Update(ctx context.Context, number int, u Service
 	if err != nil {
 		return nil, s.lockedOr(ctx, number, err)
 	}
-	return s.answer(http.MethodPut, path, body)
+	if sum, err := s.answer(http.MethodPut, path, body); err == nil {
+		return sum, nil
+	}
+	// The update was accepted but the answer does not carry the order: read it.
+	return s.Get(ctx, number)
 }
 
 // lockedOr turns a refusal of an update into ErrLocked when the order turns out
 // to be locked.
 func (s *ServiceOrdersService) lockedOr(ctx context.Context, number int, err error) error {
 	var ae *APIError
-	if !errors.As(err, &ae) || errors.Is(err, ErrLocked) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnauthorized) {
+	if !errors.As(err, &ae) || ae.Temporary() || errors.Is(err, ErrLocked) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnauthorized) {
 		return err
 	}
 	so, gerr := s.Get(ctx, number)
