@@ -139,10 +139,12 @@ type transportError struct {
 	beforeSend bool
 }
 
+// Error names the request and the transport failure.
 func (e *transportError) Error() string {
 	return fmt.Sprintf("tigerpaw: %s %s: %v", e.method, e.path, e.err)
 }
 
+// Unwrap returns the transport failure.
 func (e *transportError) Unwrap() error { return e.err }
 
 // notSent reports whether err says the connection was never established.
