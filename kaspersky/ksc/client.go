@@ -246,6 +246,14 @@ func (c *Client) acquire(ctx context.Context, s *session) (string, uint64, error
 	if err != nil {
 		return "", 0, err
 	}
+	c.core.mu.Lock()
+	closed := c.core.closed
+	c.core.mu.Unlock()
+	if closed {
+		// Close ran while the session was being started: end it at once.
+		_, _, _ = c.core.send(context.WithoutCancel(ctx), "Session.EndSession", []byte("{}"), requestAuth{session: id, vs: c.vs}, false)
+		return "", 0, ErrClosed
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.id = id

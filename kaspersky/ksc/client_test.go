@@ -620,3 +620,26 @@ func TestKSCBasicHeader(t *testing.T) {
 		t.Errorf("authorization = %q, want %q", got, want)
 	}
 }
+
+func TestCloseWhileSessionStarting(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	srv.InjectFault("Session.StartSession", ksctest.Fault{Delay: time.Second})
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.VirtualServers(context.Background())
+		errc <- err
+	}()
+	for srv.Requests("Session.StartSession") < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	if err := c.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; !errors.Is(err, ErrClosed) {
+		t.Errorf("call racing Close: %v, want ErrClosed", err)
+	}
+	if n := srv.Sessions(); n != 0 {
+		t.Errorf("sessions left = %d", n)
+	}
+}
