@@ -191,6 +191,7 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 		target += "?" + r.query.Encode()
 	}
 	var lastErr error
+	reached := false // an earlier attempt may have reached the server
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return nil, ctxErr(r, err, lastErr)
@@ -221,12 +222,16 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 		if ctx.Err() != nil {
 			return nil, ctxErr(r, ctx.Err(), lastErr)
 		}
-		if r.goneIsDone && attempt > 1 && errors.Is(err, ErrNotFound) {
+		if r.goneIsDone && reached && errors.Is(err, ErrNotFound) {
 			// An earlier attempt of this delete reached the server before it
 			// failed: the object is gone, which is what the caller asked for.
 			c.logger.LogAttrs(ctx, slog.LevelDebug, "tigerpaw delete already applied",
 				slog.String("method", r.method), slog.String("path", r.path), slog.Int("attempt", attempt))
 			return nil, nil
+		}
+		var te *transportError
+		if !errors.As(err, &te) || !te.beforeSend {
+			reached = true
 		}
 		retryable := c.retryable(r, err)
 		level := slog.LevelDebug // a refusal the caller handles (404, Success false, ...)
@@ -259,7 +264,7 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 
 func ctxErr(r *request, err, last error) error {
 	if last != nil {
-		return fmt.Errorf("tigerpaw: %s %s: %w (last error: %v)", r.method, r.path, err, last)
+		return fmt.Errorf("tigerpaw: %s %s: %w (last error: %w)", r.method, r.path, err, last)
 	}
 	return fmt.Errorf("tigerpaw: %s %s: %w", r.method, r.path, err)
 }

@@ -431,3 +431,36 @@ func TestMaxConcurrency(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestDeleteNeverSentThenMissingIsNotFound(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	rt := &dialFailOnce{next: srv.HTTPClient().Transport}
+	c = srv.Client(t, tigerpaw.WithHTTPClient(&http.Client{Transport: rt}))
+	// The first attempt never left the client, so the 404 of the second is the
+	// truth: the charge did not exist.
+	if err := c.Charges.Delete(t.Context(), 501, 4242); !errors.Is(err, tigerpaw.ErrNotFound) {
+		t.Errorf("err = %v, want ErrNotFound", err)
+	}
+	if rt.calls.Load() != 2 {
+		t.Errorf("round trips = %d, want 2", rt.calls.Load())
+	}
+}
+
+func TestCancelledErrorKeepsTheLastFailure(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t, tigerpaw.WithRetryPolicy(tigerpaw.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Hour, MaxDelay: time.Hour}))
+	srv.FailNext("GET", "/api/agreements/{n}", 1, tigerpawtest.Fault{Status: 502})
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		for srv.Count("GET", "/api/agreements/{n}") == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	_, err := c.Agreements.Get(ctx, 501)
+	var ae *tigerpaw.APIError
+	if !errors.Is(err, context.Canceled) || !errors.As(err, &ae) || ae.StatusCode != 502 {
+		t.Errorf("err = %v, want context.Canceled wrapping the 502", err)
+	}
+}

@@ -66,6 +66,17 @@ func TestPagingStops(t *testing.T) {
 			}
 			return accountsPage(s+1, n, fmt.Sprintf(`,"NextRow":%d,"TotalCount":5`, next))
 		}, want: []int{1, 2, 3, 4, 5}, wantCalls: 3},
+		{name: "server serves smaller pages and says so", page: func(s int) string {
+			// Asked for 2, the server caps pages at 1 and answers PageSize 1.
+			if s >= 3 {
+				return accountsPage(s+1, 0, `,"PageSize":1,"NextRow":0`)
+			}
+			next := s + 1
+			if next == 3 {
+				next = 0
+			}
+			return accountsPage(s+1, 1, fmt.Sprintf(`,"PageSize":1,"NextRow":%d,"TotalCount":3`, next))
+		}, want: []int{1, 2, 3}, wantCalls: 3},
 		{name: "NextRow decimal", page: func(s int) string {
 			if s == 0 {
 				return accountsPage(1, 2, `,"NextRow":2.0`)

@@ -118,8 +118,10 @@ func decodePage[T any](c *Client, method, path string, body []byte, key string) 
 }
 
 // paginate yields the items of consecutive pages. StartRow is 0-based. It stops
-// when a page is short or empty, when NextRow is 0, absent or not beyond the
-// current row, and when a page repeats the previous one.
+// when a page is short or empty (shorter than the PageSize asked for, or than the
+// one the server answers with when that is smaller), when NextRow is 0, absent or
+// not beyond the current row, when NextRow reaches TotalCount, and when a page
+// repeats the previous one.
 func paginate[T any](ctx context.Context, c *Client, what string, pageSize int,
 	fetch func(ctx context.Context, startRow, pageSize int) (page[T], error)) iter.Seq2[T, error] {
 	if pageSize <= 0 {
@@ -145,7 +147,13 @@ func paginate[T any](ctx context.Context, c *Client, what string, pageSize int,
 					return
 				}
 			}
-			if len(p.items) == 0 || len(p.items) < pageSize || p.info.NextRow <= row {
+			// A server may serve smaller pages than asked for; it says so in
+			// PageSize, and a page of that size is not short.
+			full := pageSize
+			if p.info.PageSize > 0 && p.info.PageSize < full {
+				full = p.info.PageSize
+			}
+			if len(p.items) == 0 || len(p.items) < full || p.info.NextRow <= row {
 				return
 			}
 			if p.info.TotalCount > 0 && p.info.NextRow >= p.info.TotalCount {

@@ -44,7 +44,8 @@
 //     423 instead).
 //   - The reference search matches prefixes, ignoring case; a Reference longer than
 //     50 characters is refused.
-//   - Paging: StartRow is 0-based; NextRow is the next start row, 0 on the last page.
+//   - Paging: StartRow is 0-based; NextRow is the next start row, 0 on the last
+//     page; pages hold at most MaxPageSize items and PageSize tells the size used.
 //   - Custom field definitions: create category body {"Category"}, create text
 //     field body {"Category","Label","Description","MaxLength"} answered with
 //     CustomFieldId.

@@ -27,6 +27,14 @@ import (
 // MaxClockSkew is how far X-TSI-Date may be from the server's clock.
 const MaxClockSkew = 5 * time.Minute
 
+// DefaultPageSize is the page size of a search that asks for none, and
+// MaxPageSize the largest page the fake serves (assumed values; the answer's
+// PageSize says which size was used).
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 200
+)
+
 // MaxReferenceLength is the longest service order Reference the fake accepts
 // (an assumption: Tigerpaw's column width is not documented).
 const MaxReferenceLength = 50

@@ -169,8 +169,9 @@ func object(body []byte) (map[string]json.RawMessage, error) {
 // pageOf cuts items[start:start+size] and builds the paging fields.
 func pageOf[T any](items []T, start, size int) ([]T, map[string]any) {
 	if size <= 0 {
-		size = 50
+		size = DefaultPageSize
 	}
+	size = min(size, MaxPageSize)
 	if start < 0 {
 		start = 0
 	}

@@ -261,3 +261,35 @@ func TestCustomFieldWire(t *testing.T) {
 		}
 	}
 }
+
+func TestPagingCappedAndEchoed(t *testing.T) {
+	t.Parallel()
+	srv := tigerpawtest.NewServer(t)
+	for i := 0; i < tigerpawtest.MaxPageSize+5; i++ {
+		srv.AddAccount(tigerpawtest.Account{Name: "A"})
+	}
+	status, body := call(t, srv, "POST", "/api/accounts/search", `{"Criteria":[],"PageSize":1000,"StartRow":0}`)
+	env := body.(map[string]any)
+	if status != 200 || len(env["Accounts"].([]any)) != tigerpawtest.MaxPageSize ||
+		env["PageSize"] != float64(tigerpawtest.MaxPageSize) || env["NextRow"] != float64(tigerpawtest.MaxPageSize) {
+		t.Errorf("capped page: %d PageSize=%v NextRow=%v items=%d", status, env["PageSize"], env["NextRow"], len(env["Accounts"].([]any)))
+	}
+	status, body = call(t, srv, "POST", "/api/accounts/search", `{"StartRow":200}`)
+	env = body.(map[string]any)
+	if status != 200 || len(env["Accounts"].([]any)) != 5 || env["NextRow"] != 0.0 || env["PageSize"] != float64(tigerpawtest.DefaultPageSize) {
+		t.Errorf("last page: %v", env)
+	}
+	for name, b := range map[string]string{
+		"bad page size": `{"PageSize":"x"}`,
+		"bad start row": `{"StartRow":1.5}`,
+		"bad criteria":  `{"Criteria":{}}`,
+		"bad criterion": `{"Criteria":[{"SearchType":{}}]}`,
+	} {
+		if status, _ := call(t, srv, "POST", "/api/accounts/search", b); status != 400 {
+			t.Errorf("%s: %d, want 400", name, status)
+		}
+	}
+	if status, body := call(t, srv, "POST", "/api/accounts/search", `{"Criteria":[{"SearchType":"AccountName","MatchType":"Sounds","Criteria":"A"}]}`); status != 200 || body.(map[string]any)["Success"] != false {
+		t.Errorf("unknown match type: %d %v", status, body)
+	}
+}
