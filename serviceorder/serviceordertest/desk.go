@@ -86,6 +86,13 @@ func (d *Desk) Inject(op Op, faults ...Fault) {
 	d.faults[op] = append(d.faults[op], faults...)
 }
 
+// ClearFaults drops every queued fault.
+func (d *Desk) ClearFaults() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	clear(d.faults)
+}
+
 // Calls returns how many times op was called.
 func (d *Desk) Calls(op Op) int {
 	d.mu.Lock()
