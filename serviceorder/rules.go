@@ -149,6 +149,7 @@ type Rules struct {
 	// CreationDelay holds back a status order until its status description has
 	// held this long; a description that clears within the delay opens no order.
 	// Zero (the default) creates the order on the first cycle that sees it.
+	// In JSON it is a number of nanoseconds.
 	CreationDelay time.Duration `json:"creationDelay,omitzero"`
 }
 

@@ -16,6 +16,11 @@ import (
 // Runner runs service order cycles: it evaluates what it is given against the
 // Store's state, applies the actions through a [Desk], and records the outcome
 // in the [Store]. A Runner is safe for concurrent use; cycles run one at a time.
+//
+// Every create is preceded by a lookup of the order's key, so neither a crash
+// nor a lost Store makes a duplicate. One thing a lost Store does lose: an order
+// whose status description cleared before the next cycle is no longer known,
+// and stays open for a person to close.
 type Runner struct {
 	desk  Desk
 	store Store
