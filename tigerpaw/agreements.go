@@ -21,7 +21,7 @@ type Agreement struct {
 	BillingPeriodDescription string
 	AutomatedBilling         bool
 	ExternalProduct          string
-	ContractNumber           string
+	ContractNumber           int
 }
 
 // Recurring reports whether the agreement bills periodically (BillingPeriod > 0).

@@ -21,7 +21,7 @@ type ServiceOrder struct {
 	ServiceOrderType    string
 	DispatchBoardNumber int
 	TechnicianAssigned  int
-	TakenBy             FlexString
+	TakenBy             int
 	BriefDescription    string
 	WorkRequested       string
 	WorkPerformed       string

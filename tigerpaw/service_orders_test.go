@@ -34,7 +34,7 @@ func TestServiceOrderCreateGetClose(t *testing.T) {
 		ServiceOrderNumber: created.ServiceOrderNumber,
 		ServiceOrder: tigerpaw.ServiceOrder{
 			AccountNumber: 1001, Status: "New", Priority: "High", ServiceOrderType: "Security", DispatchBoardNumber: 3,
-			TechnicianAssigned: 7, TakenBy: "0", BriefDescription: "Protection is off", WorkRequested: "Turn protection on",
+			TechnicianAssigned: 7, BriefDescription: "Protection is off", WorkRequested: "Turn protection on",
 			Reference: "ksc:1:host:7", DateTimeOpened: tigerpaw.DateTime{Time: opened},
 		},
 		AccountName: "Contoso Ltd", PrimaryTechnicianName: "Dana Tech",

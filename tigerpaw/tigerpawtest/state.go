@@ -38,7 +38,7 @@ type Agreement struct {
 	BillingPeriodDescription string
 	AutomatedBilling         bool
 	ExternalProduct          string
-	ContractNumber           string
+	ContractNumber           int
 }
 
 // Charge is an additional charge of an agreement. Price is in cents.
