@@ -130,6 +130,9 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 
 // String describes the client without secrets.
 func (c Client) String() string {
+	if c.core == nil {
+		return "ksc.Client{}"
+	}
 	return fmt.Sprintf("ksc.Client{endpoint: %q, user: %q, virtual server: %q}", c.core.endpoint, c.core.creds.User, c.vs)
 }
 

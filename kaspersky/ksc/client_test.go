@@ -57,7 +57,7 @@ func TestTLSVerification(t *testing.T) {
 	}
 	defer with.Close(context.Background())
 	vs, err := with.VirtualServers(t.Context())
-	if err != nil || len(vs) != 2 {
+	if err != nil || len(vs) != 3 {
 		t.Fatalf("with the CA: %v, %v", vs, err)
 	}
 	want := VirtualServer{ID: 1, UID: "vs-alpha-uid", DisplayName: "Alpha Ltd", ManagedGroupID: 10, Enabled: true}
@@ -239,7 +239,7 @@ func TestExpiredSessionRecoveredTransparently(t *testing.T) {
 	}
 	srv.ExpireSessions()
 	vs, err := c.VirtualServers(t.Context())
-	if err != nil || len(vs) != 2 {
+	if err != nil || len(vs) != 3 {
 		t.Fatalf("after expiry: %v, %v", vs, err)
 	}
 	if n := srv.Requests("Session.StartSession"); n != 2 {
@@ -536,6 +536,9 @@ func TestSecretsNeverShown(t *testing.T) {
 	bad, _ := NewClient(srv.URL, WithRootCAs(srv.CertPool()), WithCredentials(Credentials{User: testUser, Password: "other-secret", Internal: true}))
 	_, err := bad.VirtualServers(t.Context())
 	shown = append(shown, err.Error(), fmt.Sprintf("%+v", bad))
+	if got := fmt.Sprint(Client{}); got != "ksc.Client{}" {
+		t.Errorf("zero Client prints %q", got)
+	}
 
 	c.core.mu.Lock()
 	var ids []string

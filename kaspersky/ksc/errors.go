@@ -25,6 +25,9 @@ var (
 	// ErrUnknownTenant is returned by the Source for a tenant id that is not a
 	// virtual server of the server.
 	ErrUnknownTenant = errors.New("ksc: unknown tenant")
+	// ErrTenantDisabled is returned by the Source for a virtual server that is
+	// disabled on the Administration Server.
+	ErrTenantDisabled = errors.New("ksc: tenant's virtual server is disabled")
 )
 
 // PxgError is an error the KSC server reported in a PxgError object. It is

@@ -30,6 +30,7 @@ func seed(srv *ksctest.Server) {
 	srv.AddUser(ksctest.User{Name: "jdoe", Password: "domain-pw", Domain: "CORP"})
 	srv.AddVirtualServer(vsAlpha)
 	srv.AddVirtualServer(vsBeta)
+	srv.AddVirtualServer(ksctest.VirtualServer{ID: 3, UID: "vs-off-uid", DisplayName: "Gone Inc", ManagedGroupID: 30})
 
 	a := vsAlpha.DisplayName
 	seen := t0.Add(-time.Hour)

@@ -39,8 +39,9 @@ func tenantID(vs VirtualServer) string {
 	return "vs-" + strconv.FormatInt(vs.ID, 10)
 }
 
-// Tenants lists the virtual servers as tenants of kind KindVirtualServer, in the
-// server's order.
+// Tenants lists the enabled virtual servers as tenants of kind
+// KindVirtualServer, in the server's order. Disabled virtual servers manage no
+// devices and are left out; reading one fails with ErrTenantDisabled.
 func (s *Source) Tenants(ctx context.Context) ([]kaspersky.Tenant, error) {
 	list, err := s.c.VirtualServers(ctx)
 	if err != nil {
@@ -54,6 +55,9 @@ func (s *Source) Tenants(ctx context.Context) ([]kaspersky.Tenant, error) {
 			continue
 		}
 		m[id] = vs
+		if !vs.Enabled {
+			continue
+		}
 		out = append(out, kaspersky.Tenant{ID: id, Name: vs.DisplayName, Kind: kaspersky.KindVirtualServer})
 	}
 	s.mu.Lock()
@@ -68,7 +72,7 @@ func (s *Source) vserver(ctx context.Context, id string) (VirtualServer, error) 
 	s.mu.Lock()
 	vs, ok := s.tenants[id]
 	s.mu.Unlock()
-	if ok {
+	if ok && vs.Enabled {
 		return vs, nil
 	}
 	if _, err := s.Tenants(ctx); err != nil {
@@ -79,6 +83,9 @@ func (s *Source) vserver(ctx context.Context, id string) (VirtualServer, error) 
 	s.mu.Unlock()
 	if !ok {
 		return VirtualServer{}, fmt.Errorf("%w: %q", ErrUnknownTenant, id)
+	}
+	if !vs.Enabled {
+		return VirtualServer{}, fmt.Errorf("%w: %q (%s)", ErrTenantDisabled, id, vs.DisplayName)
 	}
 	return vs, nil
 }

@@ -2,6 +2,7 @@ package ksc
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,6 +149,16 @@ func TestSourceUnknownTenant(t *testing.T) {
 	_, err = src.Events(t.Context(), "nope", t0)
 	if !errors.Is(err, ErrUnknownTenant) {
 		t.Errorf("Events(nope) error = %v, want ErrUnknownTenant", err)
+	}
+	_, err = src.Inventory(t.Context(), "vs-off-uid")
+	if !errors.Is(err, ErrTenantDisabled) || !strings.Contains(err.Error(), "Gone Inc") {
+		t.Errorf("Inventory(disabled) error = %v, want ErrTenantDisabled", err)
+	}
+	// A disabled tenant is looked up again each time (it may have been
+	// enabled since) and refused while it stays disabled.
+	_, err = src.Events(t.Context(), "vs-off-uid", t0)
+	if !errors.Is(err, ErrTenantDisabled) {
+		t.Errorf("Events(disabled) error = %v, want ErrTenantDisabled", err)
 	}
 }
 
