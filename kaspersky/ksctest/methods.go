@@ -334,7 +334,7 @@ func (s *Server) enumKeys(r *request) (map[string]any, *PxgError) {
 		}
 		items = append(items, render(rec, fields))
 	}
-	return map[string]any{"wstrIterator": s.openLocked(famIterator, r.session, items)}, nil
+	return map[string]any{"wstrIterator": s.openLocked(famIterator, r.session, items), "lKeyCount": len(items)}, nil
 }
 
 func (s *Server) acquireKeyHosts(r *request) (map[string]any, *PxgError) {
@@ -366,7 +366,7 @@ func (s *Server) acquireKeyHosts(r *request) (map[string]any, *PxgError) {
 			"KLLICSRV_HOSTNAME": kh.Hostname, "KLLICSRV_HOST_CURRENT": kh.Current, "KLLICSRV_PRODUCT": kh.Product,
 		}, fields))
 	}
-	return map[string]any{"wstrIterator": s.openLocked(famIterator, r.session, items)}, nil
+	return map[string]any{"wstrIterator": s.openLocked(famIterator, r.session, items), "lKeyCount": len(items)}, nil
 }
 
 func (s *Server) nextItems(r *request) (map[string]any, *PxgError) {
