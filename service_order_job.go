@@ -53,7 +53,7 @@ func (j *ServiceOrderJob) Run(ctx context.Context, cfg mapping.Config, rules ser
 	if err != nil {
 		return serviceorder.Result{}, err
 	}
-	horizon := longestLifetime(rules)
+	horizon := rules.LongestLifetime()
 	inputs := make([]serviceorder.TenantInput, len(tenants))
 	concurrency := j.Concurrency
 	if concurrency <= 0 {
@@ -109,17 +109,6 @@ func (j *ServiceOrderJob) readTenant(ctx context.Context, t mapping.Tenant, last
 	in.Events = events
 	in.ReadAt = readAt
 	return in
-}
-
-// longestLifetime is how far back events can still open orders.
-func longestLifetime(r serviceorder.Rules) time.Duration {
-	longest := serviceorder.Office365Lifetime
-	for i := range r.Events {
-		if d := r.Events[i].Lifetime(); d > longest {
-			longest = d
-		}
-	}
-	return longest
 }
 
 func (j *ServiceOrderJob) now() time.Time {
