@@ -2,6 +2,7 @@ package ksc
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"iter"
 	"time"
@@ -129,7 +130,8 @@ func (c *Client) FindHosts(ctx context.Context, q HostQuery) iter.Seq2[Host, err
 		}
 		return out.Accessor, total, nil
 	}
-	f := chunkAccessor[hostWire](c, "FindHosts", open, func(w hostWire) string { return w.Hostname })
+	f := chunkAccessor(c, "FindHosts", open, func() *hostChunkResponse { return new(hostChunkResponse) },
+		func(w hostWire) string { return w.Hostname })
 	return func(yield func(Host, error) bool) {
 		for w, err := range iterate(ctx, c, f) {
 			if !yield(w.host(), err) {
@@ -151,19 +153,70 @@ func (c *Client) Hosts(ctx context.Context, q HostQuery) ([]Host, error) {
 	return hosts, nil
 }
 
-// decodeHostChunk decodes a ChunkAccessor.GetItemsChunk response of FindHosts.
-func decodeHostChunk(body []byte) ([]Host, error) {
-	var out struct {
-		Chunk itemArray[hostWire] `json:"pChunk"`
+// hostItem is one FindHosts item, wrapped ({"type":"params","value":{...}})
+// or bare, decoded in the same pass as the array that holds it.
+type hostItem struct {
+	Type  string   `json:"type"`
+	Value hostWire `json:"value"`
+	hostWire
+}
+
+// wire returns the host the item holds; false for a null item or one without a
+// host id.
+func (it *hostItem) wire() (*hostWire, bool) {
+	w := &it.hostWire
+	if it.Type == tagParams {
+		w = &it.Value
 	}
+	return w, w.Hostname != ""
+}
+
+// hostChunk is the pChunk out-parameter of a FindHosts chunk (bare, or wrapped
+// as params).
+type hostChunk struct {
+	Items []hostItem      `json:"KLCSP_ITERATOR_ARRAY"`
+	Type  string          `json:"type"`
+	Value json.RawMessage `json:"value"`
+}
+
+// hostChunkResponse is the response of ChunkAccessor.GetItemsChunk for a
+// FindHosts accessor.
+type hostChunkResponse struct {
+	Chunk hostChunk `json:"pChunk"`
+}
+
+func (r *hostChunkResponse) chunkItems() ([]hostWire, int, error) {
+	ch := &r.Chunk
+	if ch.Items == nil && ch.Type == tagParams && len(ch.Value) > 0 {
+		var inner hostChunk
+		if err := json.Unmarshal(ch.Value, &inner); err != nil {
+			return nil, 0, fmt.Errorf("ksc: ChunkAccessor.GetItemsChunk: wrapped pChunk: %w", err)
+		}
+		ch = &inner
+	}
+	out := make([]hostWire, 0, len(ch.Items))
+	for i := range ch.Items {
+		if w, ok := ch.Items[i].wire(); ok {
+			out = append(out, *w)
+		}
+	}
+	return out, len(ch.Items), nil
+}
+
+// decodeHostChunk decodes a ChunkAccessor.GetItemsChunk response of FindHosts
+// into hosts.
+func decodeHostChunk(body []byte) ([]Host, error) {
+	var out hostChunkResponse
 	if err := decodeResponse("ChunkAccessor.GetItemsChunk", 200, body, &out); err != nil {
 		return nil, err
 	}
-	hosts := make([]Host, 0, len(out.Chunk.Items))
-	for _, it := range out.Chunk.Items {
-		if !it.null {
-			hosts = append(hosts, it.v.host())
-		}
+	wires, _, err := out.chunkItems()
+	if err != nil {
+		return nil, err
+	}
+	hosts := make([]Host, len(wires))
+	for i := range wires {
+		hosts[i] = wires[i].host()
 	}
 	return hosts, nil
 }

@@ -132,7 +132,14 @@ func runOnce[T any](ctx context.Context, c *Client, f family[T], seen map[string
 
 // chunkAccessor builds a ChunkAccessor family from an opening call that returns
 // strAccessor and the item count.
-func chunkAccessor[T any](c *Client, name string, open func(ctx context.Context, gen *uint64) (string, int, error), key func(T) string) family[T] {
+// chunkOut is the decoded response of ChunkAccessor.GetItemsChunk: the items
+// and how many entries (null ones included) the chunk held.
+type chunkOut[T any] interface {
+	chunkItems() (items []T, raw int, err error)
+}
+
+func chunkAccessor[T any, O chunkOut[T]](c *Client, name string, open func(ctx context.Context, gen *uint64) (string, int, error),
+	newOut func() O, key func(T) string) family[T] {
 	return family[T]{
 		name: name,
 		open: func(ctx context.Context) (handle, error) {
@@ -160,16 +167,17 @@ func chunkAccessor[T any](c *Client, name string, open func(ctx context.Context,
 				return nil, pos, true, nil
 			}
 			n := min(c.core.chunk, h.total-pos)
-			var out struct {
-				Chunk itemArray[T] `json:"pChunk"`
-			}
+			out := newOut()
 			args := Params{"strAccessor": h.id, "nStart": pos, "nCount": n}
-			if err := c.call(ctx, "ChunkAccessor.GetItemsChunk", args, &out, callOpts{idempotent: true, pin: &h.gen}); err != nil {
+			if err := c.call(ctx, "ChunkAccessor.GetItemsChunk", args, out, callOpts{idempotent: true, pin: &h.gen}); err != nil {
 				return nil, pos, false, err
 			}
-			items := out.Chunk.values()
-			next := pos + len(out.Chunk.Items)
-			return items, next, len(out.Chunk.Items) == 0 || next >= h.total, nil
+			items, raw, err := out.chunkItems()
+			if err != nil {
+				return nil, pos, false, err
+			}
+			next := pos + raw
+			return items, next, raw == 0 || next >= h.total, nil
 		},
 		release: func(ctx context.Context, h handle) error {
 			return c.call(ctx, "ChunkAccessor.Release", Params{"strAccessor": h.id}, nil, callOpts{idempotent: true, pin: &h.gen})

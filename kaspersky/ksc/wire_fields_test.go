@@ -185,3 +185,44 @@ func TestLicenseTranslation(t *testing.T) {
 		t.Error("unknown codes not mapped to unknown")
 	}
 }
+
+func TestHostChunkShapes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want []string
+		raw  int
+		ok   bool
+	}{
+		{`{"pChunk":{"KLCSP_ITERATOR_ARRAY":[{"type":"params","value":{"KLHST_WKS_HOSTNAME":"a"}},{"KLHST_WKS_HOSTNAME":"b"},null,{"type":"params","value":{}}]}}`,
+			[]string{"a", "b"}, 4, true},
+		{`{"pChunk":{"type":"params","value":{"KLCSP_ITERATOR_ARRAY":[{"KLHST_WKS_HOSTNAME":"c"}]}}}`, []string{"c"}, 1, true},
+		{`{"pChunk":{}}`, []string{}, 0, true},
+		{`{}`, []string{}, 0, true},
+		{`{"pChunk":{"type":"params","value":{"KLCSP_ITERATOR_ARRAY":1}}}`, nil, 0, false},
+	}
+	for _, tt := range tests {
+		var out hostChunkResponse
+		if err := json.Unmarshal([]byte(tt.in), &out); err != nil {
+			t.Fatalf("%s: %v", tt.in, err)
+		}
+		items, raw, err := out.chunkItems()
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: error %v", tt.in, err)
+			continue
+		}
+		if !tt.ok {
+			continue
+		}
+		got := []string{}
+		for _, w := range items {
+			got = append(got, w.Hostname)
+		}
+		if d := cmp.Diff(tt.want, got); d != "" || raw != tt.raw {
+			t.Errorf("%s: raw %d (-want +got):\n%s", tt.in, raw, d)
+		}
+	}
+	if _, err := decodeHostChunk([]byte(`{"pChunk":{"type":"params","value":{"KLCSP_ITERATOR_ARRAY":"x"}}}`)); err == nil {
+		t.Error("decodeHostChunk accepted a bad wrapped chunk")
+	}
+}
