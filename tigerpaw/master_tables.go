@@ -3,6 +3,7 @@ package tigerpaw
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 )
@@ -65,23 +66,49 @@ type ServiceOrderType struct {
 	Priority string
 }
 
-// CustomFieldDefinition is the definition of an account custom field. Its shape
-// beyond the fields of a value is assumed.
-type CustomFieldDefinition struct {
-	CustomFieldID int `json:"CustomFieldId"`
-	Category      string
-	Label         string
-	Description   string
-	FieldType     string
+// CustomFieldCategory is a category of account custom fields with its field
+// definitions (an entry of GET /api/mastertables/customfields/accounts).
+type CustomFieldCategory struct {
+	CategoryName   string
+	AvailableInGui bool
+	SystemEntry    bool
+	Fields         []CustomFieldDefinitionFields
 }
 
-// NewTextCustomField is the body of the creation of a text custom field
-// (assumed shape).
+// CustomFieldDefinitionFields is a field definition as Tigerpaw nests it in its
+// category.
+type CustomFieldDefinitionFields struct {
+	CustomFieldDefinitionID int `json:"CustomFieldDefinitionId"`
+	CustomFieldLabel        string
+	Description             string
+	OrdinalPosition         int
+	MaxLength               int
+	MinValue                int
+	MaxValue                int
+	Constraints             []string
+}
+
+// CustomFieldDefinition is one account custom field definition, flattened from
+// its category: CustomFieldID is the id the values of the field carry
+// (CustomField.CustomFieldID).
+type CustomFieldDefinition struct {
+	CustomFieldID   int
+	Category        string
+	Label           string
+	Description     string
+	MaxLength       int
+	OrdinalPosition int
+	SystemEntry     bool // the category is one of Tigerpaw's own
+}
+
+// NewTextCustomField is a text custom field to create in an existing category
+// of account custom fields.
 type NewTextCustomField struct {
-	Category    string `json:"Category"`
-	Label       string `json:"Label"`
-	Description string `json:"Description,omitempty"`
-	MaxLength   int    `json:"MaxLength,omitempty"`
+	Category        string `json:"CategoryName"`
+	Label           string `json:"CustomFieldLabel"`
+	Description     string `json:"Description,omitempty"`
+	MaxLength       int    `json:"MaxLength,omitempty"`
+	OrdinalPosition int    `json:"OrdinalPosition,omitempty"`
 }
 
 // ExternalProducts lists the external products (GET /api/mastertables/externalproducts).
@@ -126,28 +153,53 @@ func (s *MasterTablesService) ServiceOrderTypes(ctx context.Context) ([]ServiceO
 	return getList[ServiceOrderType](ctx, s.c, "/api/mastertables/serviceOrders/types")
 }
 
-// AccountCustomFields lists the definitions of the account custom fields
-// (GET /api/mastertables/customfields/accounts).
-func (s *MasterTablesService) AccountCustomFields(ctx context.Context) ([]CustomFieldDefinition, error) {
-	return getList[CustomFieldDefinition](ctx, s.c, "/api/mastertables/customfields/accounts")
+// AccountCustomFieldCategories lists the categories of account custom fields
+// with their field definitions (GET /api/mastertables/customfields/accounts),
+// including categories that have no field yet.
+func (s *MasterTablesService) AccountCustomFieldCategories(ctx context.Context) ([]CustomFieldCategory, error) {
+	return getList[CustomFieldCategory](ctx, s.c, "/api/mastertables/customfields/accounts")
 }
 
-// CreateAccountCustomFieldCategory creates a category of account custom fields
-// (POST /api/mastertables/customfields/categories/accounts, body
-// {"Category": name}; assumed). It is not retried after an ambiguous failure:
-// list the definitions before trying again.
+// AccountCustomFields lists the account custom field definitions of every
+// category, flattened, in Tigerpaw's order.
+func (s *MasterTablesService) AccountCustomFields(ctx context.Context) ([]CustomFieldDefinition, error) {
+	cats, err := s.AccountCustomFieldCategories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []CustomFieldDefinition
+	for _, cat := range cats {
+		for _, f := range cat.Fields {
+			out = append(out, CustomFieldDefinition{
+				CustomFieldID: f.CustomFieldDefinitionID, Category: cat.CategoryName, Label: f.CustomFieldLabel,
+				Description: f.Description, MaxLength: f.MaxLength, OrdinalPosition: f.OrdinalPosition,
+				SystemEntry: cat.SystemEntry,
+			})
+		}
+	}
+	return out, nil
+}
+
+// CreateAccountCustomFieldCategory creates a category of account custom fields,
+// shown in the Tigerpaw UI (POST /api/mastertables/customfields/categories/accounts,
+// body {"CategoryName", "AvailableInGui"}). Tigerpaw may refuse a name that
+// exists: list the categories first. A create is not retried after an ambiguous
+// failure.
 func (s *MasterTablesService) CreateAccountCustomFieldCategory(ctx context.Context, name string) error {
 	if strings.TrimSpace(name) == "" {
 		return errors.New("tigerpaw: create custom field category: name is empty")
 	}
 	_, err := s.c.do(ctx, &request{method: http.MethodPost, path: "/api/mastertables/customfields/categories/accounts",
-		body: map[string]string{"Category": name}})
+		body: struct {
+			CategoryName   string
+			AvailableInGui bool
+		}{name, true}})
 	return err
 }
 
-// CreateTextCustomField creates a text custom field definition for accounts
-// (POST /api/mastertables/customfields/definitions/text; answer shape assumed:
-// {Success, Message, CustomFieldId}) and returns its id.
+// CreateTextCustomField creates a text custom field definition in a category of
+// account custom fields (POST /api/mastertables/customfields/definitions/text,
+// answered with {"Field": {"CustomFieldDefinitionId", ...}}) and returns its id.
 func (s *MasterTablesService) CreateTextCustomField(ctx context.Context, f NewTextCustomField) (int, error) {
 	switch {
 	case strings.TrimSpace(f.Category) == "":
@@ -156,6 +208,8 @@ func (s *MasterTablesService) CreateTextCustomField(ctx context.Context, f NewTe
 		return 0, errors.New("tigerpaw: create text custom field: Label is empty")
 	case f.MaxLength < 0:
 		return 0, errors.New("tigerpaw: create text custom field: MaxLength is negative")
+	case f.OrdinalPosition < 0:
+		return 0, errors.New("tigerpaw: create text custom field: OrdinalPosition is negative")
 	}
 	const path = "/api/mastertables/customfields/definitions/text"
 	body, err := s.c.do(ctx, &request{method: http.MethodPost, path: path, body: f})
@@ -163,12 +217,15 @@ func (s *MasterTablesService) CreateTextCustomField(ctx context.Context, f NewTe
 		return 0, err
 	}
 	var out struct {
-		CustomFieldID int `json:"CustomFieldId"`
+		Field *CustomFieldDefinitionFields
 	}
 	if err := s.c.decode(http.MethodPost, path, body, &out); err != nil {
 		return 0, err
 	}
-	return out.CustomFieldID, nil
+	if out.Field == nil || out.Field.CustomFieldDefinitionID <= 0 {
+		return 0, fmt.Errorf("tigerpaw: POST %s: answer has no Field with a CustomFieldDefinitionId; the field may have been created: list the definitions before creating it again", path)
+	}
+	return out.Field.CustomFieldDefinitionID, nil
 }
 
 // getList GETs a JSON array.

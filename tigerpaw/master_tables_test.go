@@ -2,6 +2,7 @@ package tigerpaw_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -46,7 +47,7 @@ func TestMasterTables(t *testing.T) {
 	soTypes, err := m.ServiceOrderTypes(ctx)
 	check("ServiceOrderTypes", []tigerpaw.ServiceOrderType{{Type: "Security", Priority: "High"}}, soTypes, err)
 	defs, err := m.AccountCustomFields(ctx)
-	check("AccountCustomFields", []tigerpaw.CustomFieldDefinition{{CustomFieldID: 300, Category: "Kaspersky", Label: "Kaspersky virtual server", FieldType: "Text"}}, defs, err)
+	check("AccountCustomFields", []tigerpaw.CustomFieldDefinition{{CustomFieldID: 300, Category: "Kaspersky", Label: "Kaspersky virtual server"}}, defs, err)
 }
 
 func TestCreateCustomFields(t *testing.T) {
@@ -57,6 +58,24 @@ func TestCreateCustomFields(t *testing.T) {
 
 	if err := m.CreateAccountCustomFieldCategory(ctx, "Integration"); err != nil {
 		t.Fatal(err)
+	}
+	// The new category is listed before it has a field.
+	cats, err := m.AccountCustomFieldCategories(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCats := []tigerpaw.CustomFieldCategory{
+		{CategoryName: "Kaspersky", AvailableInGui: true, Fields: []tigerpaw.CustomFieldDefinitionFields{{CustomFieldDefinitionID: 300, CustomFieldLabel: "Kaspersky virtual server", Constraints: []string{}}}},
+		{CategoryName: "Integration", AvailableInGui: true, Fields: []tigerpaw.CustomFieldDefinitionFields{}},
+	}
+	if diff := cmp.Diff(wantCats, cats); diff != "" {
+		t.Errorf("categories (-want +got):\n%s", diff)
+	}
+	// A second create of the same name is refused.
+	err = m.CreateAccountCustomFieldCategory(ctx, "integration")
+	var refusal *tigerpaw.APIError
+	if !errors.As(err, &refusal) || !strings.Contains(refusal.Message, "exists") {
+		t.Errorf("duplicate category: err = %v, want a refusal saying it exists", err)
 	}
 	id, err := m.CreateTextCustomField(ctx, tigerpaw.NewTextCustomField{Category: "Integration", Label: "Kaspersky company", Description: "Mapped company", MaxLength: 100})
 	if err != nil {
@@ -70,8 +89,8 @@ func TestCreateCustomFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []tigerpaw.CustomFieldDefinition{
-		{CustomFieldID: 300, Category: "Kaspersky", Label: "Kaspersky virtual server", FieldType: "Text"},
-		{CustomFieldID: id, Category: "Integration", Label: "Kaspersky company", Description: "Mapped company", FieldType: "Text"},
+		{CustomFieldID: 300, Category: "Kaspersky", Label: "Kaspersky virtual server"},
+		{CustomFieldID: id, Category: "Integration", Label: "Kaspersky company", Description: "Mapped company", MaxLength: 100},
 	}
 	if diff := cmp.Diff(want, defs); diff != "" {
 		t.Errorf("definitions (-want +got):\n%s", diff)
@@ -92,7 +111,7 @@ func TestCreateCustomFields(t *testing.T) {
 	}
 
 	before := srv.Count("*", "*")
-	for _, bad := range []tigerpaw.NewTextCustomField{{Label: "x"}, {Category: "c"}, {Category: "c", Label: "l", MaxLength: -1}} {
+	for _, bad := range []tigerpaw.NewTextCustomField{{Label: "x"}, {Category: "c"}, {Category: "c", Label: "l", MaxLength: -1}, {Category: "c", Label: "l", OrdinalPosition: -1}} {
 		if _, err := m.CreateTextCustomField(ctx, bad); err == nil {
 			t.Errorf("CreateTextCustomField(%+v) gave no error", bad)
 		}

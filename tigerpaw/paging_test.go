@@ -169,11 +169,18 @@ func TestMalformedAnswers(t *testing.T) {
 				_, err := c.ServiceOrders.Create(t.Context(), newOrder("r"))
 				return err
 			}},
-		{name: "custom field id not a number", status: 200, body: `{"Success":true,"CustomFieldId":[]}`, want: "decode response",
+		{name: "custom field id not a number", status: 200, body: `{"Success":true,"Field":{"CustomFieldDefinitionId":[]}}`, want: "decode response",
 			call: func(c *tigerpaw.Client) error {
 				_, err := c.MasterTables.CreateTextCustomField(t.Context(), tigerpaw.NewTextCustomField{Category: "c", Label: "l"})
 				return err
 			}},
+		{name: "custom field answer without field", status: 200, body: `{"Success":true}`, want: "may have been created",
+			call: func(c *tigerpaw.Client) error {
+				_, err := c.MasterTables.CreateTextCustomField(t.Context(), tigerpaw.NewTextCustomField{Category: "c", Label: "l"})
+				return err
+			}},
+		{name: "custom field list not JSON", status: 200, body: `[{]`, want: "decode response",
+			call: func(c *tigerpaw.Client) error { _, err := c.MasterTables.AccountCustomFields(t.Context()); return err }},
 		{name: "list not JSON", status: 200, body: `{`, want: "decode response",
 			call: func(c *tigerpaw.Client) error { _, err := c.MasterTables.Reps(t.Context()); return err }},
 		{name: "html error page", status: 500, body: `<html>Server Error</html>`, want: `HTTP 500 Internal Server Error: body "<html>Server Error</html>"`,

@@ -46,7 +46,6 @@
 //     50 characters is refused.
 //   - Paging: StartRow is 0-based; NextRow is the next start row, 0 on the last
 //     page; pages hold at most MaxPageSize items and PageSize tells the size used.
-//   - Custom field definitions: create category body {"Category"}, create text
-//     field body {"Category","Label","Description","MaxLength"} answered with
-//     CustomFieldId.
+//   - Creating a custom field category whose name exists (ignoring case), or a
+//     field whose label exists in its category, is refused.
 package tigerpawtest

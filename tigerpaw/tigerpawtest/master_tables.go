@@ -69,30 +69,51 @@ func (s *Server) listServiceOrderTypes(*call) answer {
 	return ok(out)
 }
 
+func fieldOut(d CustomFieldDefinition) map[string]any {
+	return map[string]any{
+		"CustomFieldDefinitionId": d.ID, "CustomFieldLabel": d.Label, "Description": d.Description,
+		"OrdinalPosition": 0, "MaxLength": d.MaxLength, "MinValue": 0, "MaxValue": 0, "Constraints": []string{},
+	}
+}
+
+func categoryOut(name string, fields []any) map[string]any {
+	if fields == nil {
+		fields = []any{}
+	}
+	return map[string]any{"CategoryName": name, "AvailableInGui": true, "SystemEntry": false, "Fields": fields}
+}
+
+// listCustomFieldDefinitions lists the categories with their fields, as 18.2.1
+// does, empty categories included.
 func (s *Server) listCustomFieldDefinitions(*call) answer {
 	out := []any{}
-	for _, d := range valuesSorted(s.st.cfDefs) {
-		out = append(out, map[string]any{
-			"CustomFieldId": d.ID, "Category": d.Category, "Label": d.Label,
-			"Description": d.Description, "FieldType": d.FieldType,
-		})
+	for _, cat := range s.st.cfCategories {
+		var fields []any
+		for _, d := range valuesSorted(s.st.cfDefs) {
+			if strings.EqualFold(d.Category, cat) {
+				fields = append(fields, fieldOut(d))
+			}
+		}
+		out = append(out, categoryOut(cat, fields))
 	}
 	return ok(out)
 }
 
-// createCustomFieldCategory creates a category; creating an existing one
-// succeeds without a change (assumed).
+// createCustomFieldCategory creates a category; an existing name is refused
+// (assumed).
 func (s *Server) createCustomFieldCategory(c *call) answer {
 	m, err := object(c.body)
 	if err != nil {
 		return badRequest("The request is invalid: %v", err)
 	}
-	name, err := stringOf(m["category"])
-	if m["category"] == nil || err != nil || strings.TrimSpace(name) == "" {
-		return refuse("Category is required.")
+	name, err := stringOf(m["categoryname"])
+	if m["categoryname"] == nil || err != nil || strings.TrimSpace(name) == "" {
+		return refuse("CategoryName is required.")
 	}
-	s.st.addCategory(name)
-	return success(nil)
+	if !s.st.addCategory(name) {
+		return refuse("The custom field category '%s' already exists.", name)
+	}
+	return success(map[string]any{"Category": categoryOut(name, nil)})
 }
 
 func (s *Server) createTextCustomField(c *call) answer {
@@ -101,8 +122,8 @@ func (s *Server) createTextCustomField(c *call) answer {
 		return badRequest("The request is invalid: %v", err)
 	}
 	var d CustomFieldDefinition
-	d.Category, _ = stringOf(m["category"])
-	d.Label, _ = stringOf(m["label"])
+	d.Category, _ = stringOf(m["categoryname"])
+	d.Label, _ = stringOf(m["customfieldlabel"])
 	d.Description, _ = stringOf(m["description"])
 	if raw, ok := m["maxlength"]; ok {
 		if d.MaxLength, err = intOf(raw); err != nil || d.MaxLength < 0 {
@@ -110,14 +131,16 @@ func (s *Server) createTextCustomField(c *call) answer {
 		}
 	}
 	switch {
-	case m["category"] == nil || strings.TrimSpace(d.Category) == "":
-		return refuse("Category is required.")
-	case m["label"] == nil || strings.TrimSpace(d.Label) == "":
-		return refuse("Label is required.")
+	case m["categoryname"] == nil || strings.TrimSpace(d.Category) == "":
+		return refuse("CategoryName is required.")
+	case m["customfieldlabel"] == nil || strings.TrimSpace(d.Label) == "":
+		return refuse("CustomFieldLabel is required.")
 	}
-	if !slices.ContainsFunc(s.st.cfCategories, func(c string) bool { return strings.EqualFold(c, d.Category) }) {
-		return refuse("Category '%s' does not exist.", d.Category)
+	i := slices.IndexFunc(s.st.cfCategories, func(c string) bool { return strings.EqualFold(c, d.Category) })
+	if i < 0 {
+		return refuse("The custom field category '%s' does not exist.", d.Category)
 	}
+	d.Category = s.st.cfCategories[i]
 	for _, x := range s.st.cfDefs {
 		if strings.EqualFold(x.Category, d.Category) && strings.EqualFold(x.Label, d.Label) {
 			return refuse("A custom field '%s' already exists in category '%s'.", d.Label, d.Category)
@@ -126,5 +149,5 @@ func (s *Server) createTextCustomField(c *call) answer {
 	d.FieldType = "Text"
 	d.ID = s.st.id("customField", 0)
 	s.st.cfDefs[d.ID] = d
-	return success(map[string]any{"CustomFieldId": d.ID})
+	return success(map[string]any{"Field": fieldOut(d)})
 }

@@ -238,22 +238,36 @@ func TestCustomFieldWire(t *testing.T) {
 	}
 	for name, b := range map[string]string{
 		"category missing": `{}`,
-		"category blank":   `{"Category":" "}`,
+		"category blank":   `{"CategoryName":" "}`,
+		"category exists":  `{"CategoryName":"KASPERSKY"}`,
 	} {
 		if status, body := call(t, srv, "POST", "/api/mastertables/customfields/categories/accounts", b); status != 200 || body.(map[string]any)["Success"] != false {
 			t.Errorf("%s: %d %v", name, status, body)
 		}
 	}
-	if status, body := call(t, srv, "POST", "/api/mastertables/customfields/categories/accounts", `{"Category":"KASPERSKY"}`); status != 200 || body.(map[string]any)["Success"] != true {
-		t.Errorf("existing category: %d %v, want success without a change", status, body)
-	}
 	if got := srv.Snapshot().CustomFieldCategories; len(got) != 1 {
 		t.Errorf("categories = %v", got)
 	}
+	status, body := call(t, srv, "POST", "/api/mastertables/customfields/categories/accounts", `{"categoryname":"Billing"}`)
+	if status != 200 || body.(map[string]any)["Success"] != true || body.(map[string]any)["Category"].(map[string]any)["CategoryName"] != "Billing" {
+		t.Errorf("new category: %d %v", status, body)
+	}
+	status, body = call(t, srv, "POST", "/api/mastertables/customfields/definitions/text", `{"CategoryName":"billing","CustomFieldLabel":"Plan","MaxLength":20}`)
+	field, _ := body.(map[string]any)["Field"].(map[string]any)
+	if status != 200 || field["CustomFieldLabel"] != "Plan" || field["MaxLength"] != 20.0 {
+		t.Errorf("new field: %d %v", status, body)
+	}
+	status, body = call(t, srv, "GET", "/api/mastertables/customfields/accounts", "")
+	if cats, _ := body.([]any); status != 200 || len(cats) != 2 || cats[1].(map[string]any)["CategoryName"] != "Billing" {
+		t.Errorf("categories listed: %d %v", status, body)
+	}
 	for name, b := range map[string]string{
-		"no label":      `{"Category":"Kaspersky"}`,
-		"bad maxlength": `{"Category":"Kaspersky","Label":"x","MaxLength":-1}`,
-		"not an object": `[]`,
+		"no label":         `{"CategoryName":"Kaspersky"}`,
+		"no category":      `{"CustomFieldLabel":"x"}`,
+		"bad maxlength":    `{"CategoryName":"Kaspersky","CustomFieldLabel":"x","MaxLength":-1}`,
+		"unknown category": `{"CategoryName":"Nope","CustomFieldLabel":"x"}`,
+		"duplicate label":  `{"CategoryName":"Kaspersky","CustomFieldLabel":"company"}`,
+		"not an object":    `[]`,
 	} {
 		status, body := call(t, srv, "POST", "/api/mastertables/customfields/definitions/text", b)
 		if m, isMap := body.(map[string]any); status == 200 && (!isMap || m["Success"] != false) {
