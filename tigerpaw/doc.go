@@ -36,12 +36,15 @@
 // # What is assumed
 //
 // Tigerpaw's REST reference is not public. The shapes here come from a
-// Swagger-generated client of API version 18.2.1. The following are assumed by this
-// package because 18.2.1 does not document them: the writes of additional charges
-// (POST, PUT, DELETE on /api/agreements/{n}/additionalcharges), the bodies and
-// answers of the custom-field definition creates, the exact refusal of an update to
-// a locked service order (recognised by a Message mentioning a lock, HTTP 409/423,
-// or ServiceOrderLock set on the order), and paging (StartRow is 0-based).
+// Swagger-generated client of API version 18.2.1 (including the custom field
+// definitions: categories with nested fields, created with CategoryName and
+// CustomFieldLabel). The following are assumed by this package because 18.2.1
+// does not document them: the writes of additional charges (POST, PUT, DELETE
+// on /api/agreements/{n}/additionalcharges, answered with DetailId), the exact
+// refusal of an update to a locked service order (recognised by a Message
+// mentioning a lock, HTTP 409/423, or ServiceOrderLock set on the order), and
+// paging details (StartRow is 0-based; a server may serve smaller pages than
+// asked and says so in PageSize).
 //
 // Package tigerpawtest provides an in-process fake Tigerpaw for tests.
 package tigerpaw
