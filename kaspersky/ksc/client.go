@@ -319,12 +319,17 @@ func (c *Client) call(ctx context.Context, method string, args Params, out any, 
 		return err
 	}
 	for attempt := 0; ; attempt++ {
-		id, gen, err := c.acquire(ctx, s)
-		if err != nil {
+		var id string
+		var gen uint64
+		if o.pin != nil {
+			// A call bound to a session never starts a new one.
+			var ok bool
+			id, gen, ok = s.current()
+			if !ok || gen != *o.pin {
+				return errSessionRenewed
+			}
+		} else if id, gen, err = c.acquire(ctx, s); err != nil {
 			return err
-		}
-		if o.pin != nil && gen != *o.pin {
-			return errSessionRenewed
 		}
 		status, resp, err := c.core.send(ctx, method, body, requestAuth{session: id, vs: c.vs}, o.idempotent)
 		if err != nil {

@@ -646,3 +646,24 @@ func TestCloseWhileSessionStarting(t *testing.T) {
 		t.Errorf("sessions left = %d", n)
 	}
 }
+
+func TestRepeatableReadFailingInTransitIsNotRerun(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t, WithChunkSize(2))
+	for range 3 {
+		srv.InjectFault("ChunkAccessor.GetItemsChunk", ksctest.Fault{Drop: true})
+	}
+	_, err := c.ForVirtualServer("Alpha Ltd").Hosts(t.Context(), alphaHosts)
+	if err == nil || !strings.Contains(err.Error(), "ChunkAccessor.GetItemsChunk") {
+		t.Fatalf("error = %v, want the failed chunk read", err)
+	}
+	if n := srv.Requests("ChunkAccessor.GetItemsChunk"); n != 3 {
+		t.Errorf("chunk reads = %d, want 3 (the retry policy)", n)
+	}
+	if n := srv.Requests("HostGroup.FindHosts"); n != 1 {
+		t.Errorf("FindHosts = %d, want 1 (no re-run after retries)", n)
+	}
+	if n := srv.OpenHandles(); n != 0 {
+		t.Errorf("open handles = %d", n)
+	}
+}

@@ -137,6 +137,7 @@ func (c *Client) Events(ctx context.Context, q EventQuery) iter.Seq2[Event, erro
 		release: func(ctx context.Context, h handle) error {
 			return c.call(ctx, "EventProcessing.ReleaseIterator", Params{"strIteratorId": h.id}, nil, callOpts{idempotent: true, pin: &h.gen})
 		},
+		repeatableRead: true,
 		key: func(w eventWire) string {
 			if !w.ID.ok {
 				return ""

@@ -35,6 +35,10 @@ type family[T any] struct {
 	read func(ctx context.Context, h handle, pos int) (items []T, next int, done bool, err error)
 	// release frees the handle, pinned to h.gen.
 	release func(ctx context.Context, h handle) error
+	// repeatableRead is true when a read may be retried as it is; a read that
+	// is not (GroupSyncIterator.GetNextItems) and fails in transit re-runs the
+	// set instead.
+	repeatableRead bool
 	// key identifies an item, so that a result set re-run from the start does
 	// not yield an item twice; "" disables de-duplication for that item.
 	key func(T) string
@@ -42,9 +46,9 @@ type family[T any] struct {
 
 // restartable reports whether a read failure is cured by re-running the query
 // under a (new) session: the session ended, or a non-repeatable read got no
-// answer.
-func restartable(err error) bool {
-	return errors.Is(err, errSessionRenewed) || errors.Is(err, errTransport)
+// answer. Repeatable reads have had their retries already.
+func (f *family[T]) restartable(err error) bool {
+	return errors.Is(err, errSessionRenewed) || !f.repeatableRead && errors.Is(err, errTransport)
 }
 
 // iterate turns a family into an iterator. The server-side handle is released
@@ -102,7 +106,7 @@ func runOnce[T any](ctx context.Context, c *Client, f family[T], seen map[string
 	for {
 		items, next, done, err := f.read(ctx, h, pos)
 		if err != nil {
-			if restartable(err) && ctx.Err() == nil {
+			if f.restartable(err) && ctx.Err() == nil {
 				if errors.Is(err, errSessionRenewed) {
 					released = true // the handle went with its session
 				}
@@ -182,7 +186,8 @@ func chunkAccessor[T any, O chunkOut[T]](c *Client, name string, open func(ctx c
 		release: func(ctx context.Context, h handle) error {
 			return c.call(ctx, "ChunkAccessor.Release", Params{"strAccessor": h.id}, nil, callOpts{idempotent: true, pin: &h.gen})
 		},
-		key: key,
+		repeatableRead: true,
+		key:            key,
 	}
 }
 
