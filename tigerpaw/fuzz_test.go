@@ -42,7 +42,7 @@ func FuzzDecodeResponse(f *testing.F) {
 		targets := []any{
 			&AccountSummary{}, &AccountDetail{}, &AccountAccounting{}, &[]CustomField{}, &[]AccountExternalProduct{},
 			&[]ExternalProduct{}, &[]AccountType{}, &[]PriceLevel{}, &[]Rep{}, &[]ServiceOrderStatus{},
-			&[]DispatchBoard{}, &[]Priority{}, &[]ServiceOrderType{}, &[]CustomFieldDefinition{},
+			&[]DispatchBoard{}, &[]Priority{}, &[]ServiceOrderType{}, &[]CustomFieldCategory{},
 			&AgreementSummary{}, &[]AdditionalCharge{}, &PriceBookItemDetail{}, &serviceOrderAnswer{},
 			&ServiceOrderSummary{}, &envelope{},
 		}
