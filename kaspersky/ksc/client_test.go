@@ -667,3 +667,43 @@ func TestRepeatableReadFailingInTransitIsNotRerun(t *testing.T) {
 		t.Errorf("open handles = %d", n)
 	}
 }
+
+func TestSessionLostRepeatedly(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t, WithChunkSize(2))
+	for range maxRestarts + 1 {
+		srv.InjectFault("ChunkAccessor.GetItemsChunk", ksctest.Fault{ExpireSession: true})
+	}
+	_, err := c.ForVirtualServer("Alpha Ltd").Hosts(t.Context(), alphaHosts)
+	if !errors.Is(err, ErrSessionLost) {
+		t.Fatalf("error = %v, want ErrSessionLost", err)
+	}
+	if n := srv.Requests("HostGroup.FindHosts"); n != maxRestarts+1 {
+		t.Errorf("FindHosts = %d, want %d", n, maxRestarts+1)
+	}
+	if n := srv.OpenHandles(); n != 0 {
+		t.Errorf("open handles = %d", n)
+	}
+}
+
+func TestEventCountFailureReleasesTheIterator(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	srv.InjectFault("EventProcessing.GetRecordCount", ksctest.Fault{PxgError: &ksctest.PxgError{Code: 9, Message: "count failed"}})
+	_, err := c.ForVirtualServer("Alpha Ltd").EventList(t.Context(), EventQuery{})
+	var pe *PxgError
+	if !errors.As(err, &pe) || pe.Code != 9 {
+		t.Fatalf("error = %v, want PxgError 9", err)
+	}
+	if n := srv.OpenHandles(); n != 0 {
+		t.Errorf("open handles = %d", n)
+	}
+	for kh, err := range c.KeyHosts(t.Context(), "") {
+		if err == nil {
+			t.Errorf("KeyHosts with an empty serial yielded %+v", kh)
+		}
+	}
+	if _, err := c.KeyHostList(t.Context(), ""); err == nil || !strings.Contains(err.Error(), "serial is empty") {
+		t.Errorf("KeyHostList(\"\") = %v", err)
+	}
+}

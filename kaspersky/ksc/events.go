@@ -61,7 +61,8 @@ func (w *eventWire) event() Event {
 
 // EventQuery selects events.
 type EventQuery struct {
-	// From and To bound the rise time, both inclusive; a zero bound is open.
+	// From and To bound the rise time, both inclusive at one-second precision
+	// (KSC keeps whole seconds); a zero bound is open.
 	From, To time.Time
 	// Severities keeps only events of these severities; empty keeps all.
 	Severities []EventSeverity
