@@ -20,6 +20,7 @@ type flexInt struct {
 	ok bool
 }
 
+// UnmarshalJSON implements json.Unmarshaler for flexInt.
 func (f *flexInt) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
@@ -108,6 +109,7 @@ var (
 // "" or null (zero), or a wrapped date.
 type flexTime struct{ t time.Time }
 
+// UnmarshalJSON implements json.Unmarshaler for flexTime.
 func (f *flexTime) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
@@ -181,6 +183,7 @@ type flexBool struct {
 	ok bool
 }
 
+// UnmarshalJSON implements json.Unmarshaler for flexBool.
 func (f *flexBool) UnmarshalJSON(b []byte) error {
 	var n flexInt
 	if err := n.UnmarshalJSON(b); err != nil {
@@ -197,6 +200,7 @@ type item[T any] struct {
 	null bool
 }
 
+// UnmarshalJSON implements json.Unmarshaler for item.
 func (it *item[T]) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == 'n' {
@@ -231,6 +235,7 @@ type itemArray[T any] struct {
 	Items []item[T]
 }
 
+// UnmarshalJSON implements json.Unmarshaler for itemArray.
 func (a *itemArray[T]) UnmarshalJSON(b []byte) error {
 	return a.decode(b, "KLCSP_ITERATOR_ARRAY")
 }
@@ -277,6 +282,7 @@ func (a *itemArray[T]) values() []T {
 // eventArray is the {"KLEVP_EVENT_RANGE_ARRAY": [...]} container of event ranges.
 type eventArray[T any] struct{ itemArray[T] }
 
+// UnmarshalJSON implements json.Unmarshaler for eventArray.
 func (a *eventArray[T]) UnmarshalJSON(b []byte) error {
 	return a.decode(b, "KLEVP_EVENT_RANGE_ARRAY")
 }
