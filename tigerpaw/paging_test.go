@@ -86,6 +86,9 @@ func TestPagingStops(t *testing.T) {
 		{name: "server repeats the page", page: func(s int) string {
 			return accountsPage(1, 2, fmt.Sprintf(`,"NextRow":%d`, s+2))
 		}, want: []int{1, 2}, wantCalls: 2},
+		{name: "server cycles through two pages", page: func(s int) string {
+			return accountsPage(1+(s/2)%2*2, 2, fmt.Sprintf(`,"NextRow":%d`, s+2))
+		}, want: []int{1, 2, 3, 4}, wantCalls: 3},
 		{name: "NextRow 0 on a full page", page: func(int) string { return accountsPage(1, 2, `,"NextRow":0`) }, want: []int{1, 2}, wantCalls: 1},
 		{name: "NextRow absent", page: func(int) string { return accountsPage(1, 2, ``) }, want: []int{1, 2}, wantCalls: 1},
 		{name: "NextRow not beyond", page: func(s int) string {

@@ -3,6 +3,7 @@ package tigerpaw
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"iter"
@@ -121,7 +122,7 @@ func decodePage[T any](c *Client, method, path string, body []byte, key string) 
 // when a page is short or empty (shorter than the PageSize asked for, or than the
 // one the server answers with when that is smaller), when NextRow is 0, absent or
 // not beyond the current row, when NextRow reaches TotalCount, and when a page
-// repeats the previous one.
+// repeats one served before (so a server that cycles through pages ends too).
 func paginate[T any](ctx context.Context, c *Client, what string, pageSize int,
 	fetch func(ctx context.Context, startRow, pageSize int) (page[T], error)) iter.Seq2[T, error] {
 	if pageSize <= 0 {
@@ -129,7 +130,7 @@ func paginate[T any](ctx context.Context, c *Client, what string, pageSize int,
 	}
 	return func(yield func(T, error) bool) {
 		var zero T
-		var prev json.RawMessage
+		seen := map[[sha256.Size]byte]bool{} // pages served so far, by content
 		row := 0
 		for {
 			p, err := fetch(ctx, row, pageSize)
@@ -137,11 +138,13 @@ func paginate[T any](ctx context.Context, c *Client, what string, pageSize int,
 				yield(zero, err)
 				return
 			}
-			if prev != nil && len(p.items) > 0 && bytes.Equal(prev, p.raw) {
-				c.logger.LogAttrs(ctx, slog.LevelWarn, "tigerpaw paging stopped: page repeats the previous one",
+			sum := sha256.Sum256(p.raw)
+			if len(p.items) > 0 && seen[sum] {
+				c.logger.LogAttrs(ctx, slog.LevelWarn, "tigerpaw paging stopped: the server repeats a page",
 					slog.String("search", what), slog.Int("startRow", row))
 				return
 			}
+			seen[sum] = true
 			for _, it := range p.items {
 				if !yield(it, nil) {
 					return
@@ -159,7 +162,6 @@ func paginate[T any](ctx context.Context, c *Client, what string, pageSize int,
 			if p.info.TotalCount > 0 && p.info.NextRow >= p.info.TotalCount {
 				return
 			}
-			prev = p.raw
 			row = p.info.NextRow
 		}
 	}
