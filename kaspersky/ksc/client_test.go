@@ -707,3 +707,40 @@ func TestEventCountFailureReleasesTheIterator(t *testing.T) {
 		t.Errorf("KeyHostList(\"\") = %v", err)
 	}
 }
+
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	k := &core{retry: RetryPolicy{MaxAttempts: 5, InitialBackoff: 100 * time.Millisecond, MaxBackoff: time.Second}}
+	for range 50 {
+		if d := k.backoff(1, 0); d < 50*time.Millisecond || d > 100*time.Millisecond {
+			t.Fatalf("first backoff %v outside [50ms, 100ms]", d)
+		}
+		if d := k.backoff(3, 0); d < 200*time.Millisecond || d > 400*time.Millisecond {
+			t.Fatalf("third backoff %v outside [200ms, 400ms]", d)
+		}
+		if d := k.backoff(10, 0); d < 500*time.Millisecond || d > time.Second {
+			t.Fatalf("capped backoff %v outside [500ms, 1s]", d)
+		}
+	}
+	if d := k.backoff(1, 700*time.Millisecond); d != 700*time.Millisecond {
+		t.Errorf("Retry-After 700ms gave %v", d)
+	}
+	if d := k.backoff(1, time.Hour); d != time.Second {
+		t.Errorf("Retry-After 1h gave %v, want the 1s cap", d)
+	}
+	if d := (&core{}).backoff(2, 0); d != 0 {
+		t.Errorf("zero policy gave %v", d)
+	}
+}
+
+func TestRetryAfterHonoured(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	srv.InjectFault("VServers.GetVServers", ksctest.Fault{Status: http.StatusTooManyRequests, RetryAfter: time.Second})
+	if _, err := c.VirtualServers(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Requests("VServers.GetVServers"); n != 2 {
+		t.Errorf("requests = %d, want 2", n)
+	}
+}

@@ -107,4 +107,7 @@ type Fault struct {
 	Status int
 	// PxgError answers with this error.
 	PxgError *PxgError
+	// RetryAfter, when positive, adds a Retry-After header (whole seconds) to
+	// a Status answer.
+	RetryAfter time.Duration
 }

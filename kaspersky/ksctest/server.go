@@ -11,6 +11,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -261,6 +262,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if fault.Status != 0 {
+			if fault.RetryAfter > 0 {
+				w.Header().Set("Retry-After", strconv.Itoa(int(fault.RetryAfter/time.Second)))
+			}
 			http.Error(w, http.StatusText(fault.Status), fault.Status)
 			return
 		}
