@@ -173,3 +173,23 @@ func TestSourceEventsSinceFutureIsEmpty(t *testing.T) {
 		t.Errorf("opened %d event iterators for an empty window", n)
 	}
 }
+
+func TestSourceInventoryOfAQuotedVirtualServer(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	inv, err := NewSource(c).Inventory(t.Context(), "vs-beta-uid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := kaspersky.Inventory{
+		Tenant:  kaspersky.Tenant{ID: "vs-beta-uid", Name: `Beta "Quoted" Co`, Kind: kaspersky.KindVirtualServer},
+		Devices: []kaspersky.Device{{ID: "h-beta", TenantID: "vs-beta-uid", Name: "BETA-01", Category: kaspersky.WindowsWorkstation}},
+		ReadAt:  t0,
+	}
+	if d := cmp.Diff(want, inv); d != "" {
+		t.Errorf("Inventory (-want +got):\n%s", d)
+	}
+	if n := srv.OpenHandles(); n != 0 {
+		t.Errorf("open handles = %d", n)
+	}
+}
