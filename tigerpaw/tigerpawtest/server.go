@@ -131,9 +131,10 @@ func (s *Server) Close() { s.ts.Close() }
 // HTTPClient returns an HTTP client suited to the server.
 func (s *Server) HTTPClient() *http.Client { return s.ts.Client() }
 
-// Client returns a tigerpaw.Client of this server with its keys, no rate limit
-// and fast retries (1ms base delay), followed by opts. It fails the test if the
-// client cannot be built.
+// Client returns a tigerpaw.Client of this server with its keys, its clock (so
+// signatures are dated by the server's time, see WithClock) and time zone, no
+// rate limit and fast retries (1ms base delay), followed by opts. It fails the
+// test if the client cannot be built.
 func (s *Server) Client(t testing.TB, opts ...tigerpaw.Option) *tigerpaw.Client {
 	t.Helper()
 	base := []tigerpaw.Option{
@@ -142,6 +143,7 @@ func (s *Server) Client(t testing.TB, opts ...tigerpaw.Option) *tigerpaw.Client 
 		tigerpaw.WithRateLimit(rate.Inf, 1),
 		tigerpaw.WithRetryPolicy(tigerpaw.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond}),
 		tigerpaw.WithTimeZone(s.loc),
+		tigerpaw.WithClock(s.now),
 	}
 	c, err := tigerpaw.NewClient(s.URL, append(base, opts...)...)
 	if err != nil {

@@ -285,3 +285,12 @@ func TestSeedingAndSnapshot(t *testing.T) {
 		t.Errorf("two snapshots of an unchanged server differ:\n%s", diff)
 	}
 }
+
+func TestClientUsesTheServerClock(t *testing.T) {
+	t.Parallel()
+	past := time.Date(2019, 5, 6, 7, 8, 9, 0, time.UTC)
+	srv := tigerpawtest.NewServer(t, tigerpawtest.WithClock(func() time.Time { return past }))
+	if err := srv.Client(t).ValidateUser(t.Context()); err != nil {
+		t.Errorf("client of a server with a fixed clock: %v", err)
+	}
+}
