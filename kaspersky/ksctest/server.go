@@ -105,6 +105,42 @@ func (s *Server) AddHost(vs string, h Host) {
 	s.hosts[vs] = append(s.hosts[vs], h)
 }
 
+// UpdateHost replaces the host of the virtual server with the same Hostname,
+// e.g. to change its status between two reads. It reports whether the host
+// was found.
+func (s *Server) UpdateHost(vs string, h Host) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.hosts[vs] {
+		if s.hosts[vs][i].Hostname == h.Hostname {
+			s.hosts[vs][i] = h
+			return true
+		}
+	}
+	return false
+}
+
+// RemoveHost removes a host from a virtual server and reports whether it was
+// there.
+func (s *Server) RemoveHost(vs, hostname string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, h := range s.hosts[vs] {
+		if h.Hostname == hostname {
+			s.hosts[vs] = append(s.hosts[vs][:i:i], s.hosts[vs][i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// SetKeyHosts replaces the hosts using the key with the given serial.
+func (s *Server) SetKeyHosts(serial string, hosts []KeyHost) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keyHosts[serial] = append([]KeyHost(nil), hosts...)
+}
+
 // AddKey adds a license key to a virtual server.
 func (s *Server) AddKey(vs string, k Key) {
 	s.mu.Lock()

@@ -317,3 +317,29 @@ func TestParseKSCBasic(t *testing.T) {
 		}
 	}
 }
+
+func TestSeedMutators(t *testing.T) {
+	t.Parallel()
+	srv, c := newFixture(t)
+	if !srv.UpdateHost("VS", Host{Hostname: "a", DisplayName: "A2", CType: 1}) || srv.UpdateHost("VS", Host{Hostname: "zz"}) {
+		t.Error("UpdateHost found the wrong hosts")
+	}
+	if !srv.RemoveHost("VS", "b") || srv.RemoveHost("VS", "b") {
+		t.Error("RemoveHost wrong")
+	}
+	_, out := c.call("HostGroup.FindHosts", findAll)
+	acc, _ := out["strAccessor"].(string)
+	_, out = c.call("ChunkAccessor.GetItemsChunk", `{"strAccessor":"`+acc+`","nStart":0,"nCount":10}`)
+	items := out["pChunk"].(map[string]any)["KLCSP_ITERATOR_ARRAY"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("hosts after the changes = %v", items)
+	}
+	if m := items[0].(map[string]any)["value"].(map[string]any); m["KLHST_WKS_STATUS_MASK"].(map[string]any)["value"] != float64(0) {
+		t.Errorf("updated host = %v", m)
+	}
+	srv.SetKeyHosts("K1", nil)
+	_, out = c.call("LicenseKeys.AcquireKeyHosts", `{"pInData":{"KLLIC_SERIAL":"K1"},"pFields":[],"pFieldsToOrder":[],"pOptions":{},"lTimeoutSec":1}`)
+	if out["lKeyCount"] != float64(0) {
+		t.Errorf("key hosts after SetKeyHosts(nil) = %v", out)
+	}
+}
