@@ -261,6 +261,9 @@ func TestCreatesAreNotRetried(t *testing.T) {
 			if err == nil {
 				t.Fatal("Create succeeded through a fault")
 			}
+			if !errors.Is(err, tigerpaw.ErrOutcomeUnknown) {
+				t.Errorf("err = %v, want ErrOutcomeUnknown", err)
+			}
 			if n := srv.Count("POST", "/api/ServiceOrders"); n != 1 {
 				t.Errorf("service order POSTs = %d, want 1", n)
 			}
@@ -473,5 +476,17 @@ func TestCancelledErrorKeepsTheLastFailure(t *testing.T) {
 	var ae *tigerpaw.APIError
 	if !errors.Is(err, context.Canceled) || !errors.As(err, &ae) || ae.StatusCode != 502 {
 		t.Errorf("err = %v, want context.Canceled wrapping the 502", err)
+	}
+}
+
+func TestRefusalsAreKnownOutcomes(t *testing.T) {
+	t.Parallel()
+	_, c := setup(t)
+	_, err := c.Charges.Create(t.Context(), 502, tigerpaw.NewCharge{SpecialItemID: "KES-1", Quantity: 1, PriceLevel: 1})
+	if err == nil || errors.Is(err, tigerpaw.ErrOutcomeUnknown) {
+		t.Errorf("a refusal (non-recurring agreement) = %v, want an error with a known outcome", err)
+	}
+	if _, err := c.ServiceOrders.Get(t.Context(), 999); errors.Is(err, tigerpaw.ErrOutcomeUnknown) {
+		t.Errorf("404 = %v, want a known outcome", err)
 	}
 }

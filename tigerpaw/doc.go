@@ -31,7 +31,9 @@
 //
 // Failures of the server are reported as *[APIError]; test them with errors.Is
 // against [ErrUnauthorized], [ErrNotFound] and [ErrLocked] (a service order open in
-// the Tigerpaw UI refuses API edits).
+// the Tigerpaw UI refuses API edits). [ErrOutcomeUnknown] marks a failed call that
+// may nevertheless have been applied (connection lost after sending, HTTP 5xx):
+// look a create up before repeating it.
 //
 // # What is assumed
 //

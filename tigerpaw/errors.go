@@ -22,6 +22,11 @@ var (
 	// ErrLocked means a service order is open in the Tigerpaw UI, which locks it
 	// against API edits. Try again later.
 	ErrLocked = errors.New("tigerpaw: service order locked")
+	// ErrOutcomeUnknown means the request may have been applied although the
+	// call failed: the connection broke after the request was sent, or an HTTP
+	// 5xx or 408 came back. Before repeating a create, look the object up
+	// (ServiceOrdersService.FindByReference, ChargesService.List).
+	ErrOutcomeUnknown = errors.New("tigerpaw: outcome unknown")
 )
 
 // APIError is an answer of the Tigerpaw server that the client treats as a
@@ -58,9 +63,12 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Is makes errors.Is match ErrUnauthorized, ErrNotFound and ErrLocked.
+// Is makes errors.Is match ErrUnauthorized, ErrNotFound, ErrLocked and, for
+// HTTP 5xx and 408, ErrOutcomeUnknown.
 func (e *APIError) Is(target error) bool {
 	switch target {
+	case ErrOutcomeUnknown:
+		return e.StatusCode >= 500 || e.StatusCode == http.StatusRequestTimeout
 	case ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized
 	case ErrNotFound:
@@ -146,6 +154,9 @@ func (e *transportError) Error() string {
 
 // Unwrap returns the transport failure.
 func (e *transportError) Unwrap() error { return e.err }
+
+// Is matches ErrOutcomeUnknown unless the request never left the client.
+func (e *transportError) Is(target error) bool { return target == ErrOutcomeUnknown && !e.beforeSend }
 
 // notSent reports whether err says the connection was never established.
 func notSent(err error) bool {

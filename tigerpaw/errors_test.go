@@ -43,6 +43,9 @@ func TestAPIErrorIs(t *testing.T) {
 		if got := tc.err.Temporary(); got != tc.temporary {
 			t.Errorf("%s: Temporary() = %v", tc.name, got)
 		}
+		if got, want := errors.Is(wrapped, ErrOutcomeUnknown), tc.err.StatusCode >= 500; got != want {
+			t.Errorf("%s: Is(ErrOutcomeUnknown) = %v, want %v", tc.name, got, want)
+		}
 	}
 }
 
@@ -103,6 +106,10 @@ func TestNotSent(t *testing.T) {
 	t.Parallel()
 	dial := &net.OpError{Op: "dial", Err: errors.New("connection refused")}
 	read := &net.OpError{Op: "read", Err: errors.New("reset")}
+	if errors.Is(&transportError{err: dial, beforeSend: true}, ErrOutcomeUnknown) ||
+		!errors.Is(&transportError{err: read}, ErrOutcomeUnknown) {
+		t.Error("ErrOutcomeUnknown: a request never sent is known not applied, a broken one is unknown")
+	}
 	if !notSent(fmt.Errorf("wrapped: %w", dial)) {
 		t.Error("a dial error was not recognised as not sent")
 	}
