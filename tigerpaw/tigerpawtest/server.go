@@ -272,10 +272,9 @@ func (s *Server) takeFault(method, template string) *Fault {
 
 // call is one request as a handler sees it.
 type call struct {
-	r      *http.Request
-	ids    []int
-	body   []byte
-	method string
+	r    *http.Request
+	ids  []int // the numeric parameters of the path, in order
+	body []byte
 }
 
 // answer is a handler's result: status and a value to write as JSON.
@@ -312,7 +311,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if path == "" {
 		path = r.URL.EscapedPath()
 	}
-	rt, ids, methodOK := match(r.Method, path)
+	rt, ids, pathExists := match(r.Method, path)
 	template := strings.ToLower(path)
 	if rt != nil {
 		template = rt.template
@@ -343,7 +342,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var a answer
 	switch {
-	case rt == nil && methodOK:
+	case rt == nil && pathExists:
 		a = answer{status: http.StatusMethodNotAllowed, body: map[string]any{"Message": "The requested resource does not support http method '" + method + "'."}}
 	case rt == nil:
 		a = notFound("No HTTP resource was found that matches the request URI.")
@@ -353,7 +352,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			a = badRequest("cannot read body")
 			break
 		}
-		c := &call{r: r, ids: ids, body: body, method: method}
+		c := &call{r: r, ids: ids, body: body}
 		s.mu.Lock()
 		a = rt.handle(s, c)
 		s.mu.Unlock()
