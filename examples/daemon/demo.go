@@ -228,6 +228,15 @@ func runDemo(ctx context.Context, out io.Writer, log *slog.Logger) error {
 		fmt.Fprintf(out, "== Round %d: service orders created: %d\n", round, len(w.tp.Snapshot().ServiceOrders)-before)
 	}
 
+	// The databases of FAB-WS-03 are updated: that order closes, the other
+	// stays open while viruses remain.
+	w.ksc.UpdateHost("Fabrikam", ksctest.Host{Hostname: "f-003", DisplayName: "FAB-WS-03", OSName: "Windows 10 Pro",
+		CType: ksc.CTypeWorkstation | 0x400000 | 0x1000, StatusID: 2, StatusMask: 1 << 3, LastVisible: now})
+	if err := d.runServiceOrders(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "== Round 3: FAB-WS-03's databases updated")
+
 	snap := w.tp.Snapshot()
 	fmt.Fprintln(out, "== Tigerpaw additional charges")
 	for _, agr := range w.agreement {

@@ -27,8 +27,9 @@ func TestDemo(t *testing.T) {
 		"== Round 1: service orders created: 3\n",
 		"0 to create, 0 to update, 0 to delete, 4 unchanged",
 		"== Round 2: service orders created: 0\n",
-		"Databases are out of date on FAB-WS-03",
-		"Many viruses detected on FAB-WS-03",
+		"#2 [Closed] Kaspersky: Databases are out of date on FAB-WS-03\n",
+		"#3 [New] Kaspersky: Many viruses detected on FAB-WS-03\n",
+		"#1 [New] Kaspersky: Critical: Malicious object detected on c-007\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, got)
