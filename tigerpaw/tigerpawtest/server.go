@@ -48,6 +48,7 @@ type Server struct {
 	PrivateKey string
 
 	ts         *httptest.Server
+	closeOnce  sync.Once
 	now        func() time.Time
 	loc        *time.Location
 	lockStatus int
@@ -125,8 +126,8 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	return s
 }
 
-// Close shuts the server down.
-func (s *Server) Close() { s.ts.Close() }
+// Close shuts the server down. Closing twice is harmless.
+func (s *Server) Close() { s.closeOnce.Do(s.ts.Close) }
 
 // HTTPClient returns an HTTP client suited to the server.
 func (s *Server) HTTPClient() *http.Client { return s.ts.Client() }

@@ -294,3 +294,13 @@ func TestClientUsesTheServerClock(t *testing.T) {
 		t.Errorf("client of a server with a fixed clock: %v", err)
 	}
 }
+
+func TestCloseTwice(t *testing.T) {
+	t.Parallel()
+	srv := tigerpawtest.NewServer(t)
+	srv.Close()
+	srv.Close() // and once more by the test's cleanup
+	if _, err := srv.HTTPClient().Get(srv.URL + "/api/diagnostics/validate/user"); err == nil {
+		t.Error("a closed server answered")
+	}
+}
