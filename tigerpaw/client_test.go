@@ -38,6 +38,8 @@ func TestNewClientValidatesOptions(t *testing.T) {
 		{name: "no keys", url: "https://tp.example.com", wantErr: "WithKeys"},
 		{name: "empty public key", url: "https://tp.example.com", opts: []tigerpaw.Option{tigerpaw.WithKeys(" ", "x")}, wantErr: "public key"},
 		{name: "empty private key", url: "https://tp.example.com", opts: []tigerpaw.Option{tigerpaw.WithKeys("x", "")}, wantErr: "private key"},
+		{name: "newline after private key", url: "https://tp.example.com", opts: []tigerpaw.Option{tigerpaw.WithKeys("x", "secret\n")}, wantErr: "white space"},
+		{name: "space before public key", url: "https://tp.example.com", opts: []tigerpaw.Option{tigerpaw.WithKeys(" x", "secret")}, wantErr: "white space"},
 		{name: "colon in public key", url: "https://tp.example.com", opts: []tigerpaw.Option{tigerpaw.WithKeys("a:b", "x")}, wantErr: "':'"},
 		{name: "nil option", url: "https://tp.example.com", opts: []tigerpaw.Option{keys, nil}, wantErr: "option 1 is nil"},
 		{name: "nil http client", url: "https://tp.example.com", opts: []tigerpaw.Option{keys, tigerpaw.WithHTTPClient(nil)}, wantErr: "WithHTTPClient"},

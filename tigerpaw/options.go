@@ -27,6 +27,10 @@ func WithKeys(publicKey, privateKey string) Option {
 			return errors.New("tigerpaw: WithKeys: private key is empty")
 		case strings.Contains(publicKey, ":"):
 			return errors.New("tigerpaw: WithKeys: public key must not contain ':'")
+		case strings.TrimSpace(publicKey) != publicKey:
+			return errors.New("tigerpaw: WithKeys: public key has leading or trailing white space")
+		case strings.TrimSpace(privateKey) != privateKey:
+			return errors.New("tigerpaw: WithKeys: private key has leading or trailing white space")
 		}
 		c.keys = &credentials{public: publicKey, private: privateKey}
 		return nil
