@@ -347,6 +347,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		a = answer{status: http.StatusMethodNotAllowed, body: map[string]any{"Message": "The requested resource does not support http method '" + method + "'."}}
 	case rt == nil:
 		a = notFound("No HTTP resource was found that matches the request URI.")
+	case (method == http.MethodPost || method == http.MethodPut) && r.ContentLength < 0:
+		a = answer{status: http.StatusLengthRequired, body: map[string]any{"Message": "Content-Length is required."}}
 	default:
 		body, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
 		if err != nil {

@@ -304,3 +304,17 @@ func TestCloseTwice(t *testing.T) {
 		t.Error("a closed server answered")
 	}
 }
+
+func TestPostNeedsContentLength(t *testing.T) {
+	t.Parallel()
+	srv := tigerpawtest.NewServer(t)
+	req := signed(t, srv, "POST", "/api/accounts/search", "/api/accounts/search", "", time.Now(), srv.PrivateKey)
+	req.Body = io.NopCloser(strings.NewReader(`{"Criteria":[]}`)) // length unknown: sent chunked
+	req.ContentLength = -1
+	if status, _ := send(t, srv, req); status != http.StatusLengthRequired {
+		t.Errorf("chunked POST: %d, want 411", status)
+	}
+	if status, _ := call(t, srv, "POST", "/api/accounts/search", `{"Criteria":[]}`); status != 200 {
+		t.Errorf("POST with Content-Length: %d, want 200", status)
+	}
+}
