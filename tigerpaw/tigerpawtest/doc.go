@@ -25,9 +25,9 @@
 //     a delay, a dropped connection, optionally after the write was applied.
 //   - [Server.Count] tells how many requests matched a method and path template.
 //
-// A POST or PUT without Content-Length (a chunked body) is answered 411.
-// The fake writes JSON like Json.NET does: date-times without a zone, quantities and prices
-// as decimals ("5.0", "12.5000"). Route matching is case-insensitive, as on IIS.
+// The fake writes JSON like Json.NET does: date-times without a zone, quantities
+// and prices as decimals ("5.0", "12.5000"). Route matching is case-insensitive,
+// as on IIS. A POST or PUT without Content-Length (a chunked body) is answered 411.
 //
 // # Assumed behaviour
 //
