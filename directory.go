@@ -98,20 +98,16 @@ func (d *Directory) PriceBookItem(ctx context.Context, itemID string) (mapping.P
 	return mapping.PriceBookItem{ID: it.ItemID, Description: it.Item.ItemDescription}, nil
 }
 
-// AccountFieldCategories lists the categories of the account custom fields that
-// exist. Tigerpaw lists definitions, not categories, so a category without any
-// field is not seen; creating it again is harmless (see
-// CreateAccountFieldCategory).
+// AccountFieldCategories lists the categories of account custom fields,
+// including those without a field yet.
 func (d *Directory) AccountFieldCategories(ctx context.Context) ([]string, error) {
-	defs, err := d.c.MasterTables.AccountCustomFields(ctx)
+	cats, err := d.c.MasterTables.AccountCustomFieldCategories(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, def := range defs {
-		if !containsFold(out, def.Category) {
-			out = append(out, def.Category)
-		}
+	out := make([]string, len(cats))
+	for i, c := range cats {
+		out[i] = c.CategoryName
 	}
 	return out, nil
 }
@@ -191,11 +187,3 @@ func directoryError(err error) error {
 	return err
 }
 
-func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
-}
