@@ -186,4 +186,3 @@ func directoryError(err error) error {
 	}
 	return err
 }
-
