@@ -1,0 +1,214 @@
+package hub
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Credentials identify the Business Hub account the client logs in as.
+//
+// Credentials redact the password when printed or logged.
+type Credentials struct {
+	// Email is the account's e-mail address.
+	Email string
+	// Password is the account's password.
+	Password string
+}
+
+// String describes the credentials without the password.
+func (c Credentials) String() string {
+	pw := `""`
+	if c.Password != "" {
+		pw = "[redacted]"
+	}
+	return fmt.Sprintf("hub.Credentials{Email: %q, Password: %s}", c.Email, pw)
+}
+
+// GoString is String, so that %#v does not print the password either.
+func (c Credentials) GoString() string { return c.String() }
+
+// LogValue implements slog.LogValuer without the password.
+func (c Credentials) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("email", c.Email))
+}
+
+func (c Credentials) validate() error {
+	if strings.TrimSpace(c.Email) == "" {
+		return fmt.Errorf("hub: credentials: Email is empty")
+	}
+	if !strings.Contains(c.Email, "@") {
+		return fmt.Errorf("hub: credentials: Email %q is not an e-mail address", c.Email)
+	}
+	if c.Password == "" {
+		return fmt.Errorf("hub: credentials: Password is empty")
+	}
+	return nil
+}
+
+// Limiter paces requests; *rate.Limiter from golang.org/x/time/rate satisfies it.
+// Wait is called before every attempt, retries and logins included.
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
+
+// RetryPolicy says how transient failures are retried. Reads are retried on
+// transport errors and on HTTP 429, 502, 503 and 504. A login is retried only on
+// 429 and 503, the answers that say the server did not act on it.
+type RetryPolicy struct {
+	// MaxAttempts is the total number of attempts, the first included; values
+	// below 1 mean 1.
+	MaxAttempts int
+	// InitialBackoff is the wait before the second attempt; each later wait
+	// doubles, up to MaxBackoff. Waits are jittered (between half and the full
+	// value).
+	InitialBackoff time.Duration
+	MaxBackoff     time.Duration
+	// MaxRetryAfter is the longest Retry-After the client waits for. A longer
+	// one ends the call with the *APIError, whose RetryAfter tells the caller
+	// when to come back. Zero means MaxBackoff.
+	MaxRetryAfter time.Duration
+}
+
+// DefaultRetryPolicy is used unless WithRetryPolicy says otherwise.
+var DefaultRetryPolicy = RetryPolicy{
+	MaxAttempts:    4,
+	InitialBackoff: 250 * time.Millisecond,
+	MaxBackoff:     5 * time.Second,
+	MaxRetryAfter:  time.Minute,
+}
+
+// Option configures a Client.
+type Option func(*config) error
+
+type config struct {
+	creds      Credentials
+	credsSet   bool
+	rootCAs    *x509.CertPool
+	httpClient *http.Client
+	logger     *slog.Logger
+	limiter    Limiter
+	retry      RetryPolicy
+	now        func() time.Time
+	pageSize   int
+	timeout    time.Duration
+}
+
+// WithCredentials sets the account the client logs in as. Required.
+func WithCredentials(c Credentials) Option {
+	return func(cfg *config) error {
+		if err := c.validate(); err != nil {
+			return err
+		}
+		cfg.creds = c
+		cfg.credsSet = true
+		return nil
+	}
+}
+
+// WithRootCAs sets the certificate authorities the server's certificate is
+// verified against. Ignored when WithHTTPClient is given.
+func WithRootCAs(pool *x509.CertPool) Option {
+	return func(cfg *config) error {
+		if pool == nil {
+			return fmt.Errorf("hub: WithRootCAs: pool is nil")
+		}
+		cfg.rootCAs = pool
+		return nil
+	}
+}
+
+// WithHTTPClient makes the client send its requests through hc. The caller is
+// then responsible for its TLS configuration; the client changes nothing in it.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(cfg *config) error {
+		if hc == nil {
+			return fmt.Errorf("hub: WithHTTPClient: client is nil")
+		}
+		cfg.httpClient = hc
+		return nil
+	}
+}
+
+// WithLogger sets the logger; by default nothing is logged. Secrets (the
+// password, tokens) are never logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(cfg *config) error {
+		if l == nil {
+			return fmt.Errorf("hub: WithLogger: logger is nil")
+		}
+		cfg.logger = l
+		return nil
+	}
+}
+
+// WithLimiter paces every request attempt through l.
+func WithLimiter(l Limiter) Option {
+	return func(cfg *config) error {
+		if l == nil {
+			return fmt.Errorf("hub: WithLimiter: limiter is nil")
+		}
+		cfg.limiter = l
+		return nil
+	}
+}
+
+// WithRetryPolicy replaces DefaultRetryPolicy.
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(cfg *config) error {
+		if p.InitialBackoff < 0 || p.MaxBackoff < 0 || p.MaxRetryAfter < 0 {
+			return fmt.Errorf("hub: WithRetryPolicy: negative duration")
+		}
+		if p.MaxAttempts < 1 {
+			p.MaxAttempts = 1
+		}
+		if p.MaxBackoff < p.InitialBackoff {
+			p.MaxBackoff = p.InitialBackoff
+		}
+		if p.MaxRetryAfter == 0 {
+			p.MaxRetryAfter = p.MaxBackoff
+		}
+		cfg.retry = p
+		return nil
+	}
+}
+
+// WithClock sets the clock the client reads "now" from: token expiry,
+// HTTP-date Retry-After values and Inventory.ReadAt. Defaults to time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(cfg *config) error {
+		if now == nil {
+			return fmt.Errorf("hub: WithClock: clock is nil")
+		}
+		cfg.now = now
+		return nil
+	}
+}
+
+// WithPageSize sets the page size asked for in paged lists (default 100). The
+// server may answer with smaller pages.
+func WithPageSize(n int) Option {
+	return func(cfg *config) error {
+		if n < 1 || n > 10000 {
+			return fmt.Errorf("hub: WithPageSize: %d is not between 1 and 10000", n)
+		}
+		cfg.pageSize = n
+		return nil
+	}
+}
+
+// WithRequestTimeout bounds each HTTP attempt (default one minute), in addition
+// to the caller's context.
+func WithRequestTimeout(d time.Duration) Option {
+	return func(cfg *config) error {
+		if d <= 0 {
+			return fmt.Errorf("hub: WithRequestTimeout: %v is not positive", d)
+		}
+		cfg.timeout = d
+		return nil
+	}
+}

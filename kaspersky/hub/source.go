@@ -1,0 +1,416 @@
+package hub
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
+)
+
+// Source reads Business Hub companies as kaspersky tenants. It implements
+// kaspersky.Source and is safe for concurrent use.
+type Source struct {
+	c *Client
+
+	mu    sync.Mutex
+	names map[string]string // company id → name
+}
+
+var _ kaspersky.Source = (*Source)(nil)
+
+// NewSource returns a Source reading through c.
+func NewSource(c *Client) *Source {
+	return &Source{c: c, names: map[string]string{}}
+}
+
+// Tenants lists the companies as tenants of kind KindCompany, in the server's
+// order. A company id the server repeats is listed once.
+func (s *Source) Tenants(ctx context.Context) ([]kaspersky.Tenant, error) {
+	names := map[string]string{}
+	var out []kaspersky.Tenant
+	for co, err := range s.c.Companies(ctx) {
+		if err != nil {
+			return nil, fmt.Errorf("hub: companies: %w", err)
+		}
+		if co.ID == "" {
+			return nil, fmt.Errorf("hub: companies: %w: a company has no id", ErrBadResponse)
+		}
+		if _, dup := names[co.ID]; dup {
+			continue
+		}
+		names[co.ID] = co.Name
+		out = append(out, kaspersky.Tenant{ID: co.ID, Name: co.Name, Kind: kaspersky.KindCompany})
+	}
+	s.mu.Lock()
+	s.names = names
+	s.mu.Unlock()
+	return out, nil
+}
+
+// tenant resolves a company id, listing the companies again when it is not
+// known yet.
+func (s *Source) tenant(ctx context.Context, id string) (kaspersky.Tenant, error) {
+	s.mu.Lock()
+	name, ok := s.names[id]
+	s.mu.Unlock()
+	if !ok {
+		if _, err := s.Tenants(ctx); err != nil {
+			return kaspersky.Tenant{}, err
+		}
+		s.mu.Lock()
+		name, ok = s.names[id]
+		s.mu.Unlock()
+		if !ok {
+			return kaspersky.Tenant{}, fmt.Errorf("hub: company %q: %w", id, ErrNotFound)
+		}
+	}
+	return kaspersky.Tenant{ID: id, Name: name, Kind: kaspersky.KindCompany}, nil
+}
+
+// Inventory reads the devices, licenses and Office 365 state of one company.
+// Office365 is nil when the company has no Office 365 protection (the status
+// answers 404). A license whose state is outside the contract fails the
+// inventory with ErrUnexpectedValue rather than risk billing it.
+func (s *Source) Inventory(ctx context.Context, tenantID string) (kaspersky.Inventory, error) {
+	t, err := s.tenant(ctx, tenantID)
+	if err != nil {
+		return kaspersky.Inventory{}, err
+	}
+	inv := kaspersky.Inventory{Tenant: t, ReadAt: s.c.now().UTC()}
+	devices, err := Collect(s.c.Devices(ctx, tenantID))
+	if err != nil {
+		return kaspersky.Inventory{}, fmt.Errorf("hub: inventory of %q: devices: %w", tenantID, err)
+	}
+	inv.Devices = make([]kaspersky.Device, 0, len(devices))
+	for _, d := range devices {
+		inv.Devices = append(inv.Devices, DeviceOf(tenantID, d))
+	}
+	licenses, err := Collect(s.c.Licenses(ctx, tenantID))
+	if err != nil {
+		return kaspersky.Inventory{}, fmt.Errorf("hub: inventory of %q: licenses: %w", tenantID, err)
+	}
+	for _, l := range licenses {
+		kl, err := LicenseOf(l, devices)
+		if err != nil {
+			return kaspersky.Inventory{}, fmt.Errorf("hub: inventory of %q: %w", tenantID, err)
+		}
+		inv.Licenses = append(inv.Licenses, kl)
+	}
+	st, err := s.c.Office365Status(ctx, tenantID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		return kaspersky.Inventory{}, fmt.Errorf("hub: inventory of %q: Office 365 status: %w", tenantID, err)
+	default:
+		inv.Office365 = &kaspersky.Office365Status{
+			MailboxesProtected: st.MailboxesProtected,
+			LicenseOK:          st.LicenseOK,
+			ProtectedMailboxes: st.ProtectedMailboxes,
+		}
+	}
+	return inv, nil
+}
+
+// Events returns the company's KES Cloud and Office 365 events raised at or
+// after since, merged and sorted by time (then id). Ids carry a prefix per
+// stream ("kes:", "o365:") so that they are unique in the Source. Events do not
+// carry device names: the contract's events hold the device id only.
+func (s *Source) Events(ctx context.Context, tenantID string, since time.Time) ([]kaspersky.Event, error) {
+	var out []kaspersky.Event
+	for e, err := range s.c.Events(ctx, tenantID, since) {
+		if err != nil {
+			return nil, fmt.Errorf("hub: events of %q: %w", tenantID, err)
+		}
+		out = append(out, EventOf(tenantID, e))
+	}
+	for e, err := range s.c.Office365Events(ctx, tenantID, since) {
+		if err != nil {
+			return nil, fmt.Errorf("hub: Office 365 events of %q: %w", tenantID, err)
+		}
+		out = append(out, Office365EventOf(tenantID, e))
+	}
+	if !since.IsZero() {
+		out = slices.DeleteFunc(out, func(e kaspersky.Event) bool { return e.Time.Before(since) })
+	}
+	slices.SortStableFunc(out, func(a, b kaspersky.Event) int {
+		return cmp.Or(a.Time.Compare(b.Time), strings.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+// word folds an enumeration value for comparison: trimmed, lower case, with
+// "_" and spaces read as "-".
+func word(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	return strings.NewReplacer("_", "-", " ", "-").Replace(s)
+}
+
+// CategoryOf returns the billing category of a device: a Windows workstation
+// or server by platform "windows" and kind "workstation" or "server"; any other
+// combination, unknown values included, is non-Windows.
+func CategoryOf(d Device) kaspersky.Category {
+	if word(d.Platform) == "windows" {
+		switch word(d.Kind) {
+		case "workstation":
+			return kaspersky.WindowsWorkstation
+		case "server":
+			return kaspersky.WindowsServer
+		}
+	}
+	return kaspersky.NonWindows
+}
+
+// IsMobile reports whether a device is a phone or tablet: kind "mobile", or no
+// kind on an "android" or "ios" platform.
+func IsMobile(d Device) bool {
+	switch word(d.Kind) {
+	case "mobile":
+		return true
+	case "":
+		p := word(d.Platform)
+		return p == "android" || p == "ios"
+	}
+	return false
+}
+
+// LevelOf translates a device status. A status outside the contract reads as
+// Warning when a status description holds, else OK (as package ksc does for
+// an unknown status id), so that a new level is neither lost nor invented.
+func LevelOf(d Device) kaspersky.StatusLevel {
+	switch word(d.Status) {
+	case "ok":
+		return kaspersky.StatusOK
+	case "warning":
+		return kaspersky.StatusWarning
+	case "critical":
+		return kaspersky.StatusCritical
+	}
+	if len(d.StatusDescriptions) > 0 {
+		return kaspersky.StatusWarning
+	}
+	return kaspersky.StatusOK
+}
+
+// statusAliases maps the contract's status description codes that differ from
+// package kaspersky's codes onto them. Codes equal to a kaspersky code map to
+// it directly.
+var statusAliases = map[string]kaspersky.StatusCode{
+	"real-time-protection-disabled":        kaspersky.StatusRTPNotRunning,
+	"rtp-disabled":                         kaspersky.StatusRTPNotRunning,
+	"security-application-not-installed":   kaspersky.StatusAppNotInstalled,
+	"security-app-not-installed":           kaspersky.StatusAppNotInstalled,
+	"security-application-not-running":     kaspersky.StatusAppNotRunning,
+	"security-app-not-running":             kaspersky.StatusAppNotRunning,
+	"databases-out-of-date":                kaspersky.StatusDatabasesOutdated,
+	"bases-outdated":                       kaspersky.StatusDatabasesOutdated,
+	"no-connection":                        kaspersky.StatusNotConnected,
+	"not-connected-for-a-long-time":        kaspersky.StatusNotConnected,
+	"invalid-encryption-status":            kaspersky.StatusInvalidEncryption,
+	"encryption-invalid":                   kaspersky.StatusInvalidEncryption,
+	"status-defined-by-application":        kaspersky.StatusDefinedByApp,
+	"defined-by-application":               kaspersky.StatusDefinedByApp,
+	"device-status-defined-by-app":         kaspersky.StatusDefinedByApp,
+	"device-status-defined-by-application": kaspersky.StatusDefinedByApp,
+}
+
+// DescriptionsOf translates a device's status descriptions. A code whose
+// meaning package kaspersky knows (e.g. "databases-outdated",
+// "real-time-protection-disabled") becomes that StatusCode with kaspersky's
+// wording; any other code is kept as its own StatusCode (folded to lower case
+// and hyphens) with the text the server gave. A description without a code
+// gets one derived from its text; one without either is dropped. Each code
+// appears once, at its first place.
+func DescriptionsOf(d Device) []kaspersky.StatusDescription {
+	var out []kaspersky.StatusDescription
+	seen := map[kaspersky.StatusCode]bool{}
+	for _, sd := range d.StatusDescriptions {
+		code := word(sd.Code)
+		text := strings.TrimSpace(sd.Text)
+		if code == "" {
+			code = strings.ReplaceAll(kaspersky.NormalizeName(text), " ", "-")
+		}
+		if code == "" {
+			continue
+		}
+		desc := kaspersky.StatusDescription{Code: kaspersky.StatusCode(code), Text: text}
+		if alias, ok := statusAliases[code]; ok {
+			desc.Code = alias
+		}
+		if known, ok := kaspersky.LookupStatus(desc.Code); ok {
+			desc = known
+		} else if desc.Text == "" {
+			desc.Text = code
+		}
+		if seen[desc.Code] {
+			continue
+		}
+		seen[desc.Code] = true
+		out = append(out, desc)
+	}
+	return out
+}
+
+// DeviceOf translates a device of company tenantID.
+func DeviceOf(tenantID string, d Device) kaspersky.Device {
+	return kaspersky.Device{
+		ID:           d.ID,
+		TenantID:     tenantID,
+		Name:         d.Name,
+		Category:     CategoryOf(d),
+		Mobile:       IsMobile(d),
+		UserID:       d.UserID,
+		Status:       LevelOf(d),
+		Descriptions: DescriptionsOf(d),
+	}
+}
+
+// ApplicationOf maps a license's product onto the catalog. A product outside
+// the contract becomes the per-device application kaspersky.ApplicationByName
+// derives for it ("x-…"), which bills nothing until someone maps it.
+func ApplicationOf(product string) kaspersky.AppID {
+	switch word(product) {
+	case "kes-cloud":
+		return kaspersky.AppKESCloud
+	case "kes-cloud-plus":
+		return kaspersky.AppKESCloudPlus
+	case "kes-cloud-pro":
+		return kaspersky.AppKESCloudPro
+	case "office365", "office-365":
+		return kaspersky.AppOffice365
+	}
+	app, _ := kaspersky.ApplicationByName(product)
+	return app.ID
+}
+
+// KeyTypeOf maps a license type. A type outside the contract is KeyUnknown,
+// which never bills.
+func KeyTypeOf(t string) kaspersky.KeyType {
+	switch word(t) {
+	case "commercial":
+		return kaspersky.KeyCommercial
+	case "trial":
+		return kaspersky.KeyTrial
+	case "subscription":
+		return kaspersky.KeySubscription
+	}
+	return kaspersky.KeyUnknown
+}
+
+// StateOf maps a license state: "active", "paused" (or "suspended"),
+// "cancelled" (or "canceled"), "soft-cancelled"; an empty state is
+// StateUnspecified. Any other state is an error wrapping ErrUnexpectedValue:
+// a commercial license of unspecified state would bill, so an unknown state is
+// not guessed.
+func StateOf(s string) (kaspersky.LicenseState, error) {
+	switch word(s) {
+	case "":
+		return kaspersky.StateUnspecified, nil
+	case "active":
+		return kaspersky.StateActive, nil
+	case "paused", "suspended":
+		return kaspersky.StatePaused, nil
+	case "cancelled", "canceled":
+		return kaspersky.StateCancelled, nil
+	case "soft-cancelled", "soft-canceled":
+		return kaspersky.StateSoftCancelled, nil
+	}
+	return kaspersky.StateUnspecified, fmt.Errorf("%w: state %q is not active, paused or cancelled", ErrUnexpectedValue, capText(s))
+}
+
+// LicenseOf translates a license. devices are the company's devices: those
+// whose user is among the license's users are its ActiveDevices (per-user
+// licensing), in the order given.
+func LicenseOf(l License, devices []Device) (kaspersky.License, error) {
+	state, err := StateOf(l.State)
+	if err != nil {
+		return kaspersky.License{}, fmt.Errorf("license %q: %w", l.ID, err)
+	}
+	out := kaspersky.License{
+		ID:          l.ID,
+		Application: ApplicationOf(l.Product),
+		ProductName: l.Product,
+		Type:        KeyTypeOf(l.Type),
+		State:       state,
+		Capacity:    max(l.Capacity, 0),
+		Mailboxes:   max(l.Mailboxes, 0),
+	}
+	if !l.ExpiresAt.IsZero() {
+		out.Expires = l.ExpiresAt.UTC()
+	}
+	if len(l.Users) > 0 {
+		out.Users = slices.Clone(l.Users)
+		users := make(map[string]bool, len(l.Users))
+		for _, u := range l.Users {
+			users[u] = true
+		}
+		for _, d := range devices {
+			if d.UserID != "" && users[d.UserID] {
+				out.ActiveDevices = append(out.ActiveDevices, d.ID)
+			}
+		}
+	}
+	return out, nil
+}
+
+// SeverityOf maps a KES Cloud severity. A severity outside the contract is
+// SeverityNone, so that it matches no severity rule rather than a wrong one;
+// the event's Type still carries it.
+func SeverityOf(s string) kaspersky.Severity {
+	switch word(s) {
+	case "info", "information", "informational":
+		return kaspersky.SeverityInfo
+	case "warning":
+		return kaspersky.SeverityWarning
+	case "functional-failure", "error":
+		return kaspersky.SeverityFunctionalFailure
+	case "critical":
+		return kaspersky.SeverityCritical
+	}
+	return kaspersky.SeverityNone
+}
+
+// EventOf translates a KES Cloud event of company tenantID. Its id is
+// "kes:" followed by the server's id.
+func EventOf(tenantID string, e Event) kaspersky.Event {
+	return kaspersky.Event{
+		ID:       "kes:" + e.ID,
+		TenantID: tenantID,
+		DeviceID: e.DeviceID,
+		Origin:   kaspersky.OriginKESCloud,
+		Severity: SeverityOf(e.Severity),
+		Type:     e.Type,
+		TypeName: e.Type,
+		Time:     e.Time.UTC(),
+		Text:     e.Description,
+	}
+}
+
+// Office365EventOf translates an Office 365 event of company tenantID. Its id
+// is "o365:" followed by the server's id; a type outside the contract is kept
+// as its own Office365EventType.
+func Office365EventOf(tenantID string, e Office365Event) kaspersky.Event {
+	t := kaspersky.Office365EventType(word(e.Type))
+	name := e.Type
+	for _, k := range kaspersky.Office365EventTypes {
+		if k.Type == t {
+			name = k.Text
+		}
+	}
+	return kaspersky.Event{
+		ID:       "o365:" + e.ID,
+		TenantID: tenantID,
+		Origin:   kaspersky.OriginOffice365,
+		O365Type: t,
+		Type:     e.Type,
+		TypeName: name,
+		Time:     e.Time.UTC(),
+		Text:     e.Description,
+		Active:   e.Active,
+	}
+}
