@@ -280,45 +280,36 @@ func retryable(method string, status int) bool {
 // send runs one request with the retry policy and returns the final answer.
 // Transport failures are retried for reads only.
 func (c *Client) send(ctx context.Context, method, path string, query url.Values, body []byte, token string) (response, error) {
-	var lastErr error
 	for attempt := 1; ; attempt++ {
 		resp, err := c.attempt(ctx, method, path, query, body, token)
 		if err == nil && !retryable(method, resp.status) {
 			return resp, nil
 		}
+		failure := err
+		if failure == nil {
+			ae := apiErrorOf(method, path, resp.status, resp.body)
+			ae.RetryAfter = resp.retryAfter
+			failure = ae
+		}
 		if ctx.Err() != nil {
-			if lastErr == nil {
-				lastErr = err
-			}
-			if lastErr == nil {
-				return response{}, fmt.Errorf("hub: %s %s: %w", method, path, ctx.Err())
-			}
-			return response{}, fmt.Errorf("hub: %s %s: %w (last failure: %w)", method, path, ctx.Err(), lastErr)
+			return response{}, fmt.Errorf("hub: %s %s: %w (last failure: %w)", method, path, ctx.Err(), failure)
 		}
-		if err != nil {
-			if method != http.MethodGet || errors.Is(err, errNoRetry) || attempt >= c.retry.MaxAttempts {
-				return response{}, err
-			}
-			lastErr = err
-		} else {
-			if attempt >= c.retry.MaxAttempts {
-				return resp, nil
-			}
-			if resp.retryAfter > c.retry.MaxRetryAfter {
-				c.log.Warn("hub asks to wait longer than the retry policy allows", slog.String("method", method),
-					slog.String("path", path), slog.Duration("retry_after", resp.retryAfter))
-				return resp, nil
-			}
-			lastErr = apiErrorOf(method, path, resp.status, resp.body)
+		var nr noRetry
+		switch {
+		case err != nil && (method != http.MethodGet || errors.As(err, &nr) || attempt >= c.retry.MaxAttempts):
+			return response{}, err
+		case err == nil && attempt >= c.retry.MaxAttempts:
+			return resp, nil
+		case err == nil && resp.retryAfter > c.retry.MaxRetryAfter:
+			c.log.Warn("hub asks to wait longer than the retry policy allows", slog.String("method", method),
+				slog.String("path", path), slog.Duration("retry_after", resp.retryAfter))
+			return resp, nil
 		}
-		wait := c.backoff(attempt)
-		if err == nil && resp.retryAfter > wait {
-			wait = resp.retryAfter
-		}
+		wait := max(c.backoff(attempt), resp.retryAfter)
 		c.log.Warn("hub request failed; retrying", slog.String("method", method), slog.String("path", path),
-			slog.Int("attempt", attempt), slog.Duration("wait", wait), slog.String("error", lastErr.Error()))
+			slog.Int("attempt", attempt), slog.Duration("wait", wait), slog.String("error", failure.Error()))
 		if err := c.sleep(ctx, wait); err != nil {
-			return response{}, fmt.Errorf("hub: %s %s: %w (last failure: %w)", method, path, err, lastErr)
+			return response{}, fmt.Errorf("hub: %s %s: %w (last failure: %w)", method, path, err, failure)
 		}
 	}
 }
@@ -336,14 +327,16 @@ func (c *Client) backoff(attempt int) time.Duration {
 	return d
 }
 
-// errNoRetry marks failures that repeating the request cannot cure.
-var errNoRetry = errors.New("hub: not retryable")
+// noRetry marks failures that repeating the request cannot cure.
+type noRetry struct{ error }
+
+func (e noRetry) Unwrap() error { return e.error }
 
 // attempt sends one request.
 func (c *Client) attempt(ctx context.Context, method, path string, query url.Values, body []byte, token string) (response, error) {
 	if c.limiter != nil {
 		if err := c.limiter.Wait(ctx); err != nil {
-			return response{}, fmt.Errorf("hub: %s %s: limiter: %w: %w", method, path, errNoRetry, err)
+			return response{}, noRetry{fmt.Errorf("hub: %s %s: limiter: %w", method, path, err)}
 		}
 	}
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
@@ -358,7 +351,7 @@ func (c *Client) attempt(ctx context.Context, method, path string, query url.Val
 	}
 	req, err := http.NewRequestWithContext(actx, method, target, rd)
 	if err != nil {
-		return response{}, fmt.Errorf("hub: %s %s: %w: %w", method, path, errNoRetry, err)
+		return response{}, noRetry{fmt.Errorf("hub: %s %s: %w", method, path, err)}
 	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
@@ -378,7 +371,7 @@ func (c *Client) attempt(ctx context.Context, method, path string, query url.Val
 		return response{}, fmt.Errorf("hub: %s %s: read response: %w", method, path, err)
 	}
 	if len(data) > maxResponseBody {
-		return response{}, fmt.Errorf("hub: %s %s: %w: %w: larger than %d bytes", method, path, errNoRetry, ErrBadResponse, maxResponseBody)
+		return response{}, noRetry{fmt.Errorf("hub: %s %s: %w: larger than %d bytes", method, path, ErrBadResponse, maxResponseBody)}
 	}
 	c.log.Debug("hub request", slog.String("method", method), slog.String("path", path),
 		slog.Int("status", resp.StatusCode), slog.Int("bytes", len(data)), slog.Duration("took", time.Since(started)))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -87,8 +88,12 @@ func (s *Source) Inventory(ctx context.Context, tenantID string) (kaspersky.Inve
 	if err != nil {
 		return kaspersky.Inventory{}, fmt.Errorf("hub: inventory of %q: devices: %w", tenantID, err)
 	}
+	u := s.unknowns(tenantID)
 	inv.Devices = make([]kaspersky.Device, 0, len(devices))
 	for _, d := range devices {
+		u.check("device platform", d.Platform, "windows", "macos", "linux", "android", "ios")
+		u.check("device kind", d.Kind, "workstation", "server", "mobile")
+		u.check("device status", d.Status, "ok", "warning", "critical")
 		inv.Devices = append(inv.Devices, DeviceOf(tenantID, d))
 	}
 	licenses, err := Collect(s.c.Licenses(ctx, tenantID))
@@ -96,6 +101,8 @@ func (s *Source) Inventory(ctx context.Context, tenantID string) (kaspersky.Inve
 		return kaspersky.Inventory{}, fmt.Errorf("hub: inventory of %q: licenses: %w", tenantID, err)
 	}
 	for _, l := range licenses {
+		u.check("license product", l.Product, "kes-cloud", "kes-cloud-plus", "kes-cloud-pro", "office365")
+		u.check("license type", l.Type, "commercial", "trial", "subscription")
 		kl, err := LicenseOf(l, devices)
 		if err != nil {
 			return kaspersky.Inventory{}, fmt.Errorf("hub: inventory of %q: %w", tenantID, err)
@@ -122,17 +129,21 @@ func (s *Source) Inventory(ctx context.Context, tenantID string) (kaspersky.Inve
 // stream ("kes:", "o365:") so that they are unique in the Source. Events do not
 // carry device names: the contract's events hold the device id only.
 func (s *Source) Events(ctx context.Context, tenantID string, since time.Time) ([]kaspersky.Event, error) {
+	u := s.unknowns(tenantID)
 	var out []kaspersky.Event
 	for e, err := range s.c.Events(ctx, tenantID, since) {
 		if err != nil {
 			return nil, fmt.Errorf("hub: events of %q: %w", tenantID, err)
 		}
+		u.check("event severity", e.Severity, "info", "warning", "functional-failure", "critical")
 		out = append(out, EventOf(tenantID, e))
 	}
 	for e, err := range s.c.Office365Events(ctx, tenantID, since) {
 		if err != nil {
 			return nil, fmt.Errorf("hub: Office 365 events of %q: %w", tenantID, err)
 		}
+		u.check("Office 365 event type", e.Type, "exchange-connection", "mailboxes-not-protected",
+			"license-issue", "malware", "phishing", "attachment-filtered")
 		out = append(out, Office365EventOf(tenantID, e))
 	}
 	if !since.IsZero() {
@@ -142,6 +153,28 @@ func (s *Source) Events(ctx context.Context, tenantID string, since time.Time) (
 		return cmp.Or(a.Time.Compare(b.Time), strings.Compare(a.ID, b.ID))
 	})
 	return out, nil
+}
+
+// unknownValues logs, once per field and value, the values outside the
+// contract that a read mapped tolerantly.
+type unknownValues struct {
+	log    *slog.Logger
+	tenant string
+	seen   map[string]bool
+}
+
+func (s *Source) unknowns(tenant string) *unknownValues {
+	return &unknownValues{log: s.c.log, tenant: tenant, seen: map[string]bool{}}
+}
+
+func (u *unknownValues) check(field, value string, known ...string) {
+	w := word(value)
+	if slices.Contains(known, w) || u.seen[field+"\x00"+w] {
+		return
+	}
+	u.seen[field+"\x00"+w] = true
+	u.log.Warn("hub value outside the contract; mapped tolerantly", slog.String("company", u.tenant),
+		slog.String("field", field), slog.String("value", capText(value)))
 }
 
 // word folds an enumeration value for comparison: trimmed, lower case, with

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -236,5 +237,42 @@ func TestSourceEventsErrors(t *testing.T) {
 		if !errors.As(err, &ae) || ae.Path != path || !errors.Is(err, ErrNotFound) {
 			t.Errorf("%s: err = %v", path, err)
 		}
+	}
+}
+
+func TestSourceLogsValuesOutsideTheContract(t *testing.T) {
+	t.Parallel()
+	var buf syncBuffer
+	e := setup(t, WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+	must(t, e.srv.AddCompany(hubtest.Company{ID: "c1", Name: "Contoso"}))
+	must(t, e.srv.AddDevice("c1",
+		hubtest.Device{ID: "d1", Platform: "chromeos", Kind: "workstation", Status: "ok"},
+		hubtest.Device{ID: "d2", Platform: "ChromeOS", Kind: "workstation", Status: "purple"},
+	))
+	must(t, e.srv.AddLicense("c1", hubtest.License{ID: "l1", Product: "kes-cloud", Type: "freebie", State: "active"}))
+	must(t, e.srv.AddEvent("c1", hubtest.Event{ID: "e1", Time: t0, Severity: "fatal"}))
+	must(t, e.srv.AddOffice365Event("c1", hubtest.Office365Event{ID: "o1", Time: t0, Type: "quarantine-full"}))
+	inv, err := NewSource(e.c).Inventory(t.Context(), "c1")
+	must(t, err)
+	if inv.Devices[1].Status != kaspersky.StatusOK || inv.Licenses[0].Type != kaspersky.KeyUnknown {
+		t.Errorf("tolerant mapping: %+v %+v", inv.Devices[1], inv.Licenses[0])
+	}
+	evs, err := NewSource(e.c).Events(t.Context(), "c1", time.Time{})
+	must(t, err)
+	if len(evs) != 2 || evs[0].Severity != kaspersky.SeverityNone {
+		t.Errorf("events: %+v", evs)
+	}
+	log := buf.String()
+	for _, want := range []string{
+		`field="device platform" value=chromeos`, `field="device status" value=purple`,
+		`field="license type" value=freebie`, `field="event severity" value=fatal`,
+		`field="Office 365 event type" value=quarantine-full`,
+	} {
+		if strings.Count(log, want) != 1 {
+			t.Errorf("log should hold %q once:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, "device kind") || strings.Contains(log, "license product") {
+		t.Errorf("known values logged:\n%s", log)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -97,11 +99,14 @@ func NewServer(opts ...Option) *Server {
 			o(s)
 		}
 	}
-	h := http.HandlerFunc(s.serve)
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	// Clients that refuse the certificate are expected in tests; do not log
+	// their handshakes.
+	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	if s.tls {
-		s.srv = httptest.NewTLSServer(h)
+		s.srv.StartTLS()
 	} else {
-		s.srv = httptest.NewServer(h)
+		s.srv.Start()
 	}
 	s.URL = s.srv.URL
 	return s
