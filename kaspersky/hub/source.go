@@ -180,9 +180,10 @@ func (u *unknownValues) check(field, value string, known ...string) {
 // word folds an enumeration value for comparison: trimmed, lower case, with
 // "_" and spaces read as "-".
 func word(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	return strings.NewReplacer("_", "-", " ", "-").Replace(s)
+	return wordReplacer.Replace(strings.ToLower(strings.TrimSpace(s)))
 }
+
+var wordReplacer = strings.NewReplacer("_", "-", " ", "-")
 
 // CategoryOf returns the billing category of a device: a Windows workstation
 // or server by platform "windows" and kind "workstation" or "server"; any other
@@ -261,7 +262,6 @@ var statusAliases = map[string]kaspersky.StatusCode{
 // appears once, at its first place.
 func DescriptionsOf(d Device) []kaspersky.StatusDescription {
 	var out []kaspersky.StatusDescription
-	seen := map[kaspersky.StatusCode]bool{}
 	for _, sd := range d.StatusDescriptions {
 		code := word(sd.Code)
 		text := strings.TrimSpace(sd.Text)
@@ -280,10 +280,9 @@ func DescriptionsOf(d Device) []kaspersky.StatusDescription {
 		} else if desc.Text == "" {
 			desc.Text = code
 		}
-		if seen[desc.Code] {
+		if slices.ContainsFunc(out, func(o kaspersky.StatusDescription) bool { return o.Code == desc.Code }) {
 			continue
 		}
-		seen[desc.Code] = true
 		out = append(out, desc)
 	}
 	return out
