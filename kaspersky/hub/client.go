@@ -221,8 +221,16 @@ func (c *Client) login(ctx context.Context) (string, time.Time, error) {
 	if out.Token == "" {
 		return "", time.Time{}, fmt.Errorf("hub: log in as %q: %w: answer has no token", c.email, ErrBadResponse)
 	}
-	c.log.Debug("hub login", slog.String("email", c.email), slog.Time("expires", out.ExpiresAt))
-	return out.Token, out.ExpiresAt, nil
+	exp := out.ExpiresAt
+	if !exp.IsZero() && !exp.After(c.now()) {
+		// The server's clock and ours disagree: an expiry taken at its word
+		// would make every call log in again. Rely on 401 instead.
+		c.log.Warn("hub token expires before it was received; is a clock wrong? relying on 401 to log in again",
+			slog.Time("expires", exp), slog.Time("now", c.now()))
+		exp = time.Time{}
+	}
+	c.log.Debug("hub login", slog.String("email", c.email), slog.Time("expires", exp))
+	return out.Token, exp, nil
 }
 
 // get reads path with the query into out. On 401 the client logs in again once

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -669,5 +670,36 @@ func TestParseRetryAfter(t *testing.T) {
 		if got := parseRetryAfter(tt.in, now); got != tt.want {
 			t.Errorf("parseRetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestExpiryInThePastIsIgnored(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	logins := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v1/login" {
+			mu.Lock()
+			logins++
+			mu.Unlock()
+			fmt.Fprint(w, `{"token":"t","expiresAt":"2001-01-01T00:00:00Z"}`)
+			return
+		}
+		fmt.Fprint(w, `{"items":[{"id":"a"}],"nextPage":null}`)
+	}))
+	t.Cleanup(srv.Close)
+	var buf syncBuffer
+	c, err := NewClient(srv.URL, WithLogger(slog.New(slog.NewTextHandler(&buf, nil))),
+		WithCredentials(Credentials{Email: testEmail, Password: testPassword}))
+	must(t, err)
+	for range 3 {
+		_, err := Collect(c.Companies(t.Context()))
+		must(t, err)
+	}
+	if logins != 1 {
+		t.Errorf("logins = %d, want 1", logins)
+	}
+	if !strings.Contains(buf.String(), "is a clock wrong") {
+		t.Errorf("no warning logged:\n%s", buf.String())
 	}
 }

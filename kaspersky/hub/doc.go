@@ -16,8 +16,8 @@
 //
 // The contract: POST /api/v1/login {"email","password"} answers
 // {"token","expiresAt"}; every other call is a GET with "Authorization: Bearer
-// <token>". Lists are paged with ?page=N&pageSize=M and answer
-// {"items":[…],"nextPage":N|null}. Errors are non-2xx answers with
+// <token>". Lists are paged with ?page=N&pageSize=M, pages counting from 1,
+// and answer {"items":[…],"nextPage":N|null}. Errors are non-2xx answers with
 // {"error":{"code","message"}}.
 //
 // Start with [NewClient]:

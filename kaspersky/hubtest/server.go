@@ -517,10 +517,10 @@ func parseSince(w http.ResponseWriter, r *http.Request) (time.Time, bool) {
 }
 
 // page answers with one page of items: ?page=N (from 1) and ?pageSize=M, capped
-// at max.
-func page[T any](w http.ResponseWriter, r *http.Request, max int, items []T) {
+// at limit.
+func page[T any](w http.ResponseWriter, r *http.Request, limit int, items []T) {
 	q := r.URL.Query()
-	p, size := 1, max
+	p, size := 1, limit
 	if v := q.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -535,7 +535,7 @@ func page[T any](w http.ResponseWriter, r *http.Request, max int, items []T) {
 			writeError(w, http.StatusBadRequest, "bad-request", fmt.Sprintf("pageSize %q is not a positive integer", v))
 			return
 		}
-		size = min(n, max)
+		size = min(n, limit)
 	}
 	start := len(items)
 	if p-1 <= len(items)/size {
