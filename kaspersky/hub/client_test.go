@@ -540,24 +540,27 @@ func TestRealSleepHonoursRetryAfter(t *testing.T) {
 func TestContextCancelledDuringBackoff(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	e.c.sleep = sleepCtx
-	e.srv.InjectFault(hubtest.Fault{Method: "GET", Status: 503, RetryAfter: "20"})
 	ctx, cancel := context.WithCancel(t.Context())
-	go func() {
-		for e.srv.Requests(http.MethodGet, "/api/v1/companies") == 0 {
-			time.Sleep(5 * time.Millisecond)
-		}
-		time.Sleep(20 * time.Millisecond)
+	var asked time.Duration
+	// The caller gives up while the client waits out the server's 20s: the
+	// real wait must end at once.
+	e.c.sleep = func(ctx context.Context, d time.Duration) error {
+		asked = d
 		cancel()
-	}()
+		return sleepCtx(ctx, d)
+	}
+	e.srv.InjectFault(hubtest.Fault{Method: "GET", Status: 503, RetryAfter: "20"})
 	start := time.Now()
 	_, err := Collect(e.c.Companies(ctx))
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 	var ae *APIError
-	if !errors.As(err, &ae) || ae.StatusCode != 503 {
+	if !errors.As(err, &ae) || ae.StatusCode != 503 || ae.RetryAfter != 20*time.Second {
 		t.Errorf("err = %v should wrap the last failure", err)
+	}
+	if asked != 20*time.Second {
+		t.Errorf("wait asked = %v, want the server's 20s", asked)
 	}
 	if el := time.Since(start); el > 10*time.Second {
 		t.Errorf("took %v: the 20s wait was not cut short", el)
