@@ -608,8 +608,11 @@ func TestLimiterBeforeEveryAttempt(t *testing.T) {
 	l.err = errors.New("limiter closed")
 	e.srv.ExpireTokens()
 	_, err = Collect(e.c.Companies(t.Context()))
-	if err == nil || !strings.Contains(err.Error(), "limiter closed") {
+	if !errors.Is(err, l.err) || !strings.Contains(err.Error(), "limiter closed") {
 		t.Errorf("err = %v", err)
+	}
+	if l.n != 4 { // a limiter failure is not retried
+		t.Errorf("limiter waits = %d, want 4", l.n)
 	}
 }
 

@@ -74,6 +74,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	must(t, err)
 	c.sleep = e.sleeps.sleep
 	src := NewSource(c)
+	logger.Info("client ready", "client", c, "credentials", Credentials{Email: testEmail, Password: testPassword})
 
 	var errs []error
 	collect := func(err error) {
@@ -115,6 +116,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 	texts = append(texts, logBuf.String(), fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c),
 		fmt.Sprintf("%+v", src))
+	if !strings.Contains(logBuf.String(), "client.email="+testEmail) {
+		t.Errorf("the client's LogValue is not used:\n%s", logBuf.String())
+	}
 	if !strings.Contains(logBuf.String(), "retrying") {
 		t.Errorf("the log shows no retry; the test did not exercise it:\n%s", logBuf.String())
 	}
