@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,10 @@ import (
 // config is the daemon's configuration file. Secrets are not in it: it names
 // the environment variables that hold them.
 type config struct {
+	// Solution is the Kaspersky console: "ksc" (Kaspersky Security Center, the
+	// default) or "hub" (Kaspersky Business Hub, through the module's own
+	// contract; see package kaspersky/hub).
+	Solution string `json:"solution,omitempty"`
 	Tigerpaw struct {
 		// URL is the base URL of the MSP's Tigerpaw server.
 		URL string `json:"url"`
@@ -35,6 +40,16 @@ type config struct {
 		// the system's roots.
 		CAFile string `json:"caFile,omitempty"`
 	} `json:"ksc"`
+	Hub struct {
+		// URL is the base URL of the Business Hub service.
+		URL   string `json:"url"`
+		Email string `json:"email"`
+		// PasswordEnv names the environment variable holding the password.
+		PasswordEnv string `json:"passwordEnv"`
+		// CAFile is a PEM file with the server's certificate or its CA; empty uses
+		// the system's roots.
+		CAFile string `json:"caFile,omitempty"`
+	} `json:"hub"`
 	// Integration is the name of the integration in the mapping store.
 	Integration string `json:"integration"`
 	// MappingDir is the directory of the mapping store (mapping.FileStore).
@@ -90,9 +105,19 @@ func parseConfig(data []byte) (*config, error) {
 	need(cfg.Tigerpaw.URL, "tigerpaw.url")
 	need(cfg.Tigerpaw.PublicKeyEnv, "tigerpaw.publicKeyEnv")
 	need(cfg.Tigerpaw.PrivateKeyEnv, "tigerpaw.privateKeyEnv")
-	need(cfg.KSC.URL, "ksc.url")
-	need(cfg.KSC.User, "ksc.user")
-	need(cfg.KSC.PasswordEnv, "ksc.passwordEnv")
+	switch cfg.Solution {
+	case "", "ksc":
+		cfg.Solution = "ksc"
+		need(cfg.KSC.URL, "ksc.url")
+		need(cfg.KSC.User, "ksc.user")
+		need(cfg.KSC.PasswordEnv, "ksc.passwordEnv")
+	case "hub":
+		need(cfg.Hub.URL, "hub.url")
+		need(cfg.Hub.Email, "hub.email")
+		need(cfg.Hub.PasswordEnv, "hub.passwordEnv")
+	default:
+		errs = append(errs, fmt.Errorf("config: solution %q: want \"ksc\" or \"hub\"", cfg.Solution))
+	}
 	need(cfg.Integration, "integration")
 	need(cfg.MappingDir, "mappingDir")
 	need(cfg.RulesFile, "rulesFile")
@@ -134,6 +159,19 @@ func decodeStrict(data []byte, v any) error {
 		return errors.New("unexpected data after the JSON value")
 	}
 	return nil
+}
+
+// certPool reads a PEM file of certificates for a client's root CAs.
+func certPool(path, field string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", field, err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s %s: no PEM certificate in it", field, path)
+	}
+	return pool, nil
 }
 
 // secret reads a secret from the environment variable named name.

@@ -1,6 +1,7 @@
 // Command daemon is the reference daemon of the module: it runs the automatic
-// billing and the service order cycles of one integration between Kaspersky
-// Security Center and Tigerpaw, on the module's library packages.
+// billing and the service order cycles of one integration between a Kaspersky
+// console (Kaspersky Security Center, or Business Hub through the module's own
+// contract) and Tigerpaw, on the module's library packages.
 //
 // Usage:
 //
@@ -18,7 +19,6 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,6 +31,7 @@ import (
 
 	kt "github.com/mspkit/kaspersky-tigerpaw"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
+	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/hub"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/ksc"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
@@ -94,17 +95,11 @@ func run(ctx context.Context, cfgPath string, once, dryRun bool, out io.Writer, 
 	if err != nil {
 		return err
 	}
-	kscClient, err := newKSC(cfg, log)
+	src, closeSource, err := newSource(cfg, log)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if err := kscClient.Close(ctx); err != nil {
-			log.Warn("ending the KSC sessions", "err", err)
-		}
-	}()
+	defer closeSource()
 	store, err := mapping.NewFileStore(cfg.MappingDir)
 	if err != nil {
 		return err
@@ -113,7 +108,7 @@ func run(ctx context.Context, cfgPath string, once, dryRun bool, out io.Writer, 
 	if err != nil {
 		return err
 	}
-	d, err := newDaemon(ksc.NewSource(kscClient), tp, store, cfg.Integration, rules, state, out, log)
+	d, err := newDaemon(src, tp, store, cfg.Integration, rules, state, out, log)
 	if err != nil {
 		return err
 	}
@@ -138,27 +133,55 @@ func newTigerpaw(cfg *config, log *slog.Logger) (*tigerpaw.Client, error) {
 	return tigerpaw.NewClient(cfg.Tigerpaw.URL, tigerpaw.WithKeys(public, private), tigerpaw.WithLogger(log))
 }
 
-func newKSC(cfg *config, log *slog.Logger) (*ksc.Client, error) {
+// newSource connects to the configured Kaspersky console. The returned func
+// ends its sessions.
+func newSource(cfg *config, log *slog.Logger) (kaspersky.Source, func(), error) {
+	if cfg.Solution == "hub" {
+		password, err := secret(cfg.Hub.PasswordEnv)
+		if err != nil {
+			return nil, nil, fmt.Errorf("hub password: %w", err)
+		}
+		opts := []hub.Option{hub.WithCredentials(hub.Credentials{Email: cfg.Hub.Email, Password: password}), hub.WithLogger(log)}
+		if cfg.Hub.CAFile != "" {
+			pool, err := certPool(cfg.Hub.CAFile, "hub.caFile")
+			if err != nil {
+				return nil, nil, err
+			}
+			opts = append(opts, hub.WithRootCAs(pool))
+		}
+		c, err := hub.NewClient(cfg.Hub.URL, opts...)
+		if err != nil {
+			return nil, nil, err
+		}
+		return hub.NewSource(c), func() {}, nil
+	}
 	password, err := secret(cfg.KSC.PasswordEnv)
 	if err != nil {
-		return nil, fmt.Errorf("ksc password: %w", err)
+		return nil, nil, fmt.Errorf("ksc password: %w", err)
 	}
 	opts := []ksc.Option{
 		ksc.WithCredentials(ksc.Credentials{User: cfg.KSC.User, Password: password, Domain: cfg.KSC.Domain, Internal: cfg.KSC.Internal}),
 		ksc.WithLogger(log),
 	}
 	if cfg.KSC.CAFile != "" {
-		pem, err := os.ReadFile(cfg.KSC.CAFile)
+		pool, err := certPool(cfg.KSC.CAFile, "ksc.caFile")
 		if err != nil {
-			return nil, fmt.Errorf("ksc.caFile: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("ksc.caFile %s: no PEM certificate in it", cfg.KSC.CAFile)
+			return nil, nil, err
 		}
 		opts = append(opts, ksc.WithRootCAs(pool))
 	}
-	return ksc.NewClient(cfg.KSC.URL, opts...)
+	c, err := ksc.NewClient(cfg.KSC.URL, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	closeSessions := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := c.Close(ctx); err != nil {
+			log.Warn("ending the KSC sessions", "err", err)
+		}
+	}
+	return ksc.NewSource(c), closeSessions, nil
 }
 
 func newDaemon(src kaspersky.Source, tp *tigerpaw.Client, store mapping.Store, name string, rules serviceorder.Rules,

@@ -2,12 +2,18 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
+	"github.com/mspkit/kaspersky-tigerpaw/mapping"
 )
 
 func TestDemo(t *testing.T) {
@@ -62,6 +68,8 @@ func TestParseConfig(t *testing.T) {
 		{"bad duration", strings.Replace(valid, `"12h"`, `"soon"`, 1), `invalid duration "soon"`},
 		{"short interval", strings.Replace(valid, `"12h"`, `"1s"`, 1), "billingEvery must be at least 1m"},
 		{"trailing data", valid + "{}", "unexpected data after the JSON value"},
+		{"unknown solution", strings.Replace(valid, `"tigerpaw"`, `"solution": "xdr", "tigerpaw"`, 1), `solution "xdr"`},
+		{"hub without its settings", strings.Replace(valid, `"tigerpaw"`, `"solution": "hub", "tigerpaw"`, 1), "hub.url is required"},
 	} {
 		if _, err := parseConfig([]byte(tt.json)); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: error = %v, want it to contain %q", tt.name, err, tt.want)
@@ -90,5 +98,91 @@ func TestLoadRules(t *testing.T) {
 	r, err := loadRules(write("ok.json", `{"general": {"rep": 1, "newStatus": "New", "closedStatus": "Closed"}, "events": [], "statuses": []}`))
 	if err != nil || r.General.Rep != 1 {
 		t.Errorf("valid rules: %+v, %v", r.General, err)
+	}
+}
+
+// TestRunOnceFromConfigFile runs the daemon's real wiring (configuration file,
+// secrets from the environment, file stores, CA file) once against the fakes.
+func TestRunOnceFromConfigFile(t *testing.T) {
+	now := time.Now().UTC().Truncate(time.Second)
+	w := seedDemo(now)
+	defer w.Close()
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ksc-ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: w.ksc.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TEST_TP_PUBLIC", w.tp.PublicKey)
+	t.Setenv("TEST_TP_PRIVATE", w.tp.PrivateKey)
+	t.Setenv("TEST_KSC_PASSWORD", demoPassword)
+
+	// The mapping, as an MSP's configuration program would have saved it.
+	store, err := mapping.NewFileStore(filepath.Join(dir, "mapping"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := mapping.Config{Name: "main", Solution: mapping.SolutionKSC, ExternalProductID: w.product,
+		Tenants: []mapping.Tenant{{ID: "vs-fabrikam", Name: "Fabrikam", Account: &mapping.AccountMapping{Number: w.fabrikam,
+			Billing: mapping.Billing{Enabled: true, Agreement: w.agreement[1], PriceLevel: w.level}}}},
+		PriceBook: mapping.PriceBook{Apps: []mapping.AppItems{mapping.SingleItem(kaspersky.AppKESBSelect, "KESB-SEL-WS")}},
+	}
+	if _, err := store.Save(t.Context(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	rules, err := json.Marshal(w.demoRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rulesFile := filepath.Join(dir, "rules.json")
+	if err := os.WriteFile(rulesFile, rules, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	daemonCfg := map[string]any{
+		"tigerpaw":    map[string]any{"url": w.tp.URL, "publicKeyEnv": "TEST_TP_PUBLIC", "privateKeyEnv": "TEST_TP_PRIVATE"},
+		"ksc":         map[string]any{"url": w.ksc.URL, "user": demoUser, "internal": true, "passwordEnv": "TEST_KSC_PASSWORD", "caFile": ca},
+		"integration": "main", "mappingDir": filepath.Join(dir, "mapping"), "rulesFile": rulesFile,
+		"stateFile": filepath.Join(dir, "orders.json"),
+	}
+	data, _ := json.Marshal(daemonCfg)
+	cfgFile := filepath.Join(dir, "daemon.json")
+	if err := os.WriteFile(cfgFile, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	var out bytes.Buffer
+	log := slog.New(slog.DiscardHandler)
+	if err := run(t.Context(), cfgFile, false, true, &out, log); err != nil {
+		t.Fatalf("dry run: %v", err)
+	}
+	if !strings.Contains(out.String(), fmt.Sprintf("+ agreement %d item KESB-SEL-WS qty 20 @ 2.75", w.agreement[1])) {
+		t.Errorf("dry-run output:\n%s", out.String())
+	}
+	if n := len(w.tp.Charges(w.agreement[1])); n != 0 {
+		t.Fatalf("the dry run wrote %d charges", n)
+	}
+	if err := run(t.Context(), cfgFile, true, false, &out, log); err != nil {
+		t.Fatalf("run -once: %v", err)
+	}
+	if ch := w.tp.Charges(w.agreement[1]); len(ch) != 1 || ch[0].Quantity != 20 || ch[0].Price != 275 {
+		t.Errorf("charges after -once = %+v", ch)
+	}
+	if n := len(w.tp.Snapshot().ServiceOrders); n != 2 {
+		t.Errorf("service orders after -once = %d, want 2 (FAB-WS-03's two statuses)", n)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "orders.json")); err != nil {
+		t.Errorf("state file: %v", err)
+	}
+	// A second run finds the state and creates nothing more.
+	if err := run(t.Context(), cfgFile, true, false, &out, log); err != nil {
+		t.Fatalf("second run -once: %v", err)
+	}
+	if n := len(w.tp.Snapshot().ServiceOrders); n != 2 {
+		t.Errorf("service orders after the second run = %d, want 2", n)
+	}
+
+	// A missing secret is a clear error.
+	t.Setenv("TEST_KSC_PASSWORD", "")
+	if err := run(t.Context(), cfgFile, true, false, &out, log); err == nil || !strings.Contains(err.Error(), "TEST_KSC_PASSWORD") {
+		t.Errorf("run without the KSC password: %v", err)
 	}
 }
