@@ -186,3 +186,14 @@ func TestRunOnceFromConfigFile(t *testing.T) {
 		t.Errorf("run without the KSC password: %v", err)
 	}
 }
+
+func TestExampleConfigParses(t *testing.T) {
+	t.Parallel()
+	cfg, err := loadConfig("daemon.example.json")
+	if err != nil {
+		t.Fatalf("daemon.example.json: %v", err)
+	}
+	if cfg.Solution != "ksc" || time.Duration(cfg.BillingEvery) != 24*time.Hour {
+		t.Errorf("parsed %+v", cfg)
+	}
+}
