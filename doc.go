@@ -21,9 +21,19 @@
 //
 // # Where to start
 //
+// In this package, [BillingJob] runs a billing cycle of one integration (Plan is
+// the dry run, Run plans and applies) and [ServiceOrderJob] runs a service order
+// cycle; both read a Kaspersky console through a kaspersky.Source and write to
+// Tigerpaw through the adapters of this package ([ChargeWriter], [Desk],
+// [Lookups], [Directory]). The reference daemon in examples/daemon wires them
+// into a program; `go run ./examples/daemon -demo` runs it on the fakes.
+//
 //   - Package kaspersky: the neutral domain and the Source interface.
 //   - Package kaspersky/ksc: the Kaspersky Security Center Open API client and its
 //     Source; kaspersky/ksctest is an in-process fake KSC for tests.
+//   - Package kaspersky/hub: a client of the module's own Business Hub contract
+//     (Kaspersky publishes no Business Hub API) and its Source; kaspersky/hubtest
+//     is its fake.
 //   - Package tigerpaw: the Tigerpaw REST client; tigerpaw/tigerpawtest is an
 //     in-process fake Tigerpaw for tests.
 //   - Package mapping: the integration's configuration (tenants, accounts, billing
