@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mspkit/kaspersky-tigerpaw/internal/retry"
 	"golang.org/x/time/rate"
 )
 
@@ -41,8 +42,8 @@ type Client struct {
 	httpClient *http.Client
 	keys       *credentials
 	logger     *slog.Logger
-	limiter    *rate.Limiter
-	retry      RetryPolicy
+	limiter    Limiter
+	retry      retry.Policy
 	loc        *time.Location
 	now        func() time.Time
 	jitter     func() float64
@@ -91,7 +92,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		httpClient: &http.Client{Timeout: 60 * time.Second},
 		logger:     slog.New(slog.DiscardHandler),
 		limiter:    rate.NewLimiter(DefaultRateLimit, DefaultBurst),
-		retry:      DefaultRetryPolicy(),
+		retry:      retry.Policy(DefaultRetryPolicy()),
 		loc:        time.UTC,
 		now:        time.Now,
 		jitter:     rand.Float64,
@@ -196,14 +197,8 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, ctxErr(r, err, lastErr)
 		}
-		if err := c.limiter.Wait(ctx); err != nil {
-			if ctx.Err() == nil {
-				// The limiter refuses a wait that would outlast the deadline.
-				err = fmt.Errorf("%w: waiting for the rate limiter: %v", context.DeadlineExceeded, err)
-			} else {
-				err = ctx.Err()
-			}
-			return nil, ctxErr(r, err, lastErr)
+		if err := retry.Pace(ctx, c.limiter); err != nil {
+			return nil, ctxErr(r, fmt.Errorf("rate limiter: %w", err), lastErr)
 		}
 		if err := c.acquire(ctx); err != nil {
 			return nil, ctxErr(r, err, lastErr)
@@ -245,19 +240,12 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 		if !retryable || attempt >= c.retry.MaxAttempts {
 			return nil, err
 		}
-		wait := c.retry.backoff(attempt, c.jitter())
-		if retryAfter > 0 {
-			if retryAfter > c.retry.MaxDelay {
-				return nil, err
-			}
-			wait = max(wait, retryAfter)
+		wait, ok := c.retry.Delay(attempt, c.jitter(), retryAfter, c.retry.MaxDelay)
+		if !ok {
+			return nil, err
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctxErr(r, ctx.Err(), lastErr)
-		case <-t.C:
+		if serr := retry.Sleep(ctx, wait); serr != nil {
+			return nil, ctxErr(r, serr, lastErr)
 		}
 	}
 }
@@ -300,7 +288,7 @@ func (c *Client) attempt(ctx context.Context, r *request, target string, payload
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		ae := newAPIError(r.method, r.path, resp.StatusCode, body)
-		ae.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
+		ae.RetryAfter = retry.ParseRetryAfter(resp.Header.Get("Retry-After"), c.now())
 		return nil, resp.StatusCode, ae.RetryAfter, ae
 	}
 	if ae := checkEnvelope(r.method, r.path, resp.StatusCode, body); ae != nil {

@@ -41,7 +41,8 @@ type APIError struct {
 	Message string
 	// Body is an excerpt of the response body, at most 512 bytes.
 	Body string
-	// RetryAfter is the wait the server asked for with Retry-After, if any.
+	// RetryAfter is the wait the server asked for with Retry-After (seconds or
+	// an HTTP date), at most 24 hours; zero when it sent none.
 	RetryAfter time.Duration
 }
 

@@ -1,6 +1,7 @@
 package tigerpaw
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mspkit/kaspersky-tigerpaw/internal/retry"
 	"golang.org/x/time/rate"
 )
 
@@ -61,8 +63,16 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
+// Limiter paces requests; *rate.Limiter from golang.org/x/time/rate satisfies
+// it. Wait is called before every attempt, retries included; an error from it
+// ends the call without a retry.
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
+
 // WithRateLimit sets the client's own limiter to r requests per second with the
-// given burst. Use WithLimiter to share one limiter between clients.
+// given burst (DefaultRateLimit and DefaultBurst unless told otherwise). Use
+// WithLimiter to share one limiter between clients.
 func WithRateLimit(r rate.Limit, burst int) Option {
 	return func(c *Client) error {
 		if r <= 0 {
@@ -76,10 +86,11 @@ func WithRateLimit(r rate.Limit, burst int) Option {
 	}
 }
 
-// WithLimiter makes the client wait on l before every attempt.
-func WithLimiter(l *rate.Limiter) Option {
+// WithLimiter makes the client wait on l before every attempt, instead of its
+// own limiter; pass the same l to several clients to share one budget.
+func WithLimiter(l Limiter) Option {
 	return func(c *Client) error {
-		if l == nil {
+		if retry.IsNil(l) {
 			return errors.New("tigerpaw: WithLimiter: limiter is nil")
 		}
 		c.limiter = l
@@ -87,13 +98,16 @@ func WithLimiter(l *rate.Limiter) Option {
 	}
 }
 
-// WithRetryPolicy sets how failed attempts are retried.
+// WithRetryPolicy sets how failed attempts are retried (DefaultRetryPolicy
+// unless told otherwise). A policy with a field out of range makes NewClient
+// fail with an error naming the field.
 func WithRetryPolicy(p RetryPolicy) Option {
 	return func(c *Client) error {
-		if err := p.validate(); err != nil {
+		rp := retry.Policy(p)
+		if err := rp.Validate(); err != nil {
 			return fmt.Errorf("tigerpaw: WithRetryPolicy: %w", err)
 		}
-		c.retry = p
+		c.retry = rp
 		return nil
 	}
 }

@@ -1,74 +1,106 @@
-package tigerpaw
+package tigerpaw_test
 
 import (
-	"net/http"
+	"context"
+	"errors"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw"
+	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw/tigerpawtest"
 )
 
-func TestBackoffGrowsAndCaps(t *testing.T) {
+func TestWithRetryPolicyNamesTheBadField(t *testing.T) {
 	t.Parallel()
-	p := RetryPolicy{MaxAttempts: 10, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}
 	tests := []struct {
-		attempt  int
-		low, top time.Duration
+		name string
+		p    tigerpaw.RetryPolicy
+		want string // "" when the policy is accepted
 	}{
-		{1, 50 * time.Millisecond, 100 * time.Millisecond},
-		{2, 100 * time.Millisecond, 200 * time.Millisecond},
-		{3, 200 * time.Millisecond, 400 * time.Millisecond},
-		{5, 500 * time.Millisecond, time.Second},
-		{60, 500 * time.Millisecond, time.Second},
-		{5000, 500 * time.Millisecond, time.Second},
+		{"default", tigerpaw.DefaultRetryPolicy(), ""},
+		{"one attempt", tigerpaw.RetryPolicy{MaxAttempts: 1}, ""},
+		{"zero attempts", tigerpaw.RetryPolicy{}, "WithRetryPolicy: MaxAttempts is 0"},
+		{"negative base", tigerpaw.RetryPolicy{MaxAttempts: 2, BaseDelay: -1}, "WithRetryPolicy: BaseDelay is -1ns"},
+		{"cap below base", tigerpaw.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Second, MaxDelay: time.Millisecond}, "WithRetryPolicy: MaxDelay 1ms is below BaseDelay 1s"},
 	}
-	for _, tc := range tests {
-		if got := p.backoff(tc.attempt, 0); got != tc.low {
-			t.Errorf("backoff(%d, 0) = %v, want %v", tc.attempt, got, tc.low)
-		}
-		if got := p.backoff(tc.attempt, 0.999999); got < tc.low || got > tc.top {
-			t.Errorf("backoff(%d, ~1) = %v, want within [%v, %v]", tc.attempt, got, tc.low, tc.top)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := tigerpaw.NewClient("https://tp.example.com", tigerpaw.WithKeys("p", "k"), tigerpaw.WithRetryPolicy(tt.p))
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("NewClient = %v, want the policy accepted", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("NewClient = %v, want an error containing %q", err, tt.want)
+			}
+		})
 	}
 }
 
-func TestRetryPolicyValidate(t *testing.T) {
+func TestDefaultRetryPolicyIsAFreshValue(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		p  RetryPolicy
-		ok bool
-	}{
-		{DefaultRetryPolicy(), true},
-		{RetryPolicy{MaxAttempts: 1}, true},
-		{RetryPolicy{MaxAttempts: 0}, false},
-		{RetryPolicy{MaxAttempts: 2, BaseDelay: -1}, false},
-		{RetryPolicy{MaxAttempts: 2, BaseDelay: time.Second, MaxDelay: time.Millisecond}, false},
-	}
-	for _, tc := range tests {
-		if err := tc.p.validate(); (err == nil) != tc.ok {
-			t.Errorf("validate(%+v) = %v, want ok %v", tc.p, err, tc.ok)
-		}
+	p := tigerpaw.DefaultRetryPolicy()
+	p.MaxAttempts = 99
+	if got := tigerpaw.DefaultRetryPolicy(); got.MaxAttempts != 4 || got.BaseDelay != 500*time.Millisecond || got.MaxDelay != 30*time.Second {
+		t.Errorf("DefaultRetryPolicy() = %+v after a caller changed its copy", got)
 	}
 }
 
-func TestParseRetryAfter(t *testing.T) {
+// countingLimiter counts its waits and answers them with err.
+type countingLimiter struct {
+	mu  sync.Mutex
+	n   int
+	err error
+}
+
+func (l *countingLimiter) Wait(context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.n++
+	return l.err
+}
+
+func (l *countingLimiter) waits() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.n
+}
+
+func TestWithLimiterWaitedBeforeEveryAttempt(t *testing.T) {
 	t.Parallel()
-	now := time.Date(2024, 1, 1, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		in   string
-		want time.Duration
-	}{
-		{"", 0},
-		{"3", 3 * time.Second},
-		{" 120 ", 2 * time.Minute},
-		{"0", 0},
-		{"-5", 0},
-		{"99999999999999999", time.Duration(1<<63 - 1)},
-		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
-		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
-		{"soon", 0},
+	l := &countingLimiter{}
+	srv, c := setup(t, tigerpaw.WithLimiter(l))
+	srv.FailNext("GET", "/api/accounts/{n}", 2, tigerpawtest.Fault{Status: 503})
+	if _, err := c.Accounts.Get(t.Context(), 1001); err != nil {
+		t.Fatal(err)
 	}
-	for _, tc := range tests {
-		if got := parseRetryAfter(tc.in, now); got != tc.want {
-			t.Errorf("parseRetryAfter(%q) = %v, want %v", tc.in, got, tc.want)
-		}
+	if n := l.waits(); n != 3 {
+		t.Errorf("limiter waits = %d, want 3 (one per attempt)", n)
+	}
+
+	// A limiter that refuses ends the call at once, without a retry.
+	l.err = errors.New("limiter closed")
+	_, err := c.Accounts.Get(t.Context(), 1001)
+	if !errors.Is(err, l.err) || !strings.Contains(err.Error(), "rate limiter: limiter closed") {
+		t.Errorf("err = %v, want it to wrap the limiter's refusal", err)
+	}
+	if n := l.waits(); n != 4 {
+		t.Errorf("limiter waits = %d, want 4", n)
+	}
+	if n := srv.Count("GET", "/api/accounts/{n}"); n != 3 {
+		t.Errorf("requests = %d, want 3: the refused call must not reach the server", n)
+	}
+}
+
+func TestWithLimiterRejectsNilRateLimiter(t *testing.T) {
+	t.Parallel()
+	var l *rate.Limiter
+	_, err := tigerpaw.NewClient("https://tp.example.com", tigerpaw.WithKeys("p", "k"), tigerpaw.WithLimiter(l))
+	if err == nil || !strings.Contains(err.Error(), "WithLimiter: limiter is nil") {
+		t.Errorf("NewClient = %v, want a nil limiter refused", err)
 	}
 }
