@@ -19,6 +19,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mspkit/kaspersky-tigerpaw/internal/retry"
 )
 
 // maxResponseBody caps how much of a response is read (a chunk of 10,000 hosts is
@@ -40,7 +42,7 @@ type core struct {
 	password func() string
 	log      *slog.Logger
 	limiter  Limiter
-	retry    RetryPolicy
+	retry    retry.Policy
 	now      func() time.Time
 	chunk    int
 	lifetime time.Duration
@@ -76,7 +78,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		return nil, fmt.Errorf("ksc: base URL %q: must not have a query or fragment", u.Redacted())
 	}
 	cfg := config{
-		retry:     DefaultRetryPolicy,
+		retry:     retry.Policy(DefaultRetryPolicy()),
 		now:       time.Now,
 		chunkSize: 500,
 		lifetime:  5 * time.Minute,
@@ -372,14 +374,21 @@ func (c *core) authorization() string {
 }
 
 // send posts body to the method and returns the status and body of the final
-// attempt. Transient failures of idempotent calls are retried by the policy.
+// attempt. Transient failures of idempotent calls are retried by the policy; a
+// transient failure that ends the retries is returned as its *HTTPError.
 func (c *core) send(ctx context.Context, method string, body []byte, auth requestAuth, idempotent bool) (int, []byte, error) {
 	attempts := c.retry.MaxAttempts
-	if !idempotent || attempts < 1 {
+	if !idempotent {
 		attempts = 1
 	}
 	var lastErr error
 	for attempt := 1; ; attempt++ {
+		if err := retry.Pace(ctx, c.limiter); err != nil {
+			if lastErr != nil {
+				return 0, nil, fmt.Errorf("ksc: %s: rate limiter: %w (last failure: %w)", method, err, lastErr)
+			}
+			return 0, nil, fmt.Errorf("ksc: %s: rate limiter: %w", method, err)
+		}
 		status, resp, retryAfter, err := c.attempt(ctx, method, body, auth)
 		if err == nil && !retryableStatus(status, resp) {
 			return status, resp, nil
@@ -387,26 +396,23 @@ func (c *core) send(ctx context.Context, method string, body []byte, auth reques
 		if ctx.Err() != nil {
 			return 0, nil, fmt.Errorf("ksc: %s: %w", method, ctx.Err())
 		}
-		if err != nil {
-			lastErr = err
-		} else {
-			lastErr = &HTTPError{Method: method, StatusCode: status, Body: capBody(resp)}
+		lastErr = err
+		if err == nil {
+			lastErr = &HTTPError{Method: method, StatusCode: status, Body: capBody(resp), RetryAfter: retryAfter}
 		}
 		if attempt >= attempts {
-			if err != nil {
-				return 0, nil, err
-			}
-			return status, resp, nil
+			return 0, nil, lastErr
 		}
-		wait := c.backoff(attempt, retryAfter)
+		wait, ok := c.retry.Delay(attempt, randv2.Float64(), retryAfter, c.retry.MaxDelay)
+		if !ok {
+			c.log.Warn("ksc server asks to wait longer than the retry policy allows", slog.String("method", method),
+				slog.Duration("retry_after", retryAfter))
+			return 0, nil, lastErr
+		}
 		c.log.Warn("ksc call failed; retrying", slog.String("method", method), slog.Int("attempt", attempt),
 			slog.Duration("wait", wait), slog.String("error", lastErr.Error()))
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return 0, nil, fmt.Errorf("ksc: %s: %w (last failure: %w)", method, ctx.Err(), lastErr)
-		case <-t.C:
+		if err := retry.Sleep(ctx, wait); err != nil {
+			return 0, nil, fmt.Errorf("ksc: %s: %w (last failure: %w)", method, err, lastErr)
 		}
 	}
 }
@@ -420,31 +426,9 @@ func retryableStatus(status int, body []byte) bool {
 	return false
 }
 
-func (c *core) backoff(attempt int, retryAfter time.Duration) time.Duration {
-	d := c.retry.InitialBackoff
-	for i := 1; i < attempt && d < c.retry.MaxBackoff; i++ {
-		d *= 2
-	}
-	if d > c.retry.MaxBackoff {
-		d = c.retry.MaxBackoff
-	}
-	if d > 0 {
-		d = d/2 + time.Duration(randv2.Int64N(int64(d/2)+1))
-	}
-	if retryAfter > d {
-		d = min(retryAfter, c.retry.MaxBackoff)
-	}
-	return d
-}
-
 // attempt sends one request. Its error wraps errTransport when the request may
 // have reached the server without an answer coming back.
 func (c *core) attempt(ctx context.Context, method string, body []byte, auth requestAuth) (int, []byte, time.Duration, error) {
-	if c.limiter != nil {
-		if err := c.limiter.Wait(ctx); err != nil {
-			return 0, nil, 0, fmt.Errorf("ksc: %s: limiter: %w", method, err)
-		}
-	}
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.endpoint+method, bytes.NewReader(body))
@@ -476,13 +460,7 @@ func (c *core) attempt(ctx context.Context, method string, body []byte, auth req
 	}
 	c.log.Debug("ksc call", slog.String("method", method), slog.Int("status", resp.StatusCode),
 		slog.Int("bytes", len(data)), slog.Duration("took", time.Since(started)))
-	var retryAfter time.Duration
-	if s := resp.Header.Get("Retry-After"); s != "" {
-		if n, err := strconv.Atoi(s); err == nil && n > 0 {
-			retryAfter = time.Duration(n) * time.Second
-		}
-	}
-	return resp.StatusCode, data, retryAfter, nil
+	return resp.StatusCode, data, retry.ParseRetryAfter(resp.Header.Get("Retry-After"), c.now()), nil
 }
 
 // scrubURLError drops the request URL's userinfo, if any, from an error. The

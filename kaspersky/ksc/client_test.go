@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/time/rate"
 
+	"github.com/mspkit/kaspersky-tigerpaw/internal/retry"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/ksctest"
 )
 
@@ -585,7 +587,10 @@ func TestNewClientValidation(t *testing.T) {
 		{"nil http client", "https://ksc", []Option{good, WithHTTPClient(nil)}, "client is nil"},
 		{"nil logger", "https://ksc", []Option{good, WithLogger(nil)}, "logger is nil"},
 		{"nil limiter", "https://ksc", []Option{good, WithLimiter(nil)}, "limiter is nil"},
-		{"negative backoff", "https://ksc", []Option{good, WithRetryPolicy(RetryPolicy{InitialBackoff: -1})}, "negative"},
+		{"zero attempts", "https://ksc", []Option{good, WithRetryPolicy(RetryPolicy{})}, "WithRetryPolicy: MaxAttempts is 0"},
+		{"negative base delay", "https://ksc", []Option{good, WithRetryPolicy(RetryPolicy{MaxAttempts: 2, BaseDelay: -1})}, "WithRetryPolicy: BaseDelay is -1ns"},
+		{"cap below base delay", "https://ksc", []Option{good, WithRetryPolicy(RetryPolicy{MaxAttempts: 2, BaseDelay: time.Second})}, "WithRetryPolicy: MaxDelay 0s is below BaseDelay 1s"},
+		{"nil rate limiter", "https://ksc", []Option{good, WithLimiter((*rate.Limiter)(nil))}, "limiter is nil"},
 		{"nil clock", "https://ksc", []Option{good, WithClock(nil)}, "clock is nil"},
 		{"chunk size", "https://ksc", []Option{good, WithChunkSize(0)}, "WithChunkSize"},
 		{"lifetime", "https://ksc", []Option{good, WithResultSetLifetime(time.Millisecond)}, "shorter than a second"},
@@ -602,12 +607,12 @@ func TestNewClientValidation(t *testing.T) {
 		})
 	}
 	c, err := NewClient("https://ksc:13299/", good, WithVirtualServer("VS"), WithRequestTimeout(time.Second),
-		WithResultSetLifetime(time.Minute), WithRetryPolicy(RetryPolicy{MaxAttempts: 0, InitialBackoff: time.Second}))
+		WithResultSetLifetime(time.Minute), WithRetryPolicy(RetryPolicy{MaxAttempts: 2, BaseDelay: time.Second, MaxDelay: time.Minute}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.VirtualServer() != "VS" || c.core.endpoint != "https://ksc:13299/api/v1.0/" || c.core.retry.MaxAttempts != 1 ||
-		c.core.retry.MaxBackoff != time.Second {
+	if c.VirtualServer() != "VS" || c.core.endpoint != "https://ksc:13299/api/v1.0/" ||
+		c.core.retry != (retry.Policy{MaxAttempts: 2, BaseDelay: time.Second, MaxDelay: time.Minute}) {
 		t.Errorf("config not applied: %s, %+v", c.core.endpoint, c.core.retry)
 	}
 }
@@ -708,39 +713,93 @@ func TestEventCountFailureReleasesTheIterator(t *testing.T) {
 	}
 }
 
-func TestBackoff(t *testing.T) {
+func TestDefaultRetryPolicy(t *testing.T) {
 	t.Parallel()
-	k := &core{retry: RetryPolicy{MaxAttempts: 5, InitialBackoff: 100 * time.Millisecond, MaxBackoff: time.Second}}
-	for range 50 {
-		if d := k.backoff(1, 0); d < 50*time.Millisecond || d > 100*time.Millisecond {
-			t.Fatalf("first backoff %v outside [50ms, 100ms]", d)
-		}
-		if d := k.backoff(3, 0); d < 200*time.Millisecond || d > 400*time.Millisecond {
-			t.Fatalf("third backoff %v outside [200ms, 400ms]", d)
-		}
-		if d := k.backoff(10, 0); d < 500*time.Millisecond || d > time.Second {
-			t.Fatalf("capped backoff %v outside [500ms, 1s]", d)
-		}
+	p := DefaultRetryPolicy()
+	p.MaxAttempts = 99 // a caller's copy; the default must not change
+	want := RetryPolicy{MaxAttempts: 3, BaseDelay: 250 * time.Millisecond, MaxDelay: 5 * time.Second}
+	if d := cmp.Diff(want, DefaultRetryPolicy()); d != "" {
+		t.Errorf("DefaultRetryPolicy (-want +got):\n%s", d)
 	}
-	if d := k.backoff(1, 700*time.Millisecond); d != 700*time.Millisecond {
-		t.Errorf("Retry-After 700ms gave %v", d)
+	c, err := NewClient("https://ksc", WithCredentials(Credentials{User: "u", Password: "p", Internal: true}))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if d := k.backoff(1, time.Hour); d != time.Second {
-		t.Errorf("Retry-After 1h gave %v, want the 1s cap", d)
-	}
-	if d := (&core{}).backoff(2, 0); d != 0 {
-		t.Errorf("zero policy gave %v", d)
+	if c.core.retry != retry.Policy(want) {
+		t.Errorf("client policy = %+v, want the default %+v", c.core.retry, want)
 	}
 }
 
 func TestRetryAfterHonoured(t *testing.T) {
 	t.Parallel()
 	srv, c := setup(t)
+	if _, err := c.VirtualServers(t.Context()); err != nil { // starts the session
+		t.Fatal(err)
+	}
 	srv.InjectFault("VServers.GetVServers", ksctest.Fault{Status: http.StatusTooManyRequests, RetryAfter: time.Second})
+	start := time.Now()
 	if _, err := c.VirtualServers(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if n := srv.Requests("VServers.GetVServers"); n != 2 {
-		t.Errorf("requests = %d, want 2", n)
+	if n := srv.Requests("VServers.GetVServers"); n != 3 {
+		t.Errorf("requests = %d, want 3", n)
 	}
+	// The backoff alone would wait a millisecond or two; Retry-After asks for
+	// a second. Only a lower bound is checked: a slow machine makes it longer.
+	if el := time.Since(start); el < time.Second {
+		t.Errorf("retried after %v, before the server's Retry-After of 1s", el)
+	}
+}
+
+func TestRetryAfterBeyondMaxDelayEndsRetries(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t) // MaxDelay 2s
+	srv.InjectFault("VServers.GetVServers", ksctest.Fault{Status: http.StatusServiceUnavailable, RetryAfter: time.Minute})
+	start := time.Now()
+	_, err := c.VirtualServers(t.Context())
+	var he *HTTPError
+	if !errors.As(err, &he) || he.StatusCode != http.StatusServiceUnavailable || he.RetryAfter != time.Minute {
+		t.Fatalf("err = %v, want a 503 *HTTPError asking for a minute", err)
+	}
+	if !strings.Contains(err.Error(), "(retry after 1m0s)") {
+		t.Errorf("error %q does not say when to come back", err)
+	}
+	if n := srv.Requests("VServers.GetVServers"); n != 1 {
+		t.Errorf("requests = %d, want 1", n)
+	}
+	if el := time.Since(start); el > 30*time.Second {
+		t.Errorf("took %v: the client waited instead of giving up", el)
+	}
+}
+
+func TestLimiterFailureNotRetried(t *testing.T) {
+	t.Parallel()
+	lim := &failingLimiter{}
+	srv, c := setup(t, WithLimiter(lim))
+	if _, err := c.VirtualServers(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	lim.err.Store(errors.New("limiter closed"))
+	waits := lim.n.Load()
+	_, err := c.VirtualServers(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "VServers.GetVServers: rate limiter: limiter closed") {
+		t.Errorf("err = %v, want the limiter's refusal", err)
+	}
+	if n := lim.n.Load() - waits; n != 1 {
+		t.Errorf("limiter waits = %d, want 1: a refusal is not retried", n)
+	}
+	if n := srv.Requests("VServers.GetVServers"); n != 1 {
+		t.Errorf("requests = %d, want 1", n)
+	}
+}
+
+type failingLimiter struct {
+	n   atomic.Int64
+	err atomic.Value // error
+}
+
+func (l *failingLimiter) Wait(context.Context) error {
+	l.n.Add(1)
+	err, _ := l.err.Load().(error)
+	return err
 }

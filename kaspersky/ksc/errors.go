@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -127,6 +128,9 @@ type HTTPError struct {
 	StatusCode int
 	// Body is the start of the response body, for diagnosis.
 	Body string
+	// RetryAfter is the wait the server asked for with Retry-After (seconds or
+	// an HTTP date), at most 24 hours; zero when it sent none.
+	RetryAfter time.Duration
 }
 
 // Error implements error.
@@ -134,6 +138,9 @@ func (e *HTTPError) Error() string {
 	msg := fmt.Sprintf("ksc: %s: HTTP %d %s", e.Method, e.StatusCode, http.StatusText(e.StatusCode))
 	if e.Body != "" {
 		msg += ": " + e.Body
+	}
+	if e.RetryAfter > 0 {
+		msg += fmt.Sprintf(" (retry after %v)", e.RetryAfter)
 	}
 	return msg
 }

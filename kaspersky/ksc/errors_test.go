@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -94,6 +95,9 @@ func TestDecodeResponseOtherCases(t *testing.T) {
 	var he *HTTPError
 	if !errors.As(err, &he) || he.StatusCode != 502 || len(he.Body) > maxErrorBody+4 || !strings.Contains(err.Error(), "Bad Gateway") {
 		t.Errorf("502: %v", err)
+	}
+	if got := (&HTTPError{Method: "M", StatusCode: 429, RetryAfter: 2 * time.Minute}).Error(); got != "ksc: M: HTTP 429 Too Many Requests (retry after 2m0s)" {
+		t.Errorf("429 with Retry-After: %q", got)
 	}
 	if !errors.Is(&HTTPError{StatusCode: http.StatusUnauthorized}, ErrUnauthorized) || errors.Is(he, ErrUnauthorized) {
 		t.Error("HTTPError.Is wrong")

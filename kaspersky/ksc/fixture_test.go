@@ -88,7 +88,7 @@ func setup(t *testing.T, opts ...Option) (*ksctest.Server, *Client) {
 	base := []Option{
 		WithRootCAs(srv.CertPool()),
 		WithCredentials(Credentials{User: testUser, Password: testPassword, Internal: true}),
-		WithRetryPolicy(RetryPolicy{MaxAttempts: 3, InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}),
+		WithRetryPolicy(RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Second}),
 		WithClock(func() time.Time { return t0 }),
 	}
 	c, err := NewClient(srv.URL, append(base, opts...)...)

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/mspkit/kaspersky-tigerpaw/internal/retry"
 )
 
 // Credentials identify the KSC user the client signs in as.
@@ -68,7 +70,8 @@ func (c Credentials) validate() error {
 }
 
 // Limiter paces requests; *rate.Limiter from golang.org/x/time/rate satisfies it.
-// Wait is called before every attempt, retries included.
+// Wait is called before every attempt, retries included; an error from it ends
+// the call without a retry.
 type Limiter interface {
 	Wait(ctx context.Context) error
 }
@@ -77,20 +80,27 @@ type Limiter interface {
 // retried: network errors and HTTP 429, 500, 502, 503 and 504 responses that carry
 // no PxgError. Calls that are not safe to repeat (reading the next items of a
 // GroupSyncIterator) are never retried; their result set is re-read from the
-// start instead.
+// start instead. The wait before attempt n+1 is BaseDelay·2^(n-1), capped at
+// MaxDelay and jittered to lie between half of that and all of it, or the
+// server's Retry-After when that is longer. A Retry-After longer than MaxDelay
+// ends the retries: the call fails with the server's *HTTPError, whose
+// RetryAfter says when to come back.
 type RetryPolicy struct {
-	// MaxAttempts is the total number of attempts, the first included; values
-	// below 1 mean 1.
+	// MaxAttempts is the total number of attempts, the first included; at
+	// least 1 (1 means no retries).
 	MaxAttempts int
-	// InitialBackoff is the wait before the second attempt; each later wait
-	// doubles, up to MaxBackoff. Waits are jittered (between half and the full
-	// value). A Retry-After header, when longer, is honoured up to MaxBackoff.
-	InitialBackoff time.Duration
-	MaxBackoff     time.Duration
+	// BaseDelay is the wait before the second attempt; not negative.
+	BaseDelay time.Duration
+	// MaxDelay caps one backoff wait and is the longest Retry-After waited
+	// for; not below BaseDelay.
+	MaxDelay time.Duration
 }
 
-// DefaultRetryPolicy is used unless WithRetryPolicy says otherwise.
-var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 3, InitialBackoff: 250 * time.Millisecond, MaxBackoff: 5 * time.Second}
+// DefaultRetryPolicy returns the policy a Client uses unless WithRetryPolicy
+// says otherwise: 3 attempts, 250ms base delay, 5s cap.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxAttempts: 3, BaseDelay: 250 * time.Millisecond, MaxDelay: 5 * time.Second}
+}
 
 // Option configures a Client.
 type Option func(*config) error
@@ -103,7 +113,7 @@ type config struct {
 	httpClient *http.Client
 	logger     *slog.Logger
 	limiter    Limiter
-	retry      RetryPolicy
+	retry      retry.Policy
 	now        func() time.Time
 	chunkSize  int
 	lifetime   time.Duration
@@ -168,10 +178,11 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithLimiter paces every request attempt through l.
+// WithLimiter paces every request attempt through l; by default attempts are
+// not paced. Pass the same l to several clients to share one budget.
 func WithLimiter(l Limiter) Option {
 	return func(cfg *config) error {
-		if l == nil {
+		if retry.IsNil(l) {
 			return fmt.Errorf("ksc: WithLimiter: limiter is nil")
 		}
 		cfg.limiter = l
@@ -179,19 +190,16 @@ func WithLimiter(l Limiter) Option {
 	}
 }
 
-// WithRetryPolicy replaces DefaultRetryPolicy.
+// WithRetryPolicy sets how transient failures are retried (DefaultRetryPolicy
+// unless told otherwise). A policy with a field out of range makes NewClient
+// fail with an error naming the field.
 func WithRetryPolicy(p RetryPolicy) Option {
 	return func(cfg *config) error {
-		if p.InitialBackoff < 0 || p.MaxBackoff < 0 {
-			return fmt.Errorf("ksc: WithRetryPolicy: negative backoff")
+		rp := retry.Policy(p)
+		if err := rp.Validate(); err != nil {
+			return fmt.Errorf("ksc: WithRetryPolicy: %w", err)
 		}
-		if p.MaxAttempts < 1 {
-			p.MaxAttempts = 1
-		}
-		if p.MaxBackoff < p.InitialBackoff {
-			p.MaxBackoff = p.InitialBackoff
-		}
-		cfg.retry = p
+		cfg.retry = rp
 		return nil
 	}
 }
