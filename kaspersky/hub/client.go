@@ -12,10 +12,11 @@ import (
 	randv2 "math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mspkit/kaspersky-tigerpaw/internal/retry"
 )
 
 const (
@@ -36,10 +37,12 @@ type Client struct {
 	password func() string
 	log      *slog.Logger
 	limiter  Limiter
-	retry    RetryPolicy
-	now      func() time.Time
-	pageSize int
-	timeout  time.Duration
+	retry    retry.Policy
+	// maxRetryAfter is the longest Retry-After waited for.
+	maxRetryAfter time.Duration
+	now           func() time.Time
+	pageSize      int
+	timeout       time.Duration
 	// sleep waits d or until ctx ends; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
 
@@ -72,11 +75,13 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("hub: base URL %q: must not have a query or fragment", u.Redacted())
 	}
+	def := DefaultRetryPolicy()
 	cfg := config{
-		retry:    DefaultRetryPolicy,
-		now:      time.Now,
-		pageSize: 100,
-		timeout:  time.Minute,
+		retry:         retry.Policy{MaxAttempts: def.MaxAttempts, BaseDelay: def.BaseDelay, MaxDelay: def.MaxDelay},
+		maxRetryAfter: def.MaxRetryAfter,
+		now:           time.Now,
+		pageSize:      100,
+		timeout:       time.Minute,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -103,18 +108,19 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	// client's internals can print it.
 	pw := cfg.creds.Password
 	return &Client{
-		base:     strings.TrimRight(u.String(), "/"),
-		hc:       hc,
-		email:    cfg.creds.Email,
-		password: func() string { return pw },
-		log:      logger,
-		limiter:  cfg.limiter,
-		retry:    cfg.retry,
-		now:      cfg.now,
-		pageSize: cfg.pageSize,
-		timeout:  cfg.timeout,
-		sleep:    sleepCtx,
-		loginSem: make(chan struct{}, 1),
+		base:          strings.TrimRight(u.String(), "/"),
+		hc:            hc,
+		email:         cfg.creds.Email,
+		password:      func() string { return pw },
+		log:           logger,
+		limiter:       cfg.limiter,
+		retry:         cfg.retry,
+		maxRetryAfter: cfg.maxRetryAfter,
+		now:           cfg.now,
+		pageSize:      cfg.pageSize,
+		timeout:       cfg.timeout,
+		sleep:         retry.Sleep,
+		loginSem:      make(chan struct{}, 1),
 	}, nil
 }
 
@@ -132,20 +138,6 @@ func (c *Client) GoString() string { return c.String() }
 // LogValue implements slog.LogValuer without secrets.
 func (c *Client) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("base", c.base), slog.String("email", c.email))
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // currentToken returns the token when it is there and not about to expire.
@@ -308,31 +300,19 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 			return response{}, err
 		case err == nil && attempt >= c.retry.MaxAttempts:
 			return resp, nil
-		case err == nil && resp.retryAfter > c.retry.MaxRetryAfter:
+		}
+		wait, ok := c.retry.Delay(attempt, randv2.Float64(), resp.retryAfter, c.maxRetryAfter)
+		if !ok {
 			c.log.Warn("hub asks to wait longer than the retry policy allows", slog.String("method", method),
 				slog.String("path", path), slog.Duration("retry_after", resp.retryAfter))
 			return resp, nil
 		}
-		wait := max(c.backoff(attempt), resp.retryAfter)
 		c.log.Warn("hub request failed; retrying", slog.String("method", method), slog.String("path", path),
 			slog.Int("attempt", attempt), slog.Duration("wait", wait), slog.String("error", failure.Error()))
 		if err := c.sleep(ctx, wait); err != nil {
 			return response{}, fmt.Errorf("hub: %s %s: %w (last failure: %w)", method, path, err, failure)
 		}
 	}
-}
-
-// backoff is the jittered exponential wait after the given attempt.
-func (c *Client) backoff(attempt int) time.Duration {
-	d := c.retry.InitialBackoff
-	for i := 1; i < attempt && d < c.retry.MaxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, c.retry.MaxBackoff)
-	if d > 0 {
-		d = d/2 + time.Duration(randv2.Int64N(int64(d/2)+1))
-	}
-	return d
 }
 
 // noRetry marks failures that repeating the request cannot cure.
@@ -342,10 +322,8 @@ func (e noRetry) Unwrap() error { return e.error }
 
 // attempt sends one request.
 func (c *Client) attempt(ctx context.Context, method, path string, query url.Values, body []byte, token string) (response, error) {
-	if c.limiter != nil {
-		if err := c.limiter.Wait(ctx); err != nil {
-			return response{}, noRetry{fmt.Errorf("hub: %s %s: limiter: %w", method, path, err)}
-		}
+	if err := retry.Pace(ctx, c.limiter); err != nil {
+		return response{}, noRetry{fmt.Errorf("hub: %s %s: rate limiter: %w", method, path, err)}
 	}
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
@@ -383,26 +361,5 @@ func (c *Client) attempt(ctx context.Context, method, path string, query url.Val
 	}
 	c.log.Debug("hub request", slog.String("method", method), slog.String("path", path),
 		slog.Int("status", resp.StatusCode), slog.Int("bytes", len(data)), slog.Duration("took", time.Since(started)))
-	return response{status: resp.StatusCode, body: data, retryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.now())}, nil
-}
-
-// parseRetryAfter reads a Retry-After value: whole seconds or an HTTP date.
-// Anything else, or a date in the past, is zero.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n <= 0 {
-			return 0
-		}
-		return time.Duration(min(n, 86400)) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return min(d, 24*time.Hour)
-		}
-	}
-	return 0
+	return response{status: resp.StatusCode, body: data, retryAfter: retry.ParseRetryAfter(resp.Header.Get("Retry-After"), c.now())}, nil
 }

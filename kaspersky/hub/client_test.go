@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/time/rate"
+
+	"github.com/mspkit/kaspersky-tigerpaw/internal/retry"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/hubtest"
 )
 
@@ -40,7 +43,11 @@ func TestNewClientValidates(t *testing.T) {
 		{"nil logger", "https://hub.example.com", []Option{creds, WithLogger(nil)}, "WithLogger: logger is nil"},
 		{"nil limiter", "https://hub.example.com", []Option{creds, WithLimiter(nil)}, "WithLimiter: limiter is nil"},
 		{"nil clock", "https://hub.example.com", []Option{creds, WithClock(nil)}, "WithClock: clock is nil"},
-		{"negative backoff", "https://hub.example.com", []Option{creds, WithRetryPolicy(RetryPolicy{InitialBackoff: -1})}, "negative duration"},
+		{"zero attempts", "https://hub.example.com", []Option{creds, WithRetryPolicy(RetryPolicy{})}, "WithRetryPolicy: MaxAttempts is 0"},
+		{"negative base delay", "https://hub.example.com", []Option{creds, WithRetryPolicy(RetryPolicy{MaxAttempts: 2, BaseDelay: -1})}, "WithRetryPolicy: BaseDelay is -1ns"},
+		{"cap below base delay", "https://hub.example.com", []Option{creds, WithRetryPolicy(RetryPolicy{MaxAttempts: 2, BaseDelay: time.Second, MaxDelay: time.Millisecond})}, "WithRetryPolicy: MaxDelay 1ms is below BaseDelay 1s"},
+		{"negative MaxRetryAfter", "https://hub.example.com", []Option{creds, WithRetryPolicy(RetryPolicy{MaxAttempts: 2, MaxRetryAfter: -time.Second})}, "WithRetryPolicy: MaxRetryAfter is -1s; it must not be negative"},
+		{"nil rate limiter", "https://hub.example.com", []Option{creds, WithLimiter((*rate.Limiter)(nil))}, "WithLimiter: limiter is nil"},
 		{"page size", "https://hub.example.com", []Option{creds, WithPageSize(0)}, "WithPageSize: 0 is not between"},
 		{"timeout", "https://hub.example.com", []Option{creds, WithRequestTimeout(0)}, "WithRequestTimeout: 0s is not positive"},
 	}
@@ -58,15 +65,69 @@ func TestNewClientValidates(t *testing.T) {
 	}
 }
 
-func TestRetryPolicyNormalised(t *testing.T) {
+func TestRetryPolicyApplied(t *testing.T) {
 	t.Parallel()
-	c, err := NewClient("https://hub.example.com",
-		WithCredentials(Credentials{Email: testEmail, Password: testPassword}), nil,
-		WithRetryPolicy(RetryPolicy{MaxAttempts: 0, InitialBackoff: time.Second, MaxBackoff: time.Millisecond}))
-	must(t, err)
-	want := RetryPolicy{MaxAttempts: 1, InitialBackoff: time.Second, MaxBackoff: time.Second, MaxRetryAfter: time.Second}
-	if d := cmp.Diff(want, c.retry); d != "" {
-		t.Errorf("policy (-want +got):\n%s", d)
+	creds := WithCredentials(Credentials{Email: testEmail, Password: testPassword})
+	tests := []struct {
+		name              string
+		opts              []Option
+		want              retry.Policy
+		wantMaxRetryAfter time.Duration
+	}{
+		{"default", nil, retry.Policy{MaxAttempts: 4, BaseDelay: 250 * time.Millisecond, MaxDelay: 5 * time.Second}, time.Minute},
+		{
+			"MaxRetryAfter zero means MaxDelay",
+			[]Option{WithRetryPolicy(RetryPolicy{MaxAttempts: 1, BaseDelay: time.Second, MaxDelay: 3 * time.Second})},
+			retry.Policy{MaxAttempts: 1, BaseDelay: time.Second, MaxDelay: 3 * time.Second}, 3 * time.Second,
+		},
+		{
+			"MaxRetryAfter of its own",
+			[]Option{WithRetryPolicy(RetryPolicy{MaxAttempts: 2, MaxDelay: time.Second, MaxRetryAfter: time.Hour})},
+			retry.Policy{MaxAttempts: 2, MaxDelay: time.Second}, time.Hour,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := NewClient("https://hub.example.com", append([]Option{creds}, tt.opts...)...)
+			must(t, err)
+			if d := cmp.Diff(tt.want, c.retry); d != "" || c.maxRetryAfter != tt.wantMaxRetryAfter {
+				t.Errorf("policy (-want +got):\n%s\nmaxRetryAfter = %v, want %v", d, c.maxRetryAfter, tt.wantMaxRetryAfter)
+			}
+		})
+	}
+	p := DefaultRetryPolicy()
+	p.MaxAttempts = 99 // a caller's copy; the default must not change
+	if got := DefaultRetryPolicy(); got.MaxAttempts != 4 {
+		t.Errorf("DefaultRetryPolicy() = %+v after a caller changed its copy", got)
+	}
+}
+
+func TestRetryAfterWithinMaxDelayWhenMaxRetryAfterIsZero(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		retryAfter string
+		wantWaits  []time.Duration
+		wantErr    bool
+	}{
+		{"at MaxDelay: waited", "2", []time.Duration{2 * time.Second}, false},
+		{"beyond MaxDelay: ends the retries", "3", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := setup(t, WithRetryPolicy(RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Second}))
+			e.srv.InjectFault(hubtest.Fault{Method: "GET", Status: 503, RetryAfter: tt.retryAfter})
+			_, err := Collect(e.c.Companies(t.Context()))
+			var ae *APIError
+			if tt.wantErr != (err != nil) || (tt.wantErr && (!errors.As(err, &ae) || ae.RetryAfter != 3*time.Second)) {
+				t.Fatalf("err = %v, want error %t", err, tt.wantErr)
+			}
+			if d := cmp.Diff(tt.wantWaits, e.sleeps.all()); d != "" {
+				t.Errorf("waits (-want +got):\n%s", d)
+			}
+		})
 	}
 }
 
@@ -527,7 +588,7 @@ func TestRetryAfterTooLong(t *testing.T) {
 func TestRealSleepHonoursRetryAfter(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	e.c.sleep = sleepCtx
+	e.c.sleep = retry.Sleep
 	e.srv.InjectFault(hubtest.Fault{Method: "GET", Status: 503, RetryAfter: "1"})
 	start := time.Now()
 	_, err := Collect(e.c.Companies(t.Context()))
@@ -547,7 +608,7 @@ func TestContextCancelledDuringBackoff(t *testing.T) {
 	e.c.sleep = func(ctx context.Context, d time.Duration) error {
 		asked = d
 		cancel()
-		return sleepCtx(ctx, d)
+		return retry.Sleep(ctx, d)
 	}
 	e.srv.InjectFault(hubtest.Fault{Method: "GET", Status: 503, RetryAfter: "20"})
 	start := time.Now()
@@ -658,24 +719,6 @@ func TestTLSVerifiedByDefault(t *testing.T) {
 	}
 	if n := srv.Logins(); n != 0 {
 		t.Errorf("the login reached the server %d times", n)
-	}
-}
-
-func TestParseRetryAfter(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
-	for _, tt := range []struct {
-		in   string
-		want time.Duration
-	}{
-		{"", 0}, {"0", 0}, {"-3", 0}, {" 5 ", 5 * time.Second}, {"soon", 0},
-		{"999999999", 24 * time.Hour},
-		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
-		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
-	} {
-		if got := parseRetryAfter(tt.in, now); got != tt.want {
-			t.Errorf("parseRetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
-		}
 	}
 }
 

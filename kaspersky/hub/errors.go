@@ -42,8 +42,8 @@ type APIError struct {
 	Message    string
 	// Body is the start of the response body, at most 512 bytes.
 	Body string
-	// RetryAfter is the wait the server asked for with Retry-After; zero when
-	// it sent none.
+	// RetryAfter is the wait the server asked for with Retry-After (seconds or
+	// an HTTP date), at most 24 hours; zero when it sent none.
 	RetryAfter time.Duration
 }
 

@@ -76,7 +76,7 @@ func setup(t *testing.T, opts ...Option) *env {
 		WithCredentials(Credentials{Email: testEmail, Password: testPassword}),
 		WithRootCAs(srv.CertPool()),
 		WithClock(clock.Now),
-		WithRetryPolicy(RetryPolicy{MaxAttempts: 3, InitialBackoff: 100 * time.Millisecond, MaxBackoff: time.Second, MaxRetryAfter: 30 * time.Second}),
+		WithRetryPolicy(RetryPolicy{MaxAttempts: 3, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second, MaxRetryAfter: 30 * time.Second}),
 	}
 	c, err := NewClient(srv.URL, append(base, opts...)...)
 	if err != nil {

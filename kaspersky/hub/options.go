@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/mspkit/kaspersky-tigerpaw/internal/retry"
 )
 
 // Credentials identify the Business Hub account the client logs in as.
@@ -51,35 +54,44 @@ func (c Credentials) validate() error {
 }
 
 // Limiter paces requests; *rate.Limiter from golang.org/x/time/rate satisfies it.
-// Wait is called before every attempt, retries and logins included.
+// Wait is called before every attempt, retries and logins included; an error
+// from it ends the call without a retry.
 type Limiter interface {
 	Wait(ctx context.Context) error
 }
 
 // RetryPolicy says how transient failures are retried. Reads are retried on
 // transport errors and on HTTP 429, 502, 503 and 504. A login is retried only on
-// 429 and 503, the answers that say the server did not act on it.
+// 429 and 503, the answers that say the server did not act on it. The wait
+// before attempt n+1 is BaseDelay·2^(n-1), capped at MaxDelay and jittered to
+// lie between half of that and all of it, or the server's Retry-After when that
+// is longer. A Retry-After longer than MaxRetryAfter (MaxDelay when zero) ends
+// the retries: the call fails with the server's *APIError, whose RetryAfter
+// says when to come back.
 type RetryPolicy struct {
-	// MaxAttempts is the total number of attempts, the first included; values
-	// below 1 mean 1.
+	// MaxAttempts is the total number of attempts, the first included; at
+	// least 1 (1 means no retries).
 	MaxAttempts int
-	// InitialBackoff is the wait before the second attempt; each later wait
-	// doubles, up to MaxBackoff. Waits are jittered (between half and the full
-	// value).
-	InitialBackoff time.Duration
-	MaxBackoff     time.Duration
-	// MaxRetryAfter is the longest Retry-After the client waits for. A longer
-	// one ends the call with the *APIError, whose RetryAfter tells the caller
-	// when to come back. Zero means MaxBackoff.
+	// BaseDelay is the wait before the second attempt; not negative.
+	BaseDelay time.Duration
+	// MaxDelay caps one backoff wait; not below BaseDelay.
+	MaxDelay time.Duration
+	// MaxRetryAfter is the longest Retry-After the client waits for; zero
+	// means MaxDelay, as in the module's other clients. Business Hub may ask
+	// for longer waits than a backoff should grow to, hence a limit of its own.
 	MaxRetryAfter time.Duration
 }
 
-// DefaultRetryPolicy is used unless WithRetryPolicy says otherwise.
-var DefaultRetryPolicy = RetryPolicy{
-	MaxAttempts:    4,
-	InitialBackoff: 250 * time.Millisecond,
-	MaxBackoff:     5 * time.Second,
-	MaxRetryAfter:  time.Minute,
+// DefaultRetryPolicy returns the policy a Client uses unless WithRetryPolicy
+// says otherwise: 4 attempts, 250ms base delay, 5s cap, Retry-After waited
+// for up to a minute.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{
+		MaxAttempts:   4,
+		BaseDelay:     250 * time.Millisecond,
+		MaxDelay:      5 * time.Second,
+		MaxRetryAfter: time.Minute,
+	}
 }
 
 // Option configures a Client.
@@ -92,10 +104,12 @@ type config struct {
 	httpClient *http.Client
 	logger     *slog.Logger
 	limiter    Limiter
-	retry      RetryPolicy
-	now        func() time.Time
-	pageSize   int
-	timeout    time.Duration
+	retry      retry.Policy
+	// maxRetryAfter is RetryPolicy.MaxRetryAfter, or MaxDelay when that is zero.
+	maxRetryAfter time.Duration
+	now           func() time.Time
+	pageSize      int
+	timeout       time.Duration
 }
 
 // WithCredentials sets the account the client logs in as. Required.
@@ -146,10 +160,11 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithLimiter paces every request attempt through l.
+// WithLimiter paces every request attempt through l; by default attempts are
+// not paced. Pass the same l to several clients to share one budget.
 func WithLimiter(l Limiter) Option {
 	return func(cfg *config) error {
-		if l == nil {
+		if retry.IsNil(l) {
 			return fmt.Errorf("hub: WithLimiter: limiter is nil")
 		}
 		cfg.limiter = l
@@ -157,22 +172,20 @@ func WithLimiter(l Limiter) Option {
 	}
 }
 
-// WithRetryPolicy replaces DefaultRetryPolicy.
+// WithRetryPolicy sets how transient failures are retried (DefaultRetryPolicy
+// unless told otherwise). A policy with a field out of range makes NewClient
+// fail with an error naming the field.
 func WithRetryPolicy(p RetryPolicy) Option {
 	return func(cfg *config) error {
-		if p.InitialBackoff < 0 || p.MaxBackoff < 0 || p.MaxRetryAfter < 0 {
-			return fmt.Errorf("hub: WithRetryPolicy: negative duration")
+		rp := retry.Policy{MaxAttempts: p.MaxAttempts, BaseDelay: p.BaseDelay, MaxDelay: p.MaxDelay}
+		if err := rp.Validate(); err != nil {
+			return fmt.Errorf("hub: WithRetryPolicy: %w", err)
 		}
-		if p.MaxAttempts < 1 {
-			p.MaxAttempts = 1
+		if p.MaxRetryAfter < 0 {
+			return fmt.Errorf("hub: WithRetryPolicy: MaxRetryAfter is %v; it must not be negative", p.MaxRetryAfter)
 		}
-		if p.MaxBackoff < p.InitialBackoff {
-			p.MaxBackoff = p.InitialBackoff
-		}
-		if p.MaxRetryAfter == 0 {
-			p.MaxRetryAfter = p.MaxBackoff
-		}
-		cfg.retry = p
+		cfg.retry = rp
+		cfg.maxRetryAfter = cmp.Or(p.MaxRetryAfter, p.MaxDelay)
 		return nil
 	}
 }
