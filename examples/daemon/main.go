@@ -5,7 +5,8 @@
 //
 // Usage:
 //
-//	daemon -demo                  run everything once on in-process fake servers
+//	daemon -demo                  run the cycles on an in-process fake KSC and Tigerpaw
+//	daemon -demo -solution hub    the same with a fake Business Hub
 //	daemon -config daemon.json    run the cycles until interrupted
 //	daemon -config daemon.json -once
 //	daemon -config daemon.json -dry-run   print the billing plan, write nothing
@@ -39,7 +40,8 @@ import (
 )
 
 func main() {
-	demo := flag.Bool("demo", false, "run one billing and one service order cycle on in-process fake servers, and show what they did")
+	demo := flag.Bool("demo", false, "run billing and service order cycles on in-process fake servers, and show what they did")
+	demoSolution := flag.String("solution", "ksc", "with -demo: the console to fake, ksc or hub")
 	cfgPath := flag.String("config", "", "the daemon's configuration file (JSON)")
 	once := flag.Bool("once", false, "run one billing and one service order cycle, then exit")
 	dryRun := flag.Bool("dry-run", false, "print the billing plan and exit; write nothing")
@@ -57,7 +59,7 @@ func main() {
 	var err error
 	switch {
 	case *demo:
-		err = runDemo(ctx, os.Stdout, logger)
+		err = runDemo(ctx, *demoSolution, os.Stdout, logger)
 	case *cfgPath == "":
 		err = errors.New("-config is required (or -demo)")
 	default:

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -18,31 +19,62 @@ import (
 
 func TestDemo(t *testing.T) {
 	t.Parallel()
-	var out bytes.Buffer
-	if err := runDemo(t.Context(), &out, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatalf("runDemo: %v\n%s", err, out.String())
+	tests := map[string][]string{
+		"ksc": {
+			"   3 Northwind Traders\n",
+			"+ agreement 1 item KESB-ADV-WS qty 90 @ 4.20",
+			"+ agreement 1 item KESB-ADV-SRV qty 10 @ 11.00",
+			"+ agreement 1 item KESB-ADV-NW qty 2 @ 3.00",
+			"+ agreement 2 item KESB-SEL-WS qty 20 @ 2.75",
+			"4 to create, 0 to update, 0 to delete, 0 unchanged",
+			"== Round 1: service orders created: 3, closed: 0\n",
+			"0 to create, 0 to update, 0 to delete, 4 unchanged",
+			"== Round 2: service orders created: 0, closed: 0\n",
+			"== Round 3: service orders created: 0, closed: 1\n",
+			"#1 [New] Kaspersky: Critical: Malicious object detected on c-007\n",
+			"#2 [Closed] Kaspersky: Databases are out of date on FAB-WS-03\n",
+			"#3 [New] Kaspersky: Many viruses detected on FAB-WS-03\n",
+		},
+		"hub": {
+			"   3 Northwind Traders\n",
+			// 12 users with a laptop each (phones within two per user), and one
+			// user with a desktop and 5 phones counting as 3.
+			"+ agreement 1 item KESC-PLUS qty 15 @ 4.50",
+			"+ agreement 1 item KSMO365 qty 40 @ 1.20",
+			"+ agreement 2 item KESC-PLUS qty 8 @ 4.50",
+			"3 to create, 0 to update, 0 to delete, 0 unchanged",
+			"== Round 1: service orders created: 3, closed: 0\n",
+			"== Round 2: service orders created: 0, closed: 0\n",
+			"== Round 3: service orders created: 0, closed: 2\n",
+			"[New] Kaspersky: Phishing detected in a mailbox\n",
+			"[Closed] Kaspersky: License-related issue occurred\n",
+			"[Closed] Kaspersky: Databases are out of date on FAB-LT-03\n",
+		},
 	}
-	got := out.String()
-	for _, want := range []string{
-		"   3 Northwind Traders\n",
-		"+ agreement 1 item KESB-ADV-WS qty 90 @ 4.20",
-		"+ agreement 1 item KESB-ADV-SRV qty 10 @ 11.00",
-		"+ agreement 1 item KESB-ADV-NW qty 2 @ 3.00",
-		"+ agreement 2 item KESB-SEL-WS qty 20 @ 2.75",
-		"4 to create, 0 to update, 0 to delete, 0 unchanged",
-		"== Round 1: service orders created: 3\n",
-		"0 to create, 0 to update, 0 to delete, 4 unchanged",
-		"== Round 2: service orders created: 0\n",
-		"#2 [Closed] Kaspersky: Databases are out of date on FAB-WS-03\n",
-		"#3 [New] Kaspersky: Many viruses detected on FAB-WS-03\n",
-		"#1 [New] Kaspersky: Critical: Malicious object detected on c-007\n",
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("demo output lacks %q:\n%s", want, got)
-		}
+	for solution, wants := range tests {
+		t.Run(solution, func(t *testing.T) {
+			t.Parallel()
+			var out bytes.Buffer
+			if err := runDemo(t.Context(), solution, &out, slog.New(slog.DiscardHandler)); err != nil {
+				t.Fatalf("runDemo: %v\n%s", err, out.String())
+			}
+			got := out.String()
+			for _, want := range wants {
+				if !strings.Contains(got, want) {
+					t.Errorf("demo output lacks %q:\n%s", want, got)
+				}
+			}
+			if strings.Contains(got, "Litware") {
+				t.Errorf("a vendor account is listed among the customers:\n%s", got)
+			}
+			// Fabrikam's paused Office 365 subscription bills nothing.
+			if strings.Contains(got, "agreement 2 item KSMO365") {
+				t.Errorf("a paused subscription was billed:\n%s", got)
+			}
+		})
 	}
-	if strings.Contains(got, "Litware") {
-		t.Errorf("a vendor account is listed among the customers:\n%s", got)
+	if err := runDemo(t.Context(), "xdr", io.Discard, slog.New(slog.DiscardHandler)); err == nil {
+		t.Error("a demo of an unknown solution ran")
 	}
 }
 
@@ -105,15 +137,17 @@ func TestLoadRules(t *testing.T) {
 // secrets from the environment, file stores, CA file) once against the fakes.
 func TestRunOnceFromConfigFile(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Second)
-	w := seedDemo(now)
-	defer w.Close()
+	w := seedTigerpaw(now)
+	defer w.srv.Close()
+	k := seedKSC(now)
+	defer k.Close()
 	dir := t.TempDir()
 	ca := filepath.Join(dir, "ksc-ca.pem")
-	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: w.ksc.Certificate().Raw}), 0o600); err != nil {
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: k.Certificate().Raw}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("TEST_TP_PUBLIC", w.tp.PublicKey)
-	t.Setenv("TEST_TP_PRIVATE", w.tp.PrivateKey)
+	t.Setenv("TEST_TP_PUBLIC", w.srv.PublicKey)
+	t.Setenv("TEST_TP_PRIVATE", w.srv.PrivateKey)
 	t.Setenv("TEST_KSC_PASSWORD", demoPassword)
 
 	// The mapping, as an MSP's configuration program would have saved it.
@@ -129,7 +163,7 @@ func TestRunOnceFromConfigFile(t *testing.T) {
 	if _, err := store.Save(t.Context(), cfg); err != nil {
 		t.Fatal(err)
 	}
-	rules, err := json.Marshal(w.demoRules())
+	rules, err := json.Marshal(w.rules())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,8 +172,8 @@ func TestRunOnceFromConfigFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	daemonCfg := map[string]any{
-		"tigerpaw":    map[string]any{"url": w.tp.URL, "publicKeyEnv": "TEST_TP_PUBLIC", "privateKeyEnv": "TEST_TP_PRIVATE"},
-		"ksc":         map[string]any{"url": w.ksc.URL, "user": demoUser, "internal": true, "passwordEnv": "TEST_KSC_PASSWORD", "caFile": ca},
+		"tigerpaw":    map[string]any{"url": w.srv.URL, "publicKeyEnv": "TEST_TP_PUBLIC", "privateKeyEnv": "TEST_TP_PRIVATE"},
+		"ksc":         map[string]any{"url": k.URL, "user": demoUser, "internal": true, "passwordEnv": "TEST_KSC_PASSWORD", "caFile": ca},
 		"integration": "main", "mappingDir": filepath.Join(dir, "mapping"), "rulesFile": rulesFile,
 		"stateFile": filepath.Join(dir, "orders.json"),
 	}
@@ -157,16 +191,16 @@ func TestRunOnceFromConfigFile(t *testing.T) {
 	if !strings.Contains(out.String(), fmt.Sprintf("+ agreement %d item KESB-SEL-WS qty 20 @ 2.75", w.agreement[1])) {
 		t.Errorf("dry-run output:\n%s", out.String())
 	}
-	if n := len(w.tp.Charges(w.agreement[1])); n != 0 {
+	if n := len(w.srv.Charges(w.agreement[1])); n != 0 {
 		t.Fatalf("the dry run wrote %d charges", n)
 	}
 	if err := run(t.Context(), cfgFile, true, false, &out, log); err != nil {
 		t.Fatalf("run -once: %v", err)
 	}
-	if ch := w.tp.Charges(w.agreement[1]); len(ch) != 1 || ch[0].Quantity != 20 || ch[0].Price != 275 {
+	if ch := w.srv.Charges(w.agreement[1]); len(ch) != 1 || ch[0].Quantity != 20 || ch[0].Price != 275 {
 		t.Errorf("charges after -once = %+v", ch)
 	}
-	if n := len(w.tp.Snapshot().ServiceOrders); n != 2 {
+	if n := len(w.srv.Snapshot().ServiceOrders); n != 2 {
 		t.Errorf("service orders after -once = %d, want 2 (FAB-WS-03's two statuses)", n)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "orders.json")); err != nil {
@@ -176,7 +210,7 @@ func TestRunOnceFromConfigFile(t *testing.T) {
 	if err := run(t.Context(), cfgFile, true, false, &out, log); err != nil {
 		t.Fatalf("second run -once: %v", err)
 	}
-	if n := len(w.tp.Snapshot().ServiceOrders); n != 2 {
+	if n := len(w.srv.Snapshot().ServiceOrders); n != 2 {
 		t.Errorf("service orders after the second run = %d, want 2", n)
 	}
 
