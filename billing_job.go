@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -80,27 +81,39 @@ func LoadPrices(ctx context.Context, c *tigerpaw.Client, cfg mapping.Config) (bi
 	if len(levels) == 0 {
 		return prices, nil
 	}
-	seen := map[string]bool{}
+	// Item ids are compared as Tigerpaw compares them, regardless of letter case;
+	// each spelling the mapping uses gets the price, since billing may name an
+	// item by any of them.
+	spellings := map[string][]string{} // upper-case id → the mapping's spellings
+	var order []string
 	for _, app := range cfg.PriceBook.Apps {
 		for _, id := range app.ItemIDs() {
-			if seen[id] {
-				continue
+			key := strings.ToUpper(id)
+			if _, ok := spellings[key]; !ok {
+				order = append(order, key)
 			}
-			seen[id] = true
-			item, err := c.PriceBook.ByItemID(ctx, id)
-			if errors.Is(err, tigerpaw.ErrNotFound) {
-				continue
+			if !slices.Contains(spellings[key], id) {
+				spellings[key] = append(spellings[key], id)
 			}
-			if err != nil {
-				return nil, fmt.Errorf("price book item %q: %w", id, err)
-			}
-			detail, err := c.PriceBook.Details(ctx, item.PriceBookItemNumber)
-			if err != nil {
-				return nil, fmt.Errorf("price book item %q: details: %w", id, err)
-			}
-			for _, level := range levels {
-				if p, ok := detail.PriceAt(level); ok {
-					prices[billing.PriceKey{Item: id, Level: level}] = billing.Money(p.SellingPrice)
+		}
+	}
+	for _, key := range order {
+		id := spellings[key][0]
+		item, err := priceBookItem(ctx, c, id)
+		if errors.Is(err, tigerpaw.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("price book item %q: %w", id, err)
+		}
+		detail, err := c.PriceBook.Details(ctx, item.PriceBookItemNumber)
+		if err != nil {
+			return nil, fmt.Errorf("price book item %q: details: %w", id, err)
+		}
+		for _, level := range levels {
+			if p, ok := detail.PriceAt(level); ok {
+				for _, spelling := range spellings[key] {
+					prices[billing.PriceKey{Item: spelling, Level: level}] = billing.Money(p.SellingPrice)
 				}
 			}
 		}

@@ -274,3 +274,71 @@ func TestBillingJobSkipsWhatItCannotRead(t *testing.T) {
 		t.Error("a job without source and client planned")
 	}
 }
+
+// TestBillingJobItemIDsIgnoreCase maps price book items with a spelling that
+// differs from Tigerpaw's only in letter case, as Tigerpaw itself compares item
+// ids: the configuration validates, the prices load and the charges are billed
+// once, with an empty plan on the next run.
+func TestBillingJobItemIDsIgnoreCase(t *testing.T) {
+	t.Parallel()
+	w := newBillingWorld(t)
+	w.cfg.PriceBook.Apps = []mapping.AppItems{
+		mapping.ItemsByCategory(kaspersky.AppKESBAdvanced, "kesb-adv-ws", "KESB-ADV-SRV", "Kesb-Adv-Nw"),
+	}
+	dir, err := NewDirectory(w.srv.Client(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"kesb-adv-ws", "Kesb-Adv-Nw"} {
+		if it, err := dir.PriceBookItem(t.Context(), id); err != nil || !strings.EqualFold(it.ID, id) {
+			t.Errorf("PriceBookItem(%q) = %+v, %v; want Tigerpaw's item", id, it, err)
+		}
+	}
+	if _, err := dir.PriceBookItem(t.Context(), "KESB-ADV"); !errors.Is(err, mapping.ErrNotFound) {
+		t.Errorf("PriceBookItem of a prefix = %v, want ErrNotFound", err)
+	}
+	job := w.job(t)
+	plan, res, err := job.Run(t.Context(), w.cfg)
+	if err != nil || len(plan.Skipped) != 0 {
+		t.Fatalf("run: %v, skipped %+v", err, plan.Skipped)
+	}
+	if res.Created != 2 {
+		t.Errorf("result = %+v, want 2 created", res)
+	}
+	if diff := cmp.Diff(wantSeedCharges, w.charges(), sortCharges()); diff != "" {
+		t.Errorf("charges (-want +got):\n%s", diff)
+	}
+	plan, err = job.Plan(t.Context(), w.cfg)
+	if err != nil || !plan.Empty() || len(plan.Skipped) != 0 {
+		t.Errorf("second plan: %v\n%s", err, plan)
+	}
+}
+
+// TestLoadPricesTwoSpellingsOfOneItem maps two applications to the same item,
+// spelled in two letter cases: billing bills them to one item, so both
+// spellings must be priced.
+func TestLoadPricesTwoSpellingsOfOneItem(t *testing.T) {
+	t.Parallel()
+	w := newBillingWorld(t)
+	w.cfg.PriceBook = mapping.PriceBook{Apps: []mapping.AppItems{
+		mapping.SingleItem(kaspersky.AppKESBAdvanced, "kesb-adv-ws"),
+		mapping.SingleItem(kaspersky.AppKESBSelect, "KESB-ADV-WS"),
+	}}
+	prices, err := LoadPrices(t.Context(), w.srv.Client(t), w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	level := w.cfg.Tenants[0].Account.Billing.PriceLevel
+	for _, id := range []string{"kesb-adv-ws", "KESB-ADV-WS"} {
+		if p, ok := prices.Price(id, level); !ok || p != 400 {
+			t.Errorf("price of %q = %v, %v; want 4.00", id, p, ok)
+		}
+	}
+	plan, err := w.job(t).Plan(t.Context(), w.cfg)
+	if err != nil || len(plan.Skipped) != 0 {
+		t.Fatalf("plan: %v, skipped %+v", err, plan.Skipped)
+	}
+	if c, _, _, _ := plan.Counts(); c != 1 {
+		t.Errorf("plan:\n%s\nwant one create", plan)
+	}
+}
