@@ -69,7 +69,9 @@ func BillingInput(cfg mapping.Config) (billing.PriceBook, []billing.Account) {
 // LoadPrices reads from Tigerpaw the selling price of every mapped price book
 // item at every price level that accounts with automatic billing on use. An item
 // Tigerpaw does not have, or a level the item has no price at, is left out of
-// the list: billing then skips the agreements that need it, and says why.
+// the list: billing then skips the agreements that need it, and says why. Item
+// ids match Tigerpaw's regardless of letter case, as Tigerpaw matches them, and
+// the list holds the price under each spelling the mapping uses.
 func LoadPrices(ctx context.Context, c *tigerpaw.Client, cfg mapping.Config) (billing.PriceList, error) {
 	var levels []int
 	for _, ba := range cfg.BillingAccounts() {
