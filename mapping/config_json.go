@@ -44,7 +44,8 @@ import (
 //	}
 //
 // Members are matched case-insensitively, as encoding/json does; unknown members
-// are errors. Zero values may be omitted.
+// and a member given twice in one object are errors. Zero values may be
+// omitted. A leading UTF-8 byte order mark is ignored.
 const FormatVersion = 1
 
 // maxDocument is the largest JSON form Decode reads.
@@ -57,7 +58,8 @@ var (
 	ErrUnsupportedVersion = errors.New("unsupported format version")
 	// ErrUnknownField: an object has a member the format does not define.
 	ErrUnknownField = errors.New("unknown field")
-	// ErrMalformed: the document is not JSON, or a value has the wrong type.
+	// ErrMalformed: the document is not JSON, a value has the wrong type, or an
+	// object gives a member twice.
 	ErrMalformed = errors.New("malformed JSON")
 )
 
@@ -120,10 +122,13 @@ func Decode(r io.Reader) (Config, error) {
 }
 
 // Unmarshal parses the JSON form of a configuration. It refuses a missing or
-// unknown "version", unknown members and malformed JSON with a *[DecodeError]
-// that gives the line, column and field. It does not apply the configuration's
-// rules: see [Config.Check] and [Validate].
+// unknown "version", unknown members, members given twice in one object (in any
+// letter case) and malformed JSON with a *[DecodeError] that gives the line,
+// column and field. A leading UTF-8 byte order mark is skipped; offsets count
+// from after it. It does not apply the configuration's rules: see
+// [Config.Check] and [Validate].
 func Unmarshal(data []byte) (Config, error) {
+	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
 	// A first, lenient pass finds syntax errors anywhere in the document and
 	// reads the version, which decides how to read the rest.
 	var probe struct {
@@ -149,6 +154,11 @@ func Unmarshal(data []byte) (Config, error) {
 			return Config{}, decodeError(data, max(0, w.unknownOff), w.unknownPath, fmt.Errorf("%w %q", ErrUnknownField, name))
 		}
 		return Config{}, jsonError(data, err)
+	}
+	// encoding/json keeps the last of repeated members silently; a repeated
+	// member in a hand-edited file is a mistake that must not pass.
+	if w := walk(data, reflect.TypeFor[document](), "", -1); w.dupOff >= 0 {
+		return Config{}, decodeError(data, w.dupOff, w.dupPath, fmt.Errorf("%w: member %q is given twice", ErrMalformed, w.dupName))
 	}
 	// Empty lists and absent lists are the same configuration.
 	c := doc.Config
@@ -215,13 +225,16 @@ type walker struct {
 	wantOff     int64
 	targetPath  string
 	targetOff   int64
+	dupPath     string
+	dupName     string
+	dupOff      int64
 	stop        bool
 }
 
 // walk walks data along type t.
 func walk(data []byte, t reflect.Type, want string, target int64) *walker {
 	w := &walker{data: data, dec: json.NewDecoder(bytes.NewReader(data)), want: want, target: target,
-		wantOff: -1, targetOff: -1, unknownOff: -1}
+		wantOff: -1, targetOff: -1, unknownOff: -1, dupOff: -1}
 	w.value(t, "")
 	return w
 }
@@ -270,6 +283,7 @@ func (w *walker) value(t reflect.Type, path string) {
 		}
 	} else {
 		isStruct := t != nil && t.Kind() == reflect.Struct
+		var seen map[string]bool // members of this object, folded as they match
 		for w.dec.More() && !w.stop {
 			off := w.keyStart()
 			tok, ok := w.token()
@@ -291,6 +305,16 @@ func (w *walker) value(t reflect.Type, path string) {
 				}
 			case t != nil && t.Kind() == reflect.Map:
 				ft = t.Elem()
+			}
+			if isStruct && w.dupOff < 0 {
+				folded := strings.ToLower(key)
+				if seen[folded] {
+					w.dupPath, w.dupName, w.dupOff = p, key, off
+				}
+				if seen == nil {
+					seen = map[string]bool{}
+				}
+				seen[folded] = true
 			}
 			if p == w.want && w.wantOff < 0 {
 				w.wantOff = off

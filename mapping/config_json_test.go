@@ -191,3 +191,64 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+// TestUnmarshalDuplicateMembers refuses a member given twice in one object
+// (in any letter case, as members match case-insensitively): encoding/json
+// would keep the last one silently, so a hand-edited file could drop a whole
+// list of tenants or switch billing off without a word.
+func TestUnmarshalDuplicateMembers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		doc       string
+		line, col int
+		field     string
+	}{
+		{"top-level list twice", "{\"version\": 1,\n\"tenants\": [{\"id\": \"a\", \"name\": \"A\"}],\n\"tenants\": []}", 3, 1, "tenants"},
+		{"billing flag twice", `{"version":1,"tenants":[{"id":"a","account":{"number":1,"billing":{"enabled":true,"agreement":7,"Enabled":false}}}]}`,
+			1, 97, "tenants[0].account.billing.Enabled"},
+		{"item twice in the second app", `{"version":1,"priceBook":{"apps":[{"app":"a"},{"app":"b","item":"X","item":"Y"}]}}`,
+			1, 69, "priceBook.apps[1].item"},
+		{"version twice", `{"version":1,"version":1}`, 1, 14, "version"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := mapping.Unmarshal([]byte(tt.doc))
+			var de *mapping.DecodeError
+			if !errors.As(err, &de) {
+				t.Fatalf("Unmarshal() = %v, want a *DecodeError", err)
+			}
+			if !errors.Is(err, mapping.ErrMalformed) || de.Line != tt.line || de.Column != tt.col || de.Field != tt.field {
+				t.Errorf("Unmarshal() = %v (line %d, column %d, field %q); want ErrMalformed at %d:%d, field %q",
+					err, de.Line, de.Column, de.Field, tt.line, tt.col, tt.field)
+			}
+			if !strings.Contains(err.Error(), "twice") {
+				t.Errorf("error text %q does not say the member is repeated", err)
+			}
+		})
+	}
+	// The same name in different objects is no duplicate.
+	ok := `{"version":1,"name":"n","tenants":[{"id":"a","name":"A"},{"id":"b","name":"B"}]}`
+	if _, err := mapping.Unmarshal([]byte(ok)); err != nil {
+		t.Errorf("Unmarshal of members repeated across objects: %v", err)
+	}
+}
+
+// TestUnmarshalByteOrderMark reads a file saved with a UTF-8 byte order mark,
+// as Windows editors write them.
+func TestUnmarshalByteOrderMark(t *testing.T) {
+	t.Parallel()
+	plain, err := mapping.Marshal(rich())
+	must(t, err)
+	got, err := mapping.Decode(bytes.NewReader(append([]byte("\xEF\xBB\xBF"), plain...)))
+	must(t, err)
+	if d := cmp.Diff(rich(), got); d != "" {
+		t.Errorf("Decode with a BOM (-want +got):\n%s", d)
+	}
+	_, err = mapping.Unmarshal([]byte("\xEF\xBB\xBF{\"version\": 1, \"nmae\": 1}"))
+	var de *mapping.DecodeError
+	if !errors.As(err, &de) || de.Line != 1 || de.Column != 16 || de.Field != "nmae" {
+		t.Errorf("error after a BOM = %v, want line 1 column 16 (the BOM is not a character of the text)", err)
+	}
+}
