@@ -26,7 +26,9 @@ const tempPrefix = ".tmp-"
 // the next [NewFileStore].
 //
 // The rules across integrations and the revision check are enforced by a lock
-// in the process: one process at a time may use a directory.
+// in the process: one process at a time may use a directory. Names that differ
+// only in letter case cannot both be stored, since case-insensitive file
+// systems would keep them in one file.
 type FileStore struct {
 	dir string
 	mu  sync.Mutex
@@ -164,6 +166,16 @@ func (s *FileStore) Save(ctx context.Context, cfg Config) (int64, error) {
 	for _, c := range all {
 		if c.Name == cfg.Name {
 			cur, exists = c, true
+		}
+	}
+	if !exists {
+		// On the case-insensitive file systems of Windows and macOS two names
+		// that differ only in case are one file: the save would replace the
+		// other integration.
+		for _, c := range all {
+			if strings.EqualFold(fileName(c.Name), fileName(cfg.Name)) {
+				return 0, fmt.Errorf("mapping: file store: integration name %q differs only in letter case from the stored %q: %w", cfg.Name, c.Name, ErrInvalid)
+			}
 		}
 	}
 	if err := admit(cfg, cur, exists, all); err != nil {

@@ -2,6 +2,7 @@ package mapping_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -229,4 +230,66 @@ func mustSaveTo(t *testing.T, s mapping.Store, c mapping.Config) int64 {
 	rev, err := s.Save(t.Context(), c)
 	must(t, err)
 	return rev
+}
+
+// TestFileStoreNamesDifferingInCase refuses an integration whose name differs
+// from a stored one only in letter case: on the case-insensitive file systems
+// of Windows and macOS both names are the same file, and the second save would
+// replace the first integration.
+func TestFileStoreNamesDifferingInCase(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := newFileStore(t, dir)
+	mustSaveTo(t, s, mappingtest.Sample("main", []string{"vs-1"}, 1001))
+	_, err := s.Save(t.Context(), mappingtest.Sample("MAIN", []string{"vs-2"}, 1002))
+	if !errors.Is(err, mapping.ErrInvalid) || !strings.Contains(err.Error(), `"main"`) {
+		t.Errorf("Save of MAIN next to main = %v, want ErrInvalid naming the stored integration", err)
+	}
+	got, err := s.Load(t.Context(), "main")
+	must(t, err)
+	if got.Revision != 1 || got.Tenants[0].ID != "vs-1" {
+		t.Errorf("main after the refused save = %+v", got)
+	}
+	list, err := s.List(t.Context())
+	must(t, err)
+	if len(list) != 1 {
+		t.Errorf("List = %d configurations, want 1", len(list))
+	}
+}
+
+// TestFileStoreConcurrentSaves saves the same revision from many goroutines:
+// exactly one wins, the others get ErrConflict, and the file holds the winner.
+func TestFileStoreConcurrentSaves(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := newFileStore(t, dir)
+	base := mappingtest.Sample("main", []string{"vs-0"})
+	base.Revision = mustSaveTo(t, s, base)
+	const n = 8
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			c := base.Clone()
+			c.Tenants[0].Name = fmt.Sprintf("writer %d", i)
+			_, err := s.Save(t.Context(), c)
+			errs <- err
+		}()
+	}
+	wins := 0
+	for range n {
+		switch err := <-errs; {
+		case err == nil:
+			wins++
+		case !errors.Is(err, mapping.ErrConflict):
+			t.Errorf("Save = %v, want nil or ErrConflict", err)
+		}
+	}
+	if wins != 1 {
+		t.Errorf("%d saves won, want 1", wins)
+	}
+	got, err := s.Load(t.Context(), "main")
+	must(t, err)
+	if got.Revision != base.Revision+1 || !strings.HasPrefix(got.Tenants[0].Name, "writer ") {
+		t.Errorf("stored = revision %d, tenant %q", got.Revision, got.Tenants[0].Name)
+	}
 }
