@@ -61,6 +61,10 @@ const (
 	// ActionForget drops a sighting whose description cleared within the
 	// creation delay. Store only.
 	ActionForget
+	// ActionKeep cancels a pending close (the order was locked in Tigerpaw):
+	// the order's status description or condition holds again, so the order
+	// stays open. Store only.
+	ActionKeep
 )
 
 // String names the action type.
@@ -74,6 +78,8 @@ func (t ActionType) String() string {
 		return "watch"
 	case ActionForget:
 		return "forget"
+	case ActionKeep:
+		return "keep"
 	}
 	return fmt.Sprintf("ActionType(%d)", int(t))
 }
@@ -112,6 +118,10 @@ type Plan struct {
 // no longer reported, or when the rule is turned off; but nothing of a tenant
 // whose inventory could not be read is closed. With a creation delay, an order is
 // created only once the description has held for the delay.
+//
+// A close refused because the order was locked stays pending and is retried,
+// unless the description holds again at a level whose rule is on: then the
+// close is cancelled and the order stays open.
 //
 // An event makes at most one order, only if its rule is on and it is younger
 // than the rule's lifetime. Office 365 condition events ("mailboxes protection
@@ -204,6 +214,12 @@ func (e *evaluator) closeAction(o Order, reason CloseReason) Action {
 	}
 }
 
+// keepAction cancels the pending close of o.
+func keepAction(o Order) Action {
+	o.Phase, o.Reason, o.Request = PhaseOpen, 0, nil
+	return Action{Type: ActionKeep, Order: o}
+}
+
 type wantStatus struct {
 	dev  *kaspersky.Device
 	desc kaspersky.StatusDescription
@@ -247,6 +263,11 @@ func (e *evaluator) statuses(ti *TenantInput, acct int) {
 			case o.Phase == PhaseCreating:
 				e.handled[k] = true
 				e.add(e.createStatus(ti, acct, k, want[k], o.Since))
+			case o.Phase == PhaseClosing:
+				// Back before the locked order could be closed: keep it.
+				e.handled[k] = true
+				o.Level, o.DeviceName = d.Status, d.Name
+				e.add(keepAction(o))
 			}
 		}
 	}
@@ -443,8 +464,14 @@ func (e *evaluator) conditions(ti *TenantInput, acct int) {
 				e.handled[k] = true
 				e.add(e.closeAction(stored, ReasonConditionEnded))
 			}
+		case tracked && trigger != nil:
+			// A new occurrence before the locked order could be closed:
+			// keep the order open for it.
+			absorb(trigger)
+			e.handled[k] = true
+			e.add(keepAction(stored))
 		case tracked:
-			// A close is pending; a new occurrence waits until it is done.
+			// A close is pending and nothing new: it is retried.
 		case trigger != nil:
 			e.add(e.createEvent(ti, acct, KindCondition, k, trigger, triggerRule))
 		}
@@ -456,7 +483,7 @@ func (e *evaluator) conditions(ti *TenantInput, acct int) {
 func (e *evaluator) leftovers() {
 	for k, o := range e.in.State.Orders {
 		switch {
-		case o.Phase == PhaseClosing:
+		case o.Phase == PhaseClosing && !e.handled[k]:
 			e.add(e.closeAction(o, o.Reason))
 		case o.Phase == PhaseCreating && !e.handled[k]:
 			if o.Request == nil {

@@ -209,14 +209,21 @@ func TestEvaluateConditionEdges(t *testing.T) {
 		{name: "state says protected but the read failed: kept", stored: &open, o365: &kaspersky.Office365Status{MailboxesProtected: true, LicenseOK: true}},
 		{name: "license state alone does not close the mailboxes order", stored: &open, readOK: true, o365: &kaspersky.Office365Status{MailboxesProtected: false, LicenseOK: true}},
 		{name: "old active event: nothing", events: []kaspersky.Event{o365("1", kaspersky.O365MailboxesNotProtected, true, t0.Add(-serviceorder.Office365Lifetime))}},
-		{name: "close pending: a new occurrence waits", stored: func() *serviceorder.Order {
+		{name: "close pending: a new occurrence keeps the order", stored: func() *serviceorder.Order {
 			o := open
 			o.Phase = serviceorder.PhaseClosing
 			o.Reason = serviceorder.ReasonConditionEnded
 			return &o
 		}(),
 			events: []kaspersky.Event{o365("1", kaspersky.O365MailboxesNotProtected, true, t0)},
-			want:   []string{tenantA + " close condition " + string(mailKey) + " (the condition has ended)"}},
+			want:   []string{tenantA + " keep condition " + string(mailKey)}, processed: 1},
+		{name: "close pending, nothing new: retried", stored: func() *serviceorder.Order {
+			o := open
+			o.Phase = serviceorder.PhaseClosing
+			o.Reason = serviceorder.ReasonConditionEnded
+			return &o
+		}(),
+			want: []string{tenantA + " close condition " + string(mailKey) + " (the condition has ended)"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

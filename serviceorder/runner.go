@@ -167,7 +167,7 @@ func (r *Runner) Run(ctx context.Context, c Cycle) (Result, error) {
 	for i := range plan.Actions {
 		a := &plan.Actions[i]
 		switch a.Type {
-		case ActionCreate, ActionWatch:
+		case ActionCreate, ActionWatch, ActionKeep:
 			intent.Put = append(intent.Put, a.Order)
 		case ActionForget:
 			intent.Delete = append(intent.Delete, a.Order.Key)

@@ -262,9 +262,13 @@ func TestScenarioLockedOrderClosedAfterUnlock(t *testing.T) {
 			t.Fatalf("pending close not recorded: %+v", st.Orders[k])
 		}
 	}
-	// The status comes back while the close is pending: no second order.
+	// The status comes back while the close is pending: the close is cancelled
+	// and the order kept; no second order.
 	w.devices(tenantA, sot.Device(tenantA, "42", kaspersky.StatusWarning, kaspersky.StatusDatabasesOutdated))
-	wantCounts(t, w.cycle(), 0, 0, 0, 1, 0, 0)
+	wantCounts(t, w.cycle(), 0, 0, 0, 0, 0, 0)
+	if st := w.state(); st.Orders[k].Phase != serviceorder.PhaseOpen {
+		t.Fatalf("pending close not cancelled: %+v", st.Orders[k])
+	}
 	w.devices(tenantA, sot.Device(tenantA, "42", kaspersky.StatusOK))
 
 	w.desk.SetLocked(number, false)
