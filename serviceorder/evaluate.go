@@ -415,7 +415,8 @@ func (e *evaluator) conditions(ti *TenantInput, acct int) {
 	for _, t := range [...]kaspersky.Office365EventType{kaspersky.O365MailboxesNotProtected, kaspersky.O365LicenseIssue} {
 		k := ConditionKey(tid, t)
 		stored, tracked := e.in.State.Orders[k]
-		on := tracked && (stored.Phase == PhaseOpen || stored.Phase == PhaseCreating)
+		open := tracked && (stored.Phase == PhaseOpen || stored.Phase == PhaseCreating)
+		on := open
 		var trigger *kaspersky.Event
 		var triggerRule *EventRule
 		absorb := func(ev *kaspersky.Event) {
@@ -426,6 +427,9 @@ func (e *evaluator) conditions(ti *TenantInput, acct int) {
 				continue
 			}
 			if !ev.Active {
+				if open && ev.Time.Before(stored.EventTime) {
+					continue // ended before the open order's occurrence began
+				}
 				if trigger != nil {
 					absorb(trigger)
 				}
@@ -433,6 +437,11 @@ func (e *evaluator) conditions(ti *TenantInput, acct int) {
 				continue
 			}
 			if e.processed(EventKey(tid, ev.Origin, eventID(ev))) {
+				// Seen before and still active: for an open order it
+				// undoes an earlier end, as a new event would.
+				if open {
+					on = true
+				}
 				continue
 			}
 			if on {
@@ -456,7 +465,7 @@ func (e *evaluator) conditions(ti *TenantInput, acct int) {
 			}
 		}
 		switch {
-		case tracked && (stored.Phase == PhaseOpen || stored.Phase == PhaseCreating):
+		case open:
 			if trigger != nil {
 				absorb(trigger)
 			}
