@@ -124,7 +124,8 @@ type Plan struct {
 // close is cancelled and the order stays open.
 //
 // An event makes at most one order, only if its rule is on and it is younger
-// than the rule's lifetime. Office 365 condition events ("mailboxes protection
+// than the rule's lifetime; an event dated a lifetime or more in the future (a
+// broken clock or record) is ignored too. Office 365 condition events ("mailboxes protection
 // is not provided", "license-related issue occurred") share one order per tenant
 // and condition, which closes when the condition ends: the tenant's
 // [kaspersky.Office365Status] says so, or an event of the same type arrives with
@@ -356,10 +357,14 @@ func compareEvents(a, b *kaspersky.Event) int {
 	return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.ID, b.ID))
 }
 
-// relevant returns the enabled rule of ev if ev is younger than its lifetime.
+// relevant returns the enabled rule of ev if ev is younger than its lifetime
+// and not dated a lifetime or more in the future.
 func (e *evaluator) relevant(ev *kaspersky.Event) *EventRule {
 	r := e.eventRules[EventRuleFor(ev)]
-	if r == nil || e.in.Now.Sub(ev.Time) >= r.Lifetime() {
+	if r == nil {
+		return nil
+	}
+	if age := e.in.Now.Sub(ev.Time); age >= r.Lifetime() || age <= -r.Lifetime() {
 		return nil
 	}
 	return r
