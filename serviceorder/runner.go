@@ -224,9 +224,15 @@ func (r *Runner) Run(ctx context.Context, c Cycle) (Result, error) {
 		PruneEventsBefore: now.Add(-c.Rules.LongestLifetime()),
 		TenantReads:       map[string]time.Time{},
 	}
+	seen := make(map[string]bool, len(c.Tenants))
 	for _, t := range c.Tenants {
-		if _, mapped := c.Accounts[t.Tenant.ID]; mapped && !failed[t.Tenant.ID] && !t.ReadAt.IsZero() {
-			final.TenantReads[t.Tenant.ID] = t.ReadAt
+		// As in Evaluate: only tenants in the integration, and only the first
+		// input of a tenant given twice, were evaluated.
+		id := t.Tenant.ID
+		first := !seen[id]
+		seen[id] = true
+		if first && c.Accounts[id] > 0 && !failed[id] && !t.ReadAt.IsZero() {
+			final.TenantReads[id] = t.ReadAt
 		}
 	}
 	done = final
