@@ -1,6 +1,7 @@
 package kasperskytigerpaw
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -91,7 +92,8 @@ type chargeView struct {
 func (w *billingWorld) charges() []chargeView {
 	var out []chargeView
 	for _, c := range w.srv.Charges(w.agreement) {
-		out = append(out, chargeView{c.SpecialItemID, strings.HasPrefix(c.ItemDescription, billing.OwnerMarker), c.Quantity, c.Price})
+		ch := billing.Charge{Description: c.ItemDescription}
+		out = append(out, chargeView{c.SpecialItemID, ch.Owned(), c.Quantity, c.Price})
 	}
 	return out
 }
@@ -340,5 +342,108 @@ func TestLoadPricesTwoSpellingsOfOneItem(t *testing.T) {
 	}
 	if c, _, _, _ := plan.Counts(); c != 1 {
 		t.Errorf("plan:\n%s\nwant one create", plan)
+	}
+}
+
+// TestBillingJobOwnedChargesAsPeopleLeaveThem starts from owned charges that a
+// person or the server changed: a different price level, a description cut
+// short or rewritten (the marker kept), a duplicate. One run converges, and the
+// next plans nothing.
+func TestBillingJobOwnedChargesAsPeopleLeaveThem(t *testing.T) {
+	t.Parallel()
+	w := newBillingWorld(t)
+	level := w.cfg.Tenants[0].Account.Billing.PriceLevel
+	std := level - 1 // the "Standard" level of newBillingWorld
+	// Servers: right quantity and price, but the standard level.
+	w.srv.AddCharge(tigerpawtest.Charge{AgreementNumber: w.agreement, SpecialItemID: "KESB-ADV-SRV", ItemDescription: billing.OwnerMarker, Quantity: 10, Price: 1000, PriceLevel: std})
+	// Workstations: right values under a rewritten description, and a duplicate.
+	w.srv.AddCharge(tigerpawtest.Charge{AgreementNumber: w.agreement, SpecialItemID: "kesb-adv-ws", ItemDescription: "  [KASPERSKY:AUTO] renamed by Dana", Quantity: 90, Price: 400, PriceLevel: level})
+	w.srv.AddCharge(tigerpawtest.Charge{AgreementNumber: w.agreement, SpecialItemID: "KESB-ADV-WS", ItemDescription: billing.OwnerMarker + " KESB", Quantity: 90, Price: 400, PriceLevel: level})
+	job := w.job(t)
+	plan, res, err := job.Run(t.Context(), w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Updated != 1 || res.Deleted != 1 || res.Created != 0 || res.Unchanged != 1 {
+		t.Errorf("result = %+v, want 1 updated (level), 1 deleted (duplicate), 1 unchanged\n%s", res, plan.Explain())
+	}
+	if diff := cmp.Diff(wantSeedCharges, w.charges(), sortCharges(), cmp.Comparer(func(a, b string) bool { return strings.EqualFold(a, b) })); diff != "" {
+		t.Errorf("charges (-want +got):\n%s", diff)
+	}
+	for _, c := range w.srv.Charges(w.agreement) {
+		if c.SpecialItemID == "KESB-ADV-SRV" && c.PriceLevel != level {
+			t.Errorf("server charge at level %d, want %d", c.PriceLevel, level)
+		}
+	}
+	plan, err = job.Plan(t.Context(), w.cfg)
+	if err != nil || !plan.Empty() {
+		t.Errorf("second plan: %v\n%s", err, plan)
+	}
+}
+
+// TestBillingJobTwoAgreementsShareItems bills two customers to the same price
+// book items on their own agreements: each agreement gets its own charges.
+func TestBillingJobTwoAgreementsShareItems(t *testing.T) {
+	t.Parallel()
+	w := newBillingWorld(t)
+	acct2 := w.srv.AddAccount(tigerpawtest.Account{Name: "Fabrikam", Type: "Customer"})
+	agr2 := w.srv.AddAgreement(tigerpawtest.Agreement{AccountNumber: acct2.Number, BillingPeriod: 1, StartDate: billingNow.AddDate(-1, 0, 0)})
+	inv, _ := w.src.Inventory(t.Context(), "vs-1")
+	inv2 := inv
+	inv2.Tenant = kaspersky.Tenant{ID: "vs-2", Name: "Fabrikam VS", Kind: kaspersky.KindVirtualServer}
+	inv2.Devices = inv.Devices[85:95] // 5 workstations, 5 servers; the same device ids as vs-1
+	w.src.set(inv2)
+	level := w.cfg.Tenants[0].Account.Billing.PriceLevel
+	w.cfg.Tenants = append(w.cfg.Tenants, mapping.Tenant{ID: "vs-2", Name: "Fabrikam VS",
+		Account: &mapping.AccountMapping{Number: acct2.Number, Billing: mapping.Billing{Enabled: true, Agreement: agr2.Number, PriceLevel: level - 1}}})
+	// vs-2's license covers only the devices it lists: same ids, other tenant.
+	inv2.Licenses = []kaspersky.License{inv.Licenses[0]}
+	inv2.Licenses[0].ActiveDevices = []string{"host-085", "host-086", "host-090"}
+	w.src.set(inv2)
+	job := w.job(t)
+	if _, _, err := job.Run(t.Context(), w.cfg); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(wantSeedCharges, w.charges(), sortCharges()); diff != "" {
+		t.Errorf("first agreement (-want +got):\n%s", diff)
+	}
+	var got []chargeView
+	for _, c := range w.srv.Charges(agr2.Number) {
+		got = append(got, chargeView{c.SpecialItemID, strings.HasPrefix(c.ItemDescription, billing.OwnerMarker), c.Quantity, c.Price})
+	}
+	want := []chargeView{{"KESB-ADV-SRV", true, 1, 1200}, {"KESB-ADV-WS", true, 2, 450}}
+	if diff := cmp.Diff(want, got, sortCharges()); diff != "" {
+		t.Errorf("second agreement (-want +got):\n%s", diff)
+	}
+}
+
+// blockingSource is a Source whose inventories never come: it waits for ctx.
+type blockingSource struct{ memSource }
+
+func (s *blockingSource) Inventory(ctx context.Context, id string) (kaspersky.Inventory, error) {
+	<-ctx.Done()
+	return kaspersky.Inventory{}, ctx.Err()
+}
+
+// TestBillingJobSlowSourceCancelled cancels a run while the console is slow:
+// Plan returns ctx's error and writes nothing.
+func TestBillingJobSlowSourceCancelled(t *testing.T) {
+	t.Parallel()
+	w := newBillingWorld(t)
+	job := w.job(t)
+	job.Source = &blockingSource{}
+	job.Concurrency = 1
+	for i := range 5 {
+		w.cfg.Tenants = append(w.cfg.Tenants, mapping.Tenant{ID: fmt.Sprintf("vs-x%d", i), Name: "x",
+			Account: &mapping.AccountMapping{Number: 900 + i, Billing: mapping.Billing{Enabled: true, Agreement: 900 + i, PriceLevel: 1}}})
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	plan, res, err := job.Run(ctx, w.cfg)
+	if !errors.Is(err, context.DeadlineExceeded) || len(plan.Changes) != 0 || res.Created != 0 {
+		t.Errorf("Run = %v, %+v, %+v; want the deadline and nothing done", err, plan, res)
+	}
+	if n := w.srv.Count("POST", "/api/agreements/{n}/additionalcharges"); n != 0 {
+		t.Errorf("%d charges created", n)
 	}
 }
