@@ -17,9 +17,13 @@ import (
 // account, and hands them to a serviceorder.Runner, which opens and closes
 // orders according to the rules.
 //
-// Events are read from the last time the tenant's events were read (the
-// Runner's store remembers it), or, the first time, from as far back as the
-// longest event lifetime of the rules: older events would be skipped anyway.
+// Events are read from EventOverlap before the last time the tenant's events
+// were read (the Runner's store remembers it; a time in the future, left by a
+// clock that ran ahead, counts as now), so that events the console records
+// late are not missed; events read again are recognised and make no second
+// order. The first time, and never further back than this, events are read
+// from as far back as the longest event lifetime of the rules: older events
+// would be skipped anyway.
 type ServiceOrderJob struct {
 	// Source reads the Kaspersky console. Required.
 	Source kaspersky.Source
@@ -32,7 +36,16 @@ type ServiceOrderJob struct {
 	Logger *slog.Logger
 	// Concurrency bounds the tenants read at once; 0 means 4.
 	Concurrency int
+	// EventOverlap is how far before the last read time events are read
+	// again, for events the console records after the fact (a device that
+	// uploads its events when it is back online, a console clock behind ours).
+	// 0 means DefaultEventOverlap; a negative value reads from the last read
+	// time exactly.
+	EventOverlap time.Duration
 }
+
+// DefaultEventOverlap is the EventOverlap of a ServiceOrderJob that sets none.
+const DefaultEventOverlap = time.Hour
 
 // Run reads every mapped tenant and runs one cycle. A tenant that cannot be
 // read is still passed to the Runner, marked unread, so that none of its
@@ -98,8 +111,22 @@ func (j *ServiceOrderJob) readTenant(ctx context.Context, t mapping.Tenant, last
 	}
 	readAt := j.now()
 	since := readAt.Add(-horizon)
-	if lastRead.After(since) {
-		since = lastRead
+	if !lastRead.IsZero() {
+		overlap := j.EventOverlap
+		switch {
+		case overlap == 0:
+			overlap = DefaultEventOverlap
+		case overlap < 0:
+			overlap = 0
+		}
+		from := lastRead
+		if from.After(readAt) {
+			from = readAt
+		}
+		from = from.Add(-overlap)
+		if from.After(since) {
+			since = from
+		}
 	}
 	events, err := j.Source.Events(ctx, t.ID, since)
 	if err != nil {

@@ -25,6 +25,8 @@ type soWorld struct {
 	rep   int
 	board int
 	acct  int
+	// overlap is the job's EventOverlap.
+	overlap time.Duration
 
 	mu  sync.Mutex
 	now time.Time
@@ -96,7 +98,7 @@ func (w *soWorld) run(t *testing.T) serviceorder.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	job := &ServiceOrderJob{Source: w.src, Runner: runner, Now: w.clock}
+	job := &ServiceOrderJob{Source: w.src, Runner: runner, Now: w.clock, EventOverlap: w.overlap}
 	res, err := job.Run(t.Context(), w.cfg, w.rules)
 	if err != nil {
 		t.Logf("cycle error: %v", err)
@@ -331,6 +333,67 @@ func TestServiceOrderJobDisabledRuleAndDelayOverTigerpaw(t *testing.T) {
 		w.runOK(t)
 		if n := len(w.orders()); n != 1 {
 			t.Errorf("orders after the delay = %d, want 1", n)
+		}
+	})
+}
+
+// Events are read again from somewhat before the last read, and never from a
+// last read time in the future: an event the console records late (a device
+// that uploads its events when it comes back online, or a console clock behind
+// ours) or a last read time written by a clock that ran ahead must not make
+// the job miss events. Events read again make no second order.
+func TestServiceOrderJobReadsEventsDespiteSkew(t *testing.T) {
+	t.Parallel()
+	event := func(w *soWorld, id string, at time.Time) kaspersky.Event {
+		return kaspersky.Event{ID: id, TenantID: "vs-1", DeviceID: "host-1", DeviceName: "WS-RECEPTION", Origin: kaspersky.OriginKSC,
+			Severity: kaspersky.SeverityCritical, Type: "GNRL_EV_VIRUS_FOUND", TypeName: "Virus found", Time: at, Text: "EICAR test file"}
+	}
+	for _, tc := range []struct {
+		name    string
+		overlap time.Duration
+		late    time.Duration // how long before the last read the late event was raised
+		want    int           // orders in the end
+	}{
+		{name: "event recorded late", late: 2 * time.Minute, want: 2},
+		{name: "event recorded late, custom overlap", overlap: 10 * time.Minute, late: 9 * time.Minute, want: 2},
+		{name: "event recorded later than the overlap", overlap: 10 * time.Minute, late: 11 * time.Minute, want: 1},
+		{name: "no overlap", overlap: -1, late: time.Minute, want: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newSOWorld(t)
+			w.overlap = tc.overlap
+			w.setDevice(kaspersky.StatusOK)
+			w.src.events["vs-1"] = []kaspersky.Event{event(w, "1", w.clock().Add(-time.Hour))}
+			if res := w.runOK(t); len(res.Created) != 1 {
+				t.Fatalf("first cycle created %+v, want 1", res.Created)
+			}
+			// Raised before the last read, delivered after it.
+			w.src.mu.Lock()
+			w.src.events["vs-1"] = append(w.src.events["vs-1"], event(w, "2", w.clock().Add(-tc.late)))
+			w.src.mu.Unlock()
+			for range 3 {
+				w.advance(5 * time.Minute)
+				w.runOK(t)
+			}
+			if n := len(w.orders()); n != tc.want {
+				t.Fatalf("orders = %d, want %d", n, tc.want)
+			}
+		})
+	}
+	t.Run("last read in the future", func(t *testing.T) {
+		t.Parallel()
+		w := newSOWorld(t)
+		w.setDevice(kaspersky.StatusOK)
+		// A cycle ran with the clock a year ahead, then the clock was fixed.
+		w.advance(365 * 24 * time.Hour)
+		w.runOK(t)
+		w.advance(-365 * 24 * time.Hour)
+		w.src.mu.Lock()
+		w.src.events["vs-1"] = []kaspersky.Event{event(w, "1", w.clock().Add(-10*time.Minute))}
+		w.src.mu.Unlock()
+		if res := w.runOK(t); len(res.Created) != 1 {
+			t.Fatalf("created %+v, want the event's order", res.Created)
 		}
 	})
 }
