@@ -197,7 +197,8 @@ func (j *BillingJob) logger() *slog.Logger {
 }
 
 // readInventories reads the inventories of the tenants, at most concurrency at
-// once. A tenant that cannot be read is logged and left out.
+// once. A tenant that cannot be read, or whose inventory names another tenant,
+// is logged and left out.
 func readInventories(ctx context.Context, src kaspersky.Source, tenants []string, concurrency int, log *slog.Logger) []kaspersky.Inventory {
 	if concurrency <= 0 {
 		concurrency = 4
@@ -225,8 +226,16 @@ func readInventories(ctx context.Context, src kaspersky.Source, tenants []string
 				log.WarnContext(ctx, "cannot read the tenant's inventory; its billing is skipped", "tenant", id, "err", err)
 				return
 			}
-			if inv.Tenant.ID == "" {
+			switch inv.Tenant.ID {
+			case "":
 				inv.Tenant.ID = id
+			case id:
+			default:
+				// Billing keys inventories by tenant: taking this one would bill
+				// one tenant's devices to another tenant's account.
+				log.WarnContext(ctx, "the console answered with another tenant's inventory; its billing is skipped",
+					"tenant", id, "answered_tenant", inv.Tenant.ID)
+				return
 			}
 			results[i] = &inv
 		}()

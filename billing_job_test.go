@@ -447,3 +447,49 @@ func TestBillingJobSlowSourceCancelled(t *testing.T) {
 		t.Errorf("%d charges created", n)
 	}
 }
+
+// mislabelSource answers the inventory of one tenant with another tenant's id,
+// as a buggy console adapter might.
+type mislabelSource struct {
+	*memSource
+	from, as string
+}
+
+func (s *mislabelSource) Inventory(ctx context.Context, id string) (kaspersky.Inventory, error) {
+	inv, err := s.memSource.Inventory(ctx, id)
+	if id == s.from {
+		inv.Tenant.ID = s.as
+	}
+	return inv, err
+}
+
+// TestBillingJobInventoryOfAnotherTenant never bills one tenant's devices to
+// another account: an inventory that names another tenant than the one asked
+// for is taken as unreadable.
+func TestBillingJobInventoryOfAnotherTenant(t *testing.T) {
+	t.Parallel()
+	w := newBillingWorld(t)
+	acct2 := w.srv.AddAccount(tigerpawtest.Account{Name: "Fabrikam", Type: "Customer"})
+	agr2 := w.srv.AddAgreement(tigerpawtest.Agreement{AccountNumber: acct2.Number, BillingPeriod: 1, StartDate: billingNow.AddDate(-1, 0, 0)})
+	inv, _ := w.src.Inventory(t.Context(), "vs-1")
+	big := inv
+	big.Tenant = kaspersky.Tenant{ID: "vs-2", Name: "Fabrikam VS", Kind: kaspersky.KindVirtualServer}
+	big.Licenses = []kaspersky.License{inv.Licenses[0]}
+	big.Licenses[0].ActiveDevices = inv.Licenses[0].ActiveDevices[:5]
+	w.src.set(big)
+	w.cfg.Tenants = append(w.cfg.Tenants, mapping.Tenant{ID: "vs-2", Name: "Fabrikam VS",
+		Account: &mapping.AccountMapping{Number: acct2.Number, Billing: mapping.Billing{Enabled: true, Agreement: agr2.Number, PriceLevel: w.cfg.Tenants[0].Account.Billing.PriceLevel}}})
+	job := w.job(t)
+	job.Source = &mislabelSource{memSource: w.src, from: "vs-2", as: "vs-1"}
+	plan, err := job.Plan(t.Context(), w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("+ agreement %[1]d item KESB-ADV-SRV qty 10 @ 10.00\n+ agreement %[1]d item KESB-ADV-WS qty 90 @ 4.00\n! agreement %[2]d skipped: ", w.agreement, agr2.Number)
+	if got := plan.String(); !strings.HasPrefix(got, want) {
+		t.Errorf("plan:\n%s\nwant vs-1 billed from its own inventory and vs-2 skipped:\n%s…", got, want)
+	}
+	if len(plan.Skipped) != 1 || !errors.Is(plan.Skipped[0].Err, billing.ErrNoInventory) {
+		t.Errorf("skipped = %+v", plan.Skipped)
+	}
+}
