@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw"
@@ -85,9 +86,18 @@ func deskOrder(so *tigerpaw.ServiceOrderSummary) serviceorder.DeskOrder {
 		Number:    so.ServiceOrderNumber,
 		Reference: so.ServiceOrder.Reference,
 		Status:    so.ServiceOrder.Status,
-		Closed:    !so.ServiceOrder.DateTimeClosed.IsZero(),
+		Closed:    isCloseDate(so.ServiceOrder.DateTimeClosed.Time),
 		Locked:    so.Locked(),
 	}
+}
+
+// isCloseDate reports whether t is a real close date. An order that is not
+// closed may carry a placeholder instead of null: .NET's DateTime.MinValue
+// (year 1, which is no longer the zero time once placed in a server time zone
+// other than UTC) or SQL Server's 1900-01-01. Taking those for a close would
+// make the Runner skip the close of an open order.
+func isCloseDate(t time.Time) bool {
+	return !t.IsZero() && t.Year() > 1900
 }
 
 // deskError translates a tigerpaw error into serviceorder's vocabulary.

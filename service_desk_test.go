@@ -1,7 +1,9 @@
 package kasperskytigerpaw
 
 import (
+	"net/http"
 	"testing"
+	"time"
 
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder/serviceordertest"
@@ -62,4 +64,45 @@ func TestDeskScenariosOverTigerpaw(t *testing.T) {
 			Accounts: [2]int{a1, a2},
 		}
 	})
+}
+
+// An order without a close date may come back with a placeholder date rather
+// than null (.NET's DateTime.MinValue, SQL Server's 1900-01-01). The Desk must
+// not report such an order as closed: the Runner would skip its close and
+// release it, leaving it open for good. A real close date still counts.
+func TestDeskPlaceholderCloseDateIsNotClosed(t *testing.T) {
+	t.Parallel()
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skipf("no time zone data: %v", err)
+	}
+	for _, tc := range []struct {
+		closed string
+		want   bool
+	}{
+		{closed: `"0001-01-01T00:00:00"`, want: false},
+		{closed: `{"DateTime": "0001-01-01T00:00:00"}`, want: false},
+		{closed: `"1900-01-01T00:00:00"`, want: false},
+		{closed: `null`, want: false},
+		{closed: `"2026-11-29T08:00:00"`, want: true},
+	} {
+		t.Run(tc.closed, func(t *testing.T) {
+			t.Parallel()
+			srv := tigerpawtest.NewServer(t, tigerpawtest.WithTimeZone(ny))
+			desk, err := NewDesk(srv.Client(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := `{"ServiceOrderNumber": 77, "ServiceOrder": {"AccountNumber": 1, "Status": "New", "Reference": "KTS-X",
+				"DateTimeOpened": "2026-11-28T08:00:00", "DateTimeClosed": ` + tc.closed + `}, "ServiceOrderLock": null}`
+			srv.FailNext("GET", "/api/serviceorders/{n}", 1, tigerpawtest.Fault{Status: http.StatusOK, Body: body})
+			got, err := desk.Get(t.Context(), 77)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Closed != tc.want {
+				t.Fatalf("Closed = %v, want %v (order %+v)", got.Closed, tc.want, got)
+			}
+		})
+	}
 }
