@@ -493,3 +493,48 @@ func TestBillingJobInventoryOfAnotherTenant(t *testing.T) {
 		t.Errorf("skipped = %+v", plan.Skipped)
 	}
 }
+
+// TestBillingJobUpdateDeleteFaultsOverTigerpaw injects faults into updates and
+// deletes (applied or not, answered or dropped): one run still ends with the
+// desired charges and the next plans nothing.
+func TestBillingJobUpdateDeleteFaultsOverTigerpaw(t *testing.T) {
+	t.Parallel()
+	const one = "/api/agreements/{n}/additionalcharges/{d}"
+	tests := []struct {
+		name   string
+		method string
+		n      int
+		fault  tigerpawtest.Fault
+	}{
+		{"update applied then dropped", "PUT", 1, tigerpawtest.Fault{Drop: true, AfterApply: true}},
+		{"update 503 three times", "PUT", 3, tigerpawtest.Fault{Status: http.StatusServiceUnavailable}},
+		{"delete applied then 502", "DELETE", 1, tigerpawtest.Fault{Status: http.StatusBadGateway, AfterApply: true}},
+		{"delete applied then dropped twice", "DELETE", 2, tigerpawtest.Fault{Drop: true, AfterApply: true}},
+		{"delete answered 404", "DELETE", 1, tigerpawtest.Fault{Status: http.StatusNotFound, AfterApply: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newBillingWorld(t)
+			job := w.job(t)
+			if _, _, err := job.Run(t.Context(), w.cfg); err != nil {
+				t.Fatal(err)
+			}
+			inv, _ := w.src.Inventory(t.Context(), "vs-1")
+			inv.Licenses[0].ActiveDevices = inv.Licenses[0].ActiveDevices[:88] // servers gone, 88 workstations
+			w.src.set(inv)
+			w.srv.FailNext(tt.method, one, tt.n, tt.fault)
+			if _, _, err := job.Run(t.Context(), w.cfg); err != nil {
+				t.Errorf("run: %v", err)
+			}
+			want := []chargeView{{"KESB-ADV-WS", false, 3, 9900}, {"KESB-ADV-WS", true, 88, 400}}
+			if diff := cmp.Diff(want, w.charges(), sortCharges()); diff != "" {
+				t.Errorf("charges (-want +got):\n%s", diff)
+			}
+			plan, err := job.Plan(t.Context(), w.cfg)
+			if err != nil || !plan.Empty() {
+				t.Errorf("plan after the faults: %v\n%s", err, plan)
+			}
+		})
+	}
+}
