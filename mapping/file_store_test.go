@@ -3,6 +3,7 @@ package mapping_test
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -291,5 +292,29 @@ func TestFileStoreConcurrentSaves(t *testing.T) {
 	must(t, err)
 	if got.Revision != base.Revision+1 || !strings.HasPrefix(got.Tenants[0].Name, "writer ") {
 		t.Errorf("stored = revision %d, tenant %q", got.Revision, got.Tenants[0].Name)
+	}
+}
+
+// TestFileStoreRevisionAtItsLimit loads a hand-written file whose revision is
+// the largest int64: saving it again is refused, rather than written with a
+// negative revision that no later save could match.
+func TestFileStoreRevisionAtItsLimit(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := newFileStore(t, dir)
+	c := mappingtest.Sample("main", []string{"vs-1"})
+	c.Revision = math.MaxInt64
+	data, err := mapping.Marshal(c)
+	must(t, err)
+	must(t, os.WriteFile(s.Path("main"), data, 0o600))
+	loaded, err := s.Load(t.Context(), "main")
+	must(t, err)
+	if _, err := s.Save(t.Context(), loaded); !errors.Is(err, mapping.ErrInvalid) {
+		t.Errorf("Save at the largest revision = %v, want ErrInvalid", err)
+	}
+	again, err := s.Load(t.Context(), "main")
+	must(t, err)
+	if again.Revision != math.MaxInt64 {
+		t.Errorf("stored revision = %d", again.Revision)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -125,8 +126,12 @@ func admit(cfg, cur Config, exists bool, others []Config) error {
 	if err := CheckName(cfg.Name); err != nil {
 		return err
 	}
-	if cfg.Revision < 0 {
+	switch {
+	case cfg.Revision < 0:
 		return fmt.Errorf("mapping: save %q: revision %d is negative: %w", cfg.Name, cfg.Revision, ErrInvalid)
+	case cfg.Revision == math.MaxInt64:
+		// The next revision would wrap around to a negative one.
+		return fmt.Errorf("mapping: save %q: revision %d is the largest there is: %w", cfg.Name, cfg.Revision, ErrInvalid)
 	}
 	switch {
 	case !exists && cfg.Revision != 0:
