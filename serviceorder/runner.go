@@ -16,6 +16,9 @@ import (
 // Runner runs service order cycles: it evaluates what it is given against the
 // Store's state, applies the actions through a [Desk], and records the outcome
 // in the [Store]. A Runner is safe for concurrent use; cycles run one at a time.
+// Use one Runner per Store and Tigerpaw: the lookup before a create does not
+// guard against another Runner creating the same order at the same moment, so
+// two Runners whose cycles overlap may open an order twice.
 //
 // Every create is preceded by a lookup of the order's key, so neither a crash
 // nor a lost Store makes a duplicate. One thing a lost Store does lose: an order
