@@ -28,7 +28,9 @@ const tempPrefix = ".tmp-"
 // The rules across integrations and the revision check are enforced by a lock
 // in the process: one process at a time may use a directory. Names that differ
 // only in letter case cannot both be stored, since case-insensitive file
-// systems would keep them in one file.
+// systems would keep them in one file. A file whose integration is not the one
+// its name says (a copy made by hand) makes List and Save fail until it is
+// moved out.
 type FileStore struct {
 	dir string
 	mu  sync.Mutex
@@ -137,9 +139,16 @@ func (s *FileStore) list(ctx context.Context) ([]Config, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		c, err := s.read(filepath.Join(s.dir, n))
+		path := filepath.Join(s.dir, n)
+		c, err := s.read(path)
 		if err != nil {
 			return nil, err
+		}
+		if fileName(c.Name) != n {
+			// A copy made by hand: two files holding one integration would make
+			// the revision check and the rules across integrations read either.
+			return nil, fmt.Errorf("mapping: file store: file %s holds integration %q, whose file is %s: move it out of the directory: %w",
+				path, c.Name, fileName(c.Name), ErrInvalid)
 		}
 		out = append(out, c)
 	}

@@ -318,3 +318,29 @@ func TestFileStoreRevisionAtItsLimit(t *testing.T) {
 		t.Errorf("stored revision = %d", again.Revision)
 	}
 }
+
+// TestFileStoreCopiedFile finds a copy of an integration's file under another
+// name (a backup made by hand): List and Save report it rather than read two
+// integrations of one name, whose revisions would then decide at random
+// whether a save conflicts.
+func TestFileStoreCopiedFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := newFileStore(t, dir)
+	c := mappingtest.Sample("main", []string{"vs-1"})
+	c.Revision = mustSaveTo(t, s, c)
+	data, err := os.ReadFile(s.Path("main"))
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(dir, "main-backup.json"), data, 0o600))
+	if _, err := s.List(t.Context()); !errors.Is(err, mapping.ErrInvalid) || !strings.Contains(err.Error(), "main-backup.json") {
+		t.Errorf("List = %v, want ErrInvalid naming the copy", err)
+	}
+	if _, err := s.Save(t.Context(), c); !errors.Is(err, mapping.ErrInvalid) {
+		t.Errorf("Save = %v, want ErrInvalid", err)
+	}
+	got, err := s.Load(t.Context(), "main")
+	must(t, err)
+	if got.Revision != c.Revision {
+		t.Errorf("Load = revision %d, want %d", got.Revision, c.Revision)
+	}
+}
