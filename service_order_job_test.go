@@ -1,6 +1,8 @@
 package kasperskytigerpaw
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -396,4 +398,76 @@ func TestServiceOrderJobReadsEventsDespiteSkew(t *testing.T) {
 			t.Fatalf("created %+v, want the event's order", res.Created)
 		}
 	})
+}
+
+// Tigerpaw refusing a close for a reason other than a lock (HTTP 200 with
+// Success false) is a failure of that action, not a pending close: the order
+// stays tracked and the close is tried again on the next cycle.
+func TestServiceOrderJobCloseRefusedForAnotherReason(t *testing.T) {
+	t.Parallel()
+	w := newSOWorld(t)
+	res := w.runOK(t)
+	if len(res.Created) != 1 {
+		t.Fatalf("created %+v", res.Created)
+	}
+	number := res.Created[0].Number
+	w.setDevice(kaspersky.StatusOK)
+	w.srv.FailNext("PUT", "/api/serviceorders/{n}", 1, tigerpawtest.Fault{Status: http.StatusOK,
+		Body: `{"ServiceOrderSummary": null, "Success": false, "Message": "Work performed is required"}`})
+	w.advance(time.Minute)
+	res = w.run(t)
+	if len(res.Failed) != 1 || len(res.Pending)+len(res.Closed)+len(res.Released) != 0 {
+		t.Fatalf("refused close: failed %v pending %+v closed %+v released %+v", res.Failed, res.Pending, res.Closed, res.Released)
+	}
+	if so, _ := w.srv.ServiceOrder(number); so.Status != "New" {
+		t.Fatalf("order status after the refusal = %q", so.Status)
+	}
+	w.advance(time.Minute)
+	res = w.runOK(t)
+	if len(res.Closed) != 1 || res.Closed[0].Number != number {
+		t.Fatalf("retry: closed %+v", res.Closed)
+	}
+	if so, _ := w.srv.ServiceOrder(number); so.Status != "Closed" {
+		t.Fatalf("order status after the retry = %q", so.Status)
+	}
+}
+
+// A cycle whose context ends while Tigerpaw is creating an order (the create
+// is applied, the answer never read) leaves the intent in the Store; the next
+// cycle finds the order by its reference instead of creating a second one.
+func TestServiceOrderJobCanceledDuringCreate(t *testing.T) {
+	t.Parallel()
+	w := newSOWorld(t)
+	w.srv.FailNext("POST", "/api/ServiceOrders", 1, tigerpawtest.Fault{Delay: time.Minute, AfterApply: true})
+	desk, err := NewDesk(w.srv.Client(t, tigerpaw.WithClock(w.clock)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner, err := serviceorder.NewRunner(desk, w.store, serviceorder.WithClock(w.clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := &ServiceOrderJob{Source: w.src, Runner: runner, Now: w.clock}
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		// Cancel once Tigerpaw has the order, before it answers.
+		for len(w.orders()) == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	if _, err := job.Run(ctx, w.cfg, w.rules); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v, want context.Canceled", err)
+	}
+	if n := len(w.orders()); n != 1 {
+		t.Fatalf("orders after the canceled cycle = %d, want 1 (the create was applied)", n)
+	}
+	w.advance(time.Minute)
+	res := w.runOK(t)
+	if len(res.Recovered) != 1 || len(res.Created) != 0 {
+		t.Fatalf("next cycle: recovered %+v created %+v", res.Recovered, res.Created)
+	}
+	if n := len(w.orders()); n != 1 {
+		t.Fatalf("orders = %d, want 1", n)
+	}
 }
