@@ -73,6 +73,9 @@ func BillingInput(cfg mapping.Config) (billing.PriceBook, []billing.Account) {
 // ids match Tigerpaw's regardless of letter case, as Tigerpaw matches them, and
 // the list holds the price under each spelling the mapping uses.
 func LoadPrices(ctx context.Context, c *tigerpaw.Client, cfg mapping.Config) (billing.PriceList, error) {
+	if c == nil {
+		return nil, errors.New("kasperskytigerpaw: LoadPrices: nil tigerpaw client")
+	}
 	var levels []int
 	for _, ba := range cfg.BillingAccounts() {
 		if !slices.Contains(levels, ba.PriceLevel) {

@@ -538,3 +538,12 @@ func TestBillingJobUpdateDeleteFaultsOverTigerpaw(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadPricesWithoutClient is an error, not a panic.
+func TestLoadPricesWithoutClient(t *testing.T) {
+	t.Parallel()
+	w := newBillingWorld(t)
+	if _, err := LoadPrices(t.Context(), nil, w.cfg); err == nil || !strings.Contains(err.Error(), "client") {
+		t.Errorf("LoadPrices(nil client) = %v, want an error naming the client", err)
+	}
+}
