@@ -449,7 +449,10 @@ func (e *evaluator) conditions(ti *TenantInput, acct int) {
 				}
 				continue
 			}
-			if on {
+			if on || open {
+				// The order exists: the event, however old, says the
+				// condition holds.
+				on = true
 				absorb(ev)
 				continue
 			}
