@@ -547,3 +547,24 @@ func TestLoadPricesWithoutClient(t *testing.T) {
 		t.Errorf("LoadPrices(nil client) = %v, want an error naming the client", err)
 	}
 }
+
+// TestBillingJobCancelledDuringAppliedCreate ends the run's context while
+// Tigerpaw, having created a charge, is slow to answer: the run reports the
+// doubt, and the next run finds the charge instead of creating it again.
+func TestBillingJobCancelledDuringAppliedCreate(t *testing.T) {
+	t.Parallel()
+	w := newBillingWorld(t)
+	job := w.job(t)
+	w.srv.FailNext("POST", "/api/agreements/{n}/additionalcharges", 1, tigerpawtest.Fault{AfterApply: true, Delay: 10 * time.Second})
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	if _, res, err := job.Run(ctx, w.cfg); err == nil {
+		t.Fatalf("cancelled run = %+v, want an error", res)
+	}
+	if _, _, err := job.Run(t.Context(), w.cfg); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(wantSeedCharges, w.charges(), sortCharges()); diff != "" {
+		t.Errorf("charges (-want +got):\n%s", diff)
+	}
+}
