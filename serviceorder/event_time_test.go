@@ -59,3 +59,31 @@ func TestFarFutureEventDoesNotJamTheStore(t *testing.T) {
 		t.Fatalf("read times (-want +got):\n%s", d)
 	}
 }
+
+// The relevance window of an event is its rule's lifetime on either side of
+// now: younger than the lifetime, and dated less than a lifetime ahead.
+func TestEventRelevanceWindow(t *testing.T) {
+	t.Parallel()
+	const day = 24 * time.Hour
+	for _, tc := range []struct {
+		offset time.Duration // event time minus now
+		want   int
+	}{
+		{offset: -day, want: 0},
+		{offset: -day + time.Nanosecond, want: 1},
+		{offset: 0, want: 1},
+		{offset: day - time.Nanosecond, want: 1},
+		{offset: day, want: 0},
+	} {
+		t.Run(tc.offset.String(), func(t *testing.T) {
+			t.Parallel()
+			in := baseInput()
+			in.Tenants = []serviceorder.TenantInput{{Tenant: kaspersky.Tenant{ID: tenantA}, Events: []kaspersky.Event{
+				{ID: "1", Origin: kaspersky.OriginKSC, Severity: kaspersky.SeverityCritical, Time: t0.Add(tc.offset)},
+			}}}
+			if got := len(serviceorder.Evaluate(in).Actions); got != tc.want {
+				t.Fatalf("actions = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
