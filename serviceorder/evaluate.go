@@ -125,11 +125,14 @@ type Plan struct {
 //
 // An event makes at most one order, only if its rule is on and it is younger
 // than the rule's lifetime; an event dated a lifetime or more in the future (a
-// broken clock or record) is ignored too. Office 365 condition events ("mailboxes protection
-// is not provided", "license-related issue occurred") share one order per tenant
-// and condition, which closes when the condition ends: the tenant's
-// [kaspersky.Office365Status] says so, or an event of the same type arrives with
-// Active false. Other event orders are never closed by the engine.
+// broken clock or record) is ignored too. Office 365 condition events
+// ("mailboxes protection is not provided", "license-related issue occurred")
+// share one order per tenant and condition, which closes when the condition
+// ends: the tenant's [kaspersky.Office365Status] says so, or the latest event
+// of the same type has Active false (an end older than the event that opened
+// the order does not count). A condition that comes back while the close of
+// its locked order is pending keeps that order. Other event orders are never
+// closed by the engine.
 //
 // Closes refused earlier because the order was locked are planned again every
 // cycle, as are creates whose outcome is unknown.
