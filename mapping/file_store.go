@@ -26,14 +26,16 @@ const tempPrefix = ".tmp-"
 // the next [NewFileStore].
 //
 // The rules across integrations and the revision check are enforced by a lock
-// in the process: one process at a time may use a directory. Names that differ
+// in the process, shared by every FileStore over the same directory: one
+// process at a time may use a directory. Names that differ
 // only in letter case cannot both be stored, since case-insensitive file
 // systems would keep them in one file. A file whose integration is not the one
 // its name says (a copy made by hand) makes List and Save fail until it is
 // moved out.
 type FileStore struct {
 	dir string
-	mu  sync.Mutex
+	// mu is shared by every FileStore of the same directory in the process.
+	mu *sync.Mutex
 	// beforeRename, when set (by tests), runs after the temporary file is
 	// written and synced and before it is renamed; an error aborts the save as a
 	// crash would, leaving the temporary file behind.
@@ -60,7 +62,32 @@ func NewFileStore(dir string) (*FileStore, error) {
 			}
 		}
 	}
-	return &FileStore{dir: dir}, nil
+	return &FileStore{dir: dir, mu: dirLock(dir)}, nil
+}
+
+// mutex returns the lock of the store's directory.
+func (s *FileStore) mutex() *sync.Mutex {
+	if s.mu != nil {
+		return s.mu
+	}
+	return dirLock(s.dir)
+}
+
+// dirLocks holds one mutex per directory (by its resolved absolute path), so
+// that two FileStores over one directory in a process serialise their writes.
+var dirLocks sync.Map // string → *sync.Mutex
+
+// dirLock returns the mutex of a directory.
+func dirLock(dir string) *sync.Mutex {
+	key := dir
+	if abs, err := filepath.Abs(dir); err == nil {
+		key = abs
+		if real, err := filepath.EvalSymlinks(abs); err == nil {
+			key = real
+		}
+	}
+	mu, _ := dirLocks.LoadOrStore(key, new(sync.Mutex))
+	return mu.(*sync.Mutex)
 }
 
 // Path returns the file that holds the configuration with the given name.
@@ -90,8 +117,9 @@ func (s *FileStore) Load(ctx context.Context, name string) (Config, error) {
 	if err := CheckName(name); err != nil {
 		return Config{}, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	mu := s.mutex()
+	mu.Lock()
+	defer mu.Unlock()
 	c, err := s.read(s.Path(name))
 	if errors.Is(err, fs.ErrNotExist) {
 		return Config{}, notFound(name)
@@ -120,8 +148,9 @@ func (s *FileStore) List(ctx context.Context) ([]Config, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	mu := s.mutex()
+	mu.Lock()
+	defer mu.Unlock()
 	return s.list(ctx)
 }
 
@@ -164,8 +193,9 @@ func (s *FileStore) Save(ctx context.Context, cfg Config) (int64, error) {
 	if err := CheckName(cfg.Name); err != nil {
 		return 0, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	mu := s.mutex()
+	mu.Lock()
+	defer mu.Unlock()
 	all, err := s.list(ctx)
 	if err != nil {
 		return 0, err
@@ -265,8 +295,9 @@ func (s *FileStore) Delete(ctx context.Context, name string, revision int64) err
 	if err := CheckName(name); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	mu := s.mutex()
+	mu.Lock()
+	defer mu.Unlock()
 	path := s.Path(name)
 	cur, err := s.read(path)
 	exists := err == nil

@@ -344,3 +344,39 @@ func TestFileStoreCopiedFile(t *testing.T) {
 		t.Errorf("Load = revision %d, want %d", got.Revision, c.Revision)
 	}
 }
+
+// TestFileStoreTwoValuesOneDirectory opens one directory twice in a process (a
+// daemon and an admin handler, say): concurrent saves of one revision through
+// both still let exactly one win.
+func TestFileStoreTwoValuesOneDirectory(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	stores := []*mapping.FileStore{newFileStore(t, dir), newFileStore(t, dir+"/.")}
+	base := mappingtest.Sample("main", []string{"vs-0"})
+	base.Revision = mustSaveTo(t, stores[0], base)
+	for round := range 20 {
+		const n = 6
+		errs := make(chan error, n)
+		for i := range n {
+			go func() {
+				c := base.Clone()
+				c.Tenants[0].Name = fmt.Sprintf("round %d writer %d", round, i)
+				_, err := stores[i%2].Save(t.Context(), c)
+				errs <- err
+			}()
+		}
+		wins := 0
+		for range n {
+			switch err := <-errs; {
+			case err == nil:
+				wins++
+			case !errors.Is(err, mapping.ErrConflict):
+				t.Fatalf("round %d: Save = %v, want nil or ErrConflict", round, err)
+			}
+		}
+		if wins != 1 {
+			t.Fatalf("round %d: %d saves of revision %d won, want 1", round, wins, base.Revision)
+		}
+		base.Revision++
+	}
+}
