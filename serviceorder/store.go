@@ -25,7 +25,8 @@ const (
 	// PhaseOpen: the order exists in Tigerpaw with Number.
 	PhaseOpen
 	// PhaseClosing: the engine decided to close the order and Tigerpaw refused
-	// because it is locked; the close is retried every cycle.
+	// because it is locked; the close is retried every cycle, and cancelled
+	// (back to PhaseOpen) if the order's problem holds again meanwhile.
 	PhaseClosing
 )
 
