@@ -17,7 +17,8 @@ const tempPrefix = ".tmp-"
 
 // FileStore is a [Store] that keeps each configuration as a file in its JSON form
 // ([Marshal]) in one directory: name.json, with characters other than ASCII
-// letters, digits, '-' and '_' (and a leading '.') written as %XX.
+// letters, digits, '-' and '_' (and a leading '.', and the first letter of a
+// Windows device name such as CON or COM1) written as %XX.
 //
 // Save writes atomically: the new version goes to a temporary file in the same
 // directory, which is synced, closed and renamed over the old file, and then the
@@ -95,11 +96,18 @@ func (s *FileStore) Path(name string) string {
 	return filepath.Join(s.dir, fileName(name))
 }
 
-// fileName escapes an integration name into a file name.
+// fileName escapes an integration name into a file name. The first letter of a
+// name that Windows reserves for a device (CON, NUL, COM1, …) is escaped too,
+// since "con.json" is no file there.
 func fileName(name string) string {
 	var b strings.Builder
+	device := windowsDevice(name)
 	for i := 0; i < len(name); i++ {
 		c := name[i]
+		if i == 0 && device {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
 		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' {
 			b.WriteByte(c)
 			continue
@@ -107,6 +115,18 @@ func fileName(name string) string {
 		fmt.Fprintf(&b, "%%%02X", c)
 	}
 	return b.String() + ".json"
+}
+
+// windowsDevice reports whether name is a device name Windows reserves in
+// every directory, with or without an extension.
+func windowsDevice(name string) bool {
+	switch u := strings.ToUpper(name); {
+	case u == "CON" || u == "PRN" || u == "AUX" || u == "NUL":
+		return true
+	case len(u) == 4 && (strings.HasPrefix(u, "COM") || strings.HasPrefix(u, "LPT")):
+		return u[3] >= '1' && u[3] <= '9'
+	}
+	return false
 }
 
 // Load implements [Store].

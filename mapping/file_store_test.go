@@ -380,3 +380,27 @@ func TestFileStoreTwoValuesOneDirectory(t *testing.T) {
 		base.Revision++
 	}
 }
+
+// TestFileStoreWindowsDeviceNames keeps integrations named like the devices
+// Windows reserves (CON, NUL, COM1, …) in ordinary files: "con.json" is the
+// console on Windows, and a save there would vanish.
+func TestFileStoreWindowsDeviceNames(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := newFileStore(t, dir)
+	for name, file := range map[string]string{
+		"con": "%63on.json", "NUL": "%4EUL.json", "Com1": "%43om1.json", "lpt9": "%6Cpt9.json", "aux": "%61ux.json", "PRN": "%50RN.json",
+		"console": "console.json", "com10": "com10.json", "nul_": "nul_.json",
+	} {
+		if got := filepath.Base(s.Path(name)); got != file {
+			t.Errorf("Path(%q) = %s, want %s", name, got, file)
+		}
+		c := mappingtest.Sample(name, []string{name + "-vs"})
+		c.Revision = mustSaveTo(t, s, c)
+		got, err := s.Load(t.Context(), name)
+		must(t, err)
+		if d := cmp.Diff(c, got); d != "" {
+			t.Errorf("Load(%q) (-want +got):\n%s", name, d)
+		}
+	}
+}
