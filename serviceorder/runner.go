@@ -95,9 +95,17 @@ type Failure struct {
 	Err      error
 }
 
-// Error describes the failure.
+// Error describes the failure, naming the tenant, action and key when set (a
+// failure to record a cycle's results has none).
 func (f Failure) Error() string {
-	return fmt.Sprintf("tenant %s: %s %s: %v", f.TenantID, f.Action, f.Key, f.Err)
+	var b strings.Builder
+	if f.TenantID != "" {
+		b.WriteString("tenant " + f.TenantID + ": ")
+	}
+	if f.Action != 0 {
+		b.WriteString(f.Action.String() + " " + string(f.Key) + ": ")
+	}
+	return b.String() + fmt.Sprint(f.Err)
 }
 
 // Unwrap returns the cause.
