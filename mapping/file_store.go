@@ -52,6 +52,11 @@ func NewFileStore(dir string) (*FileStore, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("mapping: file store: %w", err)
 	}
+	// Under the directory's lock: the temporary file of a save in progress
+	// through another FileStore of this directory is not a left-over.
+	mu := dirLock(dir)
+	mu.Lock()
+	defer mu.Unlock()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("mapping: file store: %w", err)
@@ -63,7 +68,7 @@ func NewFileStore(dir string) (*FileStore, error) {
 			}
 		}
 	}
-	return &FileStore{dir: dir, mu: dirLock(dir)}, nil
+	return &FileStore{dir: dir, mu: mu}, nil
 }
 
 // mutex returns the lock of the store's directory.

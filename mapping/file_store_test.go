@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -402,5 +403,37 @@ func TestFileStoreWindowsDeviceNames(t *testing.T) {
 		if d := cmp.Diff(c, got); d != "" {
 			t.Errorf("Load(%q) (-want +got):\n%s", name, d)
 		}
+	}
+}
+
+// TestNewFileStoreDuringASave opens a second FileStore over a directory while
+// the first is between writing its temporary file and renaming it: the save in
+// progress is not a crash's left-over, and completes.
+func TestNewFileStoreDuringASave(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := newFileStore(t, dir)
+	opened := make(chan error, 1)
+	mapping.SetBeforeRename(s, func(*os.File) error {
+		go func() {
+			_, err := mapping.NewFileStore(dir)
+			opened <- err
+		}()
+		select {
+		case err := <-opened:
+			return fmt.Errorf("NewFileStore did not wait for the save: %v", err)
+		case <-time.After(50 * time.Millisecond):
+			return nil
+		}
+	})
+	c := mappingtest.Sample("main", []string{"vs-1"})
+	if _, err := s.Save(t.Context(), c); err != nil {
+		t.Fatalf("Save while a second store opens: %v", err)
+	}
+	if err := <-opened; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Load(t.Context(), "main"); err != nil {
+		t.Error(err)
 	}
 }
