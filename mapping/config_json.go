@@ -307,7 +307,7 @@ func (w *walker) value(t reflect.Type, path string) {
 				ft = t.Elem()
 			}
 			if isStruct && w.dupOff < 0 {
-				folded := strings.ToLower(key)
+				folded := fold(key) // Unicode simple folding, as encoding/json matches names
 				if seen[folded] {
 					w.dupPath, w.dupName, w.dupOff = p, key, off
 				}

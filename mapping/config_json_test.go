@@ -210,6 +210,7 @@ func TestUnmarshalDuplicateMembers(t *testing.T) {
 		{"item twice in the second app", `{"version":1,"priceBook":{"apps":[{"app":"a"},{"app":"b","item":"X","item":"Y"}]}}`,
 			1, 69, "priceBook.apps[1].item"},
 		{"version twice", `{"version":1,"version":1}`, 1, 14, "version"},
+		{"solution twice, once with a long s", `{"version":1,"solution":"ksc","ſolution":"hub"}`, 1, 31, "ſolution"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
