@@ -70,8 +70,9 @@ func BillingInput(cfg mapping.Config) (billing.PriceBook, []billing.Account) {
 // item at every price level that accounts with automatic billing on use. An item
 // Tigerpaw does not have, or a level the item has no price at, is left out of
 // the list: billing then skips the agreements that need it, and says why. Item
-// ids match Tigerpaw's regardless of letter case, as Tigerpaw matches them, and
-// the list holds the price under each spelling the mapping uses.
+// ids match Tigerpaw's regardless of letter case and surrounding spaces, as
+// Tigerpaw and billing match them, and the list holds the price under each
+// spelling the mapping uses.
 func LoadPrices(ctx context.Context, c *tigerpaw.Client, cfg mapping.Config) (billing.PriceList, error) {
 	if c == nil {
 		return nil, errors.New("kasperskytigerpaw: LoadPrices: nil tigerpaw client")
@@ -93,6 +94,7 @@ func LoadPrices(ctx context.Context, c *tigerpaw.Client, cfg mapping.Config) (bi
 	var order []string
 	for _, app := range cfg.PriceBook.Apps {
 		for _, id := range app.ItemIDs() {
+			id = strings.TrimSpace(id) // as billing reads item ids
 			key := strings.ToUpper(id)
 			if _, ok := spellings[key]; !ok {
 				order = append(order, key)

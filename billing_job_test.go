@@ -324,7 +324,7 @@ func TestLoadPricesTwoSpellingsOfOneItem(t *testing.T) {
 	w := newBillingWorld(t)
 	w.cfg.PriceBook = mapping.PriceBook{Apps: []mapping.AppItems{
 		mapping.SingleItem(kaspersky.AppKESBAdvanced, "kesb-adv-ws"),
-		mapping.SingleItem(kaspersky.AppKESBSelect, "KESB-ADV-WS"),
+		mapping.SingleItem(kaspersky.AppKESBSelect, "KESB-ADV-WS "),
 	}}
 	prices, err := LoadPrices(t.Context(), w.srv.Client(t), w.cfg)
 	if err != nil {
