@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 )
 
 // Action is what a plan does to one charge.
@@ -325,8 +327,12 @@ func (p Plan) format(explain bool) string {
 	if explain {
 		for _, u := range p.Unbilled {
 			b = fmt.Appendf(b, "? agreement %d tenant %s app %s", u.Agreement, u.TenantID, u.Usage.App)
-			if u.Usage.Category != 0 {
+			switch {
+			case u.Usage.Category != 0:
 				b = fmt.Appendf(b, " (%s)", u.Usage.Category)
+			case licensingOf(u.Usage.App) == kaspersky.PerDevice:
+				// Per-device usage without a category: its devices have none.
+				b = append(b, " (devices without a category)"...)
 			}
 			b = fmt.Appendf(b, " qty %d not billed: no price book item\n", u.Usage.Quantity)
 		}

@@ -5,9 +5,12 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -230,5 +233,28 @@ func TestActionString(t *testing.T) {
 	c := Change{Action: Delete, Agreement: 1043, ItemID: "X", Current: owned(1, "X", 5, 100, 1)}
 	if got, want := c.String(), "- agreement 1043 item X qty 5 @ 1.00"; got != want {
 		t.Errorf("Change.String() = %q, want %q", got, want)
+	}
+}
+
+// TestExplainUnbilledReasons says why usage is unbilled: an application or a
+// category without an item, or devices without a category while billing by
+// category, which no price book item could fix.
+func TestExplainUnbilledReasons(t *testing.T) {
+	t.Parallel()
+	p := Plan{Unbilled: []Unbilled{
+		{Agreement: 1, TenantID: "t1", Usage: Usage{App: kaspersky.AppKESBAdvanced, Quantity: 2}},
+		{Agreement: 1, TenantID: "t1", Usage: Usage{App: kaspersky.AppTotalSecurity, Category: kaspersky.NonWindows, Quantity: 1}},
+		{Agreement: 1, TenantID: "t1", Usage: Usage{App: kaspersky.AppKESCloud, Quantity: 3}},
+	}}
+	want := []string{
+		"? agreement 1 tenant t1 app kesb-advanced (devices without a category) qty 2 not billed: no price book item\n",
+		"? agreement 1 tenant t1 app ktsb (Non-Windows devices) qty 1 not billed: no price book item\n",
+		"? agreement 1 tenant t1 app kes-cloud qty 3 not billed: no price book item\n",
+	}
+	got := p.Explain()
+	for _, line := range want {
+		if !strings.Contains(got, line) {
+			t.Errorf("Explain() lacks %q:\n%s", line, got)
+		}
 	}
 }
