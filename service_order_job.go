@@ -18,10 +18,10 @@ import (
 // orders according to the rules.
 //
 // Events are read from EventOverlap before the last time the tenant's events
-// were read (the Runner's store remembers it; a time in the future, left by a
-// clock that ran ahead, counts as now), so that events the console records
-// late are not missed; events read again are recognised and make no second
-// order. The first time, and never further back than this, events are read
+// were read (the Runner's store remembers it), so that events the console
+// records late are not missed; events read again are recognised and make no
+// second order. The first time, after a last read time in the future (left by
+// a clock that ran ahead), and never further back than this, events are read
 // from as far back as the longest event lifetime of the rules: older events
 // would be skipped anyway.
 type ServiceOrderJob struct {
@@ -111,7 +111,9 @@ func (j *ServiceOrderJob) readTenant(ctx context.Context, t mapping.Tenant, last
 	}
 	readAt := j.now()
 	since := readAt.Add(-horizon)
-	if !lastRead.IsZero() {
+	// A last read time in the future was written by a clock that ran ahead:
+	// when events were really read last is unknown, so read the whole horizon.
+	if !lastRead.IsZero() && !lastRead.After(readAt) {
 		overlap := j.EventOverlap
 		switch {
 		case overlap == 0:
@@ -119,12 +121,7 @@ func (j *ServiceOrderJob) readTenant(ctx context.Context, t mapping.Tenant, last
 		case overlap < 0:
 			overlap = 0
 		}
-		from := lastRead
-		if from.After(readAt) {
-			from = readAt
-		}
-		from = from.Add(-overlap)
-		if from.After(since) {
+		if from := lastRead.Add(-overlap); from.After(since) {
 			since = from
 		}
 	}

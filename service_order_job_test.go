@@ -391,11 +391,16 @@ func TestServiceOrderJobReadsEventsDespiteSkew(t *testing.T) {
 		w.advance(365 * 24 * time.Hour)
 		w.runOK(t)
 		w.advance(-365 * 24 * time.Hour)
+		// The real last read is unknown: every event within the lifetime is
+		// read again.
 		w.src.mu.Lock()
-		w.src.events["vs-1"] = []kaspersky.Event{event(w, "1", w.clock().Add(-10*time.Minute))}
+		w.src.events["vs-1"] = []kaspersky.Event{
+			event(w, "1", w.clock().Add(-10*time.Minute)),
+			event(w, "2", w.clock().Add(-3*time.Hour)),
+		}
 		w.src.mu.Unlock()
-		if res := w.runOK(t); len(res.Created) != 1 {
-			t.Fatalf("created %+v, want the event's order", res.Created)
+		if res := w.runOK(t); len(res.Created) != 2 {
+			t.Fatalf("created %+v, want the events' orders", res.Created)
 		}
 	})
 }
