@@ -262,6 +262,11 @@ func (e *evaluator) statuses(ti *TenantInput, acct int) {
 				}})
 			case !tracked:
 				e.add(e.createStatus(ti, acct, k, want[k], now))
+			case o.Phase == PhaseDelayed && o.Since.After(now):
+				// Seen while the clock ran ahead: the delay starts again
+				// now rather than at that date.
+				o.Since = now
+				e.add(Action{Type: ActionWatch, Order: o})
 			case o.Phase == PhaseDelayed && now.Sub(o.Since) >= delay:
 				e.add(e.createStatus(ti, acct, k, want[k], o.Since))
 			case o.Phase == PhaseCreating:
