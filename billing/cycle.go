@@ -26,8 +26,8 @@ var ErrNoInventory = errors.New("no inventory for the tenant")
 // billed together: their desired charges are summed per item. An agreement is
 // skipped, with the reason in Plan.Skipped and nothing planned for it, when an
 // account's settings are invalid, when accounts on it disagree on the price
-// level, when a tenant's inventory is missing, when an item has no price, or when
-// its charges cannot be listed. The error is ctx's error when ctx ends; other
+// level, when a tenant's inventory is missing or given more than once, when an
+// item has no price, or when its charges cannot be listed. The error is ctx's error when ctx ends; other
 // problems are in Plan.Skipped.
 func (b *Biller) Plan(ctx context.Context, r ChargeReader, accounts []Account, inventories []kaspersky.Inventory, now time.Time) (Plan, error) {
 	if r == nil {
@@ -35,7 +35,12 @@ func (b *Biller) Plan(ctx context.Context, r ChargeReader, accounts []Account, i
 	}
 	byTenant := make(map[string]*kaspersky.Inventory, len(inventories))
 	for i := range inventories {
-		byTenant[inventories[i].Tenant.ID] = &inventories[i]
+		id := inventories[i].Tenant.ID
+		if _, twice := byTenant[id]; twice {
+			byTenant[id] = nil // two readings of one tenant: billing either is a guess
+			continue
+		}
+		byTenant[id] = &inventories[i]
 	}
 	listed := make(map[string]int, len(accounts)) // tenant → how many accounts name it
 	for _, a := range accounts {
@@ -100,8 +105,11 @@ func (b *Biller) desiredFor(group []Account, byTenant map[string]*kaspersky.Inve
 				acct.AgreementNumber, group[0].PriceLevel, group[0].TenantID, acct.PriceLevel, acct.TenantID, ErrInvalidConfig)
 		}
 		inv, ok := byTenant[acct.TenantID]
-		if !ok {
+		switch {
+		case !ok:
 			return nil, nil, fmt.Errorf("billing: agreement %d: tenant %q: %w", acct.AgreementNumber, acct.TenantID, ErrNoInventory)
+		case inv == nil:
+			return nil, nil, fmt.Errorf("billing: agreement %d: tenant %q has several inventories; billing needs one: %w", acct.AgreementNumber, acct.TenantID, ErrNoInventory)
 		}
 		charges, rest, err := b.Desired(acct, b.Count(inv, now))
 		if err != nil {

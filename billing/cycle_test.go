@@ -135,3 +135,21 @@ func TestBillerDiffReusesBuffer(t *testing.T) {
 		}
 	}
 }
+
+// TestBillerPlanTwoInventoriesOfOneTenant gets two readings of one tenant that
+// disagree: billing either would be a guess, so the agreement is skipped.
+func TestBillerPlanTwoInventoriesOfOneTenant(t *testing.T) {
+	t.Parallel()
+	seed := seedInventory()
+	fewer := seedInventory()
+	fewer.Licenses[0].ActiveDevices = fewer.Licenses[0].ActiveDevices[:3]
+	w := newFakeWriter(map[int][]Charge{1043: {owned(11, "KESB-ADV-WS", 90, 450, 1)}})
+	b := newTestBiller(t, testBook())
+	plan, err := b.Plan(t.Context(), w, []Account{testAccount}, []kaspersky.Inventory{seed, fewer}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Changes) != 0 || len(plan.Skipped) != 1 || !errors.Is(plan.Skipped[0].Err, ErrNoInventory) {
+		t.Errorf("plan = %+v, want agreement 1043 skipped", plan)
+	}
+}
