@@ -1,6 +1,7 @@
 package kasperskytigerpaw
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +24,12 @@ import (
 //
 // Plan is the dry run: it reads Kaspersky and Tigerpaw and writes nothing. Run
 // plans and applies.
+//
+// When an account's billing moves to another of its agreements, the
+// integration's charges on the former agreements are deleted in the same plan,
+// so the customer is never billed twice. Turning an account's automatic billing
+// off, or removing its tenant from the integration, leaves the charges as they
+// are: from then on they are the MSP's to keep or delete.
 type BillingJob struct {
 	// Source reads the Kaspersky console. Required.
 	Source kaspersky.Source
@@ -160,7 +167,64 @@ func (j *BillingJob) Plan(ctx context.Context, cfg mapping.Config) (billing.Plan
 	if err != nil {
 		return billing.Plan{}, err
 	}
-	return biller.Plan(ctx, w, accounts, inventories, j.now())
+	plan, err := biller.Plan(ctx, w, accounts, inventories, j.now())
+	if err != nil {
+		return plan, err
+	}
+	return j.retire(ctx, plan, accounts, w)
+}
+
+// retire adds to plan the deletion of the integration's charges on the other
+// agreements of the billed accounts: when an MSP moves an account's billing to
+// another agreement, the old agreement's charges would otherwise go on billing
+// the customer a second time. Charges a person added are not touched (billing
+// deletes only owned charges). An account whose agreements cannot be listed is
+// logged and left for the next cycle; the rest of the plan stands.
+func (j *BillingJob) retire(ctx context.Context, plan billing.Plan, accounts []billing.Account, r billing.ChargeReader) (billing.Plan, error) {
+	chosen := make(map[int]bool, len(accounts))
+	for _, a := range accounts {
+		chosen[a.AgreementNumber] = true
+	}
+	added := false
+	seen := map[int]bool{}
+	for _, a := range accounts {
+		if seen[a.AccountNumber] {
+			continue
+		}
+		seen[a.AccountNumber] = true
+		for agr, err := range j.Tigerpaw.Agreements.ForAccount(ctx, a.AccountNumber) {
+			if err != nil {
+				if ctx.Err() != nil {
+					return plan, ctx.Err()
+				}
+				j.logger().WarnContext(ctx, "cannot list the account's agreements; charges on its former agreements are checked next cycle",
+					"account", a.AccountNumber, "err", err)
+				break
+			}
+			if chosen[agr.AgreementNumber] {
+				continue
+			}
+			existing, err := r.List(ctx, agr.AgreementNumber)
+			if err != nil {
+				if ctx.Err() != nil {
+					return plan, ctx.Err()
+				}
+				j.logger().WarnContext(ctx, "cannot list the charges of a former agreement; checked next cycle",
+					"account", a.AccountNumber, "agreement", agr.AgreementNumber, "err", err)
+				continue
+			}
+			n := len(plan.Changes)
+			plan.Changes = billing.AppendDiff(plan.Changes, agr.AgreementNumber, nil, existing)
+			for i := n; i < len(plan.Changes); i++ {
+				plan.Changes[i].Reason = fmt.Sprintf("account %d bills to agreement %d now", a.AccountNumber, a.AgreementNumber)
+			}
+			added = added || len(plan.Changes) > n
+		}
+	}
+	if added {
+		slices.SortStableFunc(plan.Changes, func(x, y billing.Change) int { return cmp.Compare(x.Agreement, y.Agreement) })
+	}
+	return plan, nil
 }
 
 // Run plans the billing of cfg and applies the plan. The plan is returned with

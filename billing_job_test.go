@@ -573,3 +573,47 @@ func TestBillingJobCancelledDuringAppliedCreate(t *testing.T) {
 		t.Errorf("charges (-want +got):\n%s", diff)
 	}
 }
+
+// TestBillingJobMovesChargesToANewAgreement changes the account's billing
+// agreement: the integration's charges leave the old agreement (the customer is
+// not billed twice) and a person's charge there stays.
+func TestBillingJobMovesChargesToANewAgreement(t *testing.T) {
+	t.Parallel()
+	w := newBillingWorld(t)
+	job := w.job(t)
+	if _, _, err := job.Run(t.Context(), w.cfg); err != nil {
+		t.Fatal(err)
+	}
+	acct := w.cfg.Tenants[0].Account.Number
+	newer := w.srv.AddAgreement(tigerpawtest.Agreement{AccountNumber: acct, BillingPeriod: 12, StartDate: billingNow}).Number
+	w.cfg.Tenants[0].Account.Billing.Agreement = newer
+
+	plan, res, err := job.Run(t.Context(), w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf(`- agreement %[1]d item KESB-ADV-SRV qty 10 @ 10.00
+- agreement %[1]d item KESB-ADV-WS qty 90 @ 4.00
++ agreement %[2]d item KESB-ADV-SRV qty 10 @ 10.00
++ agreement %[2]d item KESB-ADV-WS qty 90 @ 4.00
+`, w.agreement, newer)
+	if got := plan.String(); got != want {
+		t.Errorf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	if !strings.Contains(plan.Explain(), fmt.Sprintf("account %d bills to agreement %d now", acct, newer)) {
+		t.Errorf("the deletes do not say why:\n%s", plan.Explain())
+	}
+	if res.Created != 2 || res.Deleted != 2 || len(res.Failed) != 0 {
+		t.Errorf("result = %+v", res)
+	}
+	if diff := cmp.Diff([]chargeView{{"KESB-ADV-WS", false, 3, 9900}}, w.charges()); diff != "" {
+		t.Errorf("old agreement's charges (-want +got):\n%s", diff)
+	}
+	if n := len(w.srv.Charges(newer)); n != 2 {
+		t.Errorf("new agreement has %d charges, want 2", n)
+	}
+	// Settled: nothing more to do.
+	if plan, err := job.Plan(t.Context(), w.cfg); err != nil || !plan.Empty() {
+		t.Errorf("plan after the move: %v\n%s", err, plan)
+	}
+}
