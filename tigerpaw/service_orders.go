@@ -215,10 +215,11 @@ func (s *ServiceOrdersService) Close(ctx context.Context, number int, cl CloseSe
 	return s.Update(ctx, number, u)
 }
 
-// FindByReference returns the orders whose Reference is exactly ref
-// (case-sensitive). Tigerpaw's reference search (POST
-// /api/serviceorders/search/reference) may match prefixes and ignore case; its
-// results are filtered here.
+// FindByReference returns the orders whose Reference is ref, ignoring case and
+// surrounding spaces (Tigerpaw stores text in SQL Server, whose usual collation
+// ignores case, and a fixed-width column pads it). Tigerpaw's reference search
+// (POST /api/serviceorders/search/reference) may match prefixes; its results are
+// filtered here, so "KT-1" does not find "KT-12".
 func (s *ServiceOrdersService) FindByReference(ctx context.Context, ref string) ([]ServiceOrderSummary, error) {
 	if strings.TrimSpace(ref) == "" {
 		return nil, errors.New("tigerpaw: find service order: reference is empty")
@@ -236,7 +237,7 @@ func (s *ServiceOrdersService) FindByReference(ctx context.Context, ref string) 
 		if err != nil {
 			return nil, err
 		}
-		if so.ServiceOrder.Reference == ref {
+		if strings.EqualFold(strings.TrimSpace(so.ServiceOrder.Reference), strings.TrimSpace(ref)) {
 			out = append(out, so)
 		}
 	}
