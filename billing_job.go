@@ -46,7 +46,20 @@ type BillingJob struct {
 	Concurrency int
 	// ApplyOptions are passed to billing.Apply.
 	ApplyOptions []billing.ApplyOption
+	// BillEmptyInventories bills a tenant whose console reports no device, no
+	// license and no protected mailbox as a usage of zero, deleting its charges.
+	// By default such a tenant's agreement is skipped (Plan.Skipped says why,
+	// with ErrEmptyInventory) and its charges are kept: an empty answer is more
+	// often a console or permission problem than a customer who left, and a
+	// wrong delete costs an invoice. Turn automatic billing off for a customer
+	// who really left.
+	BillEmptyInventories bool
 }
+
+// ErrEmptyInventory is why a BillingJob skips the agreement of a tenant whose
+// console reported nothing at all (see BillingJob.BillEmptyInventories). It
+// wraps billing.ErrNoInventory.
+var ErrEmptyInventory = fmt.Errorf("%w: the console reported no device, license or mailbox; the charges are kept", billing.ErrNoInventory)
 
 // BillingInput converts a saved configuration into billing's inputs: its price
 // book, and the accounts with automatic billing on.
@@ -163,6 +176,16 @@ func (j *BillingJob) Plan(ctx context.Context, cfg mapping.Config) (billing.Plan
 	if err := ctx.Err(); err != nil {
 		return billing.Plan{}, err
 	}
+	empty := map[string]bool{}
+	if !j.BillEmptyInventories {
+		inventories = slices.DeleteFunc(inventories, func(inv kaspersky.Inventory) bool {
+			if emptyInventory(&inv) {
+				empty[inv.Tenant.ID] = true
+				return true
+			}
+			return false
+		})
+	}
 	w, err := j.writer()
 	if err != nil {
 		return billing.Plan{}, err
@@ -171,7 +194,26 @@ func (j *BillingJob) Plan(ctx context.Context, cfg mapping.Config) (billing.Plan
 	if err != nil {
 		return plan, err
 	}
+	if len(empty) > 0 {
+		emptyAgreements := map[int]string{}
+		for _, a := range accounts {
+			if empty[a.TenantID] {
+				emptyAgreements[a.AgreementNumber] = a.TenantID
+			}
+		}
+		for i, sk := range plan.Skipped {
+			if tenant, ok := emptyAgreements[sk.Agreement]; ok && errors.Is(sk.Err, billing.ErrNoInventory) {
+				plan.Skipped[i].Err = fmt.Errorf("tenant %s: %w", tenant, ErrEmptyInventory)
+			}
+		}
+	}
 	return j.retire(ctx, plan, accounts, w)
+}
+
+// emptyInventory reports whether a console reported nothing at all for a
+// tenant.
+func emptyInventory(inv *kaspersky.Inventory) bool {
+	return len(inv.Devices) == 0 && len(inv.Licenses) == 0 && (inv.Office365 == nil || inv.Office365.ProtectedMailboxes == 0)
 }
 
 // retire adds to plan the deletion of the integration's charges on the other

@@ -617,3 +617,42 @@ func TestBillingJobMovesChargesToANewAgreement(t *testing.T) {
 		t.Errorf("plan after the move: %v\n%s", err, plan)
 	}
 }
+
+// TestBillingJobKeepsChargesOnAnEmptyAnswer: a console that suddenly reports
+// nothing for a tenant does not wipe its charges, unless told to.
+func TestBillingJobKeepsChargesOnAnEmptyAnswer(t *testing.T) {
+	t.Parallel()
+	w := newBillingWorld(t)
+	job := w.job(t)
+	if _, _, err := job.Run(t.Context(), w.cfg); err != nil {
+		t.Fatal(err)
+	}
+	w.src.set(kaspersky.Inventory{Tenant: kaspersky.Tenant{ID: "vs-1", Name: "Contoso VS", Kind: kaspersky.KindVirtualServer}})
+
+	plan, res, err := job.Run(t.Context(), w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Changes) != 0 || res.Deleted != 0 {
+		t.Errorf("an empty answer planned %s", plan)
+	}
+	if len(plan.Skipped) != 1 || !errors.Is(plan.Skipped[0].Err, ErrEmptyInventory) || !errors.Is(plan.Skipped[0].Err, billing.ErrNoInventory) ||
+		!strings.Contains(plan.Skipped[0].Err.Error(), "vs-1") {
+		t.Errorf("skipped = %+v, want the agreement skipped with ErrEmptyInventory naming the tenant", plan.Skipped)
+	}
+	if diff := cmp.Diff(wantSeedCharges, w.charges(), sortCharges()); diff != "" {
+		t.Errorf("charges (-want +got):\n%s", diff)
+	}
+
+	job.BillEmptyInventories = true
+	_, res, err = job.Run(t.Context(), w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Deleted != 2 {
+		t.Errorf("result = %+v, want the two owned charges deleted", res)
+	}
+	if diff := cmp.Diff([]chargeView{{"KESB-ADV-WS", false, 3, 9900}}, w.charges()); diff != "" {
+		t.Errorf("charges (-want +got):\n%s", diff)
+	}
+}
