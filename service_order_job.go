@@ -24,6 +24,10 @@ import (
 // a clock that ran ahead), and never further back than this, events are read
 // from as far back as the longest event lifetime of the rules: older events
 // would be skipped anyway.
+//
+// A tenant whose console answers with nothing at all (no device, license or
+// mailbox) is treated as unread for its statuses: its orders are not closed on
+// such an answer, only when devices come back without the problem.
 type ServiceOrderJob struct {
 	// Source reads the Kaspersky console. Required.
 	Source kaspersky.Source
@@ -98,9 +102,15 @@ func (j *ServiceOrderJob) readTenant(ctx context.Context, t mapping.Tenant, last
 	log := j.logger()
 	in := serviceorder.TenantInput{Tenant: kaspersky.Tenant{ID: t.ID, Name: t.Name}}
 	inv, err := j.Source.Inventory(ctx, t.ID)
-	if err != nil {
+	switch {
+	case err != nil:
 		log.WarnContext(ctx, "cannot read the tenant's inventory; its status orders are left as they are", "tenant", t.ID, "err", err)
-	} else {
+	case emptyInventory(&inv):
+		// An answer with nothing in it is more likely a console or permission
+		// problem than a customer whose every device left at once: closing all
+		// its orders now would reopen them all on the next good answer.
+		log.WarnContext(ctx, "the console reported no device, license or mailbox for the tenant; its status orders are left as they are", "tenant", t.ID)
+	default:
 		in.InventoryOK = true
 		in.Devices = inv.Devices
 		in.Office365 = inv.Office365

@@ -476,3 +476,24 @@ func TestServiceOrderJobCanceledDuringCreate(t *testing.T) {
 		t.Fatalf("orders = %d, want 1", n)
 	}
 }
+
+// TestServiceOrderJobEmptyAnswerClosesNothing: a console that suddenly reports
+// no device for a tenant does not close the tenant's status orders.
+func TestServiceOrderJobEmptyAnswerClosesNothing(t *testing.T) {
+	t.Parallel()
+	w := newSOWorld(t)
+	if res := w.runOK(t); len(res.Created) != 1 {
+		t.Fatalf("created %+v", res.Created)
+	}
+	w.src.set(kaspersky.Inventory{Tenant: kaspersky.Tenant{ID: "vs-1", Name: "Contoso VS", Kind: kaspersky.KindVirtualServer}})
+	w.advance(time.Hour)
+	if res := w.runOK(t); len(res.Closed) != 0 {
+		t.Errorf("an empty answer closed %+v", res.Closed)
+	}
+	// The device is back, healthy: now the order closes.
+	w.setDevice(kaspersky.StatusOK)
+	w.advance(time.Hour)
+	if res := w.runOK(t); len(res.Closed) != 1 {
+		t.Errorf("closed %+v, want the databases order", res.Closed)
+	}
+}
