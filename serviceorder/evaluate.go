@@ -519,3 +519,9 @@ func (e *evaluator) leftovers() {
 		}
 	}
 }
+
+// Evaluator evaluates like [Evaluate].
+type Evaluator struct{}
+
+// Evaluate is [Evaluate].
+func (*Evaluator) Evaluate(in Input) Plan { return Evaluate(in) }
