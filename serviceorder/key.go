@@ -5,6 +5,7 @@ import (
 	"encoding/base32"
 	"encoding/binary"
 	"fmt"
+	"strconv"
 
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 )
@@ -72,7 +73,16 @@ func (k Kind) level() bool { return k != KindEvent }
 
 var keyEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-func makeKey(kind Kind, parts ...string) Key {
+// rawKey is a [Key] held in an array, so that Evaluate can compute keys,
+// compare them and use them in maps without allocating; rawKey.key makes the
+// Key when an action needs one.
+type rawKey [KeyLen]byte
+
+// key returns k as a Key.
+func (k *rawKey) key() Key { return Key(k[:]) }
+
+// setRawKey sets *dst to the key of parts.
+func setRawKey(dst *rawKey, kind Kind, parts ...string) {
 	// Length-prefixed parts, so that ("ab", "c") and ("a", "bc") differ.
 	var stack [256]byte
 	buf := append(stack[:0], kind.letter())
@@ -81,28 +91,57 @@ func makeKey(kind Kind, parts ...string) Key {
 		buf = append(buf, p...)
 	}
 	sum := sha256.Sum256(buf)
-	var out [len(keyPrefix) + 2 + 56]byte
-	n := copy(out[:], keyPrefix)
-	out[n] = kind.letter()
-	out[n+1] = '-'
-	keyEncoding.Encode(out[n+2:], sum[:])
-	return Key(out[:KeyLen])
+	n := copy(dst[:], keyPrefix)
+	dst[n] = kind.letter()
+	dst[n+1] = '-'
+	// Base32 turns each 5 bytes into 8 characters on its own, so the first
+	// keyHashLen characters of the whole sum's encoding are those of its first
+	// keyHashBytes bytes.
+	var enc [keyHashBytes / 5 * 8]byte
+	keyEncoding.Encode(enc[:], sum[:keyHashBytes])
+	copy(dst[n+2:], enc[:keyHashLen])
+}
+
+// keyHashBytes is the whole number of 5-byte base32 blocks of the sum that
+// hold the keyHashLen characters of a key.
+const keyHashBytes = (keyHashLen*5 + 39) / 40 * 5
+
+// statusRawKey sets *dst to [StatusKey] (tenantID, deviceID, code).
+func statusRawKey(dst *rawKey, tenantID, deviceID string, code kaspersky.StatusCode) {
+	setRawKey(dst, KindStatus, tenantID, deviceID, string(code))
+}
+
+// eventRawKey sets *dst to [EventKey] (tenantID, origin, eventID).
+func eventRawKey(dst *rawKey, tenantID string, origin kaspersky.Origin, eventID string) {
+	var num [20]byte
+	setRawKey(dst, KindEvent, tenantID, string(strconv.AppendInt(num[:0], int64(origin), 10)), eventID)
+}
+
+// conditionRawKey sets *dst to [ConditionKey] (tenantID, t).
+func conditionRawKey(dst *rawKey, tenantID string, t kaspersky.Office365EventType) {
+	setRawKey(dst, KindCondition, tenantID, string(t))
 }
 
 // StatusKey returns the key of the order for status description code holding on
 // a device of a tenant. The level is not part of the key: one order covers the
 // description whether it holds at Warning or Critical.
 func StatusKey(tenantID, deviceID string, code kaspersky.StatusCode) Key {
-	return makeKey(KindStatus, tenantID, deviceID, string(code))
+	var k rawKey
+	statusRawKey(&k, tenantID, deviceID, code)
+	return k.key()
 }
 
 // EventKey returns the key of the order for an event of a tenant.
 func EventKey(tenantID string, origin kaspersky.Origin, eventID string) Key {
-	return makeKey(KindEvent, tenantID, fmt.Sprint(int(origin)), eventID)
+	var k rawKey
+	eventRawKey(&k, tenantID, origin, eventID)
+	return k.key()
 }
 
 // ConditionKey returns the key of the order for an Office 365 condition of a
 // tenant.
 func ConditionKey(tenantID string, t kaspersky.Office365EventType) Key {
-	return makeKey(KindCondition, tenantID, string(t))
+	var k rawKey
+	conditionRawKey(&k, tenantID, t)
+	return k.key()
 }

@@ -1,6 +1,7 @@
 package serviceorder
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -37,15 +38,36 @@ func brief(s string) string {
 	return string(r[:MaxBriefLen-3]) + "..."
 }
 
-func tenantLine(t kaspersky.Tenant) string {
+// appendTenantLine appends the line that names tenant t in an order's text.
+func appendTenantLine(b []byte, t kaspersky.Tenant) []byte {
 	name := t.Name
 	if name == "" {
 		name = t.ID
 	}
+	b = append(b, name...)
+	b = append(b, " ("...)
 	if t.Kind != 0 {
-		return name + " (" + t.Kind.String() + " " + t.ID + ")"
+		b = append(b, t.Kind.String()...)
+		b = append(b, ' ')
 	}
-	return name + " (" + t.ID + ")"
+	b = append(b, t.ID...)
+	return append(b, ')')
+}
+
+// briefIsClean reports whether brief leaves b as it is.
+func briefIsClean(b []byte) bool {
+	return !bytes.ContainsAny(b, "\t\n\r\v\f") && !bytes.Contains(b, []byte("  ")) &&
+		len(bytes.TrimSpace(b)) == len(b) && utf8.RuneCount(b) <= MaxBriefLen
+}
+
+// splitTexts returns an order's brief (from the raw text b[n:]) and full text
+// (b[:n]), in one allocation when the brief needs no cleaning.
+func splitTexts(b []byte, n int) (string, string) {
+	if briefIsClean(b[n:]) {
+		s := string(b)
+		return s[n:], s[:n]
+	}
+	return brief(string(b[n:])), string(b[:n])
 }
 
 func deviceName(name, id string) string {
@@ -66,28 +88,43 @@ func statusText(code kaspersky.StatusCode, fallback string) string {
 }
 
 // statusOrderText returns the brief and full text of a status order. It is on
-// the hot path of Evaluate, hence plain concatenation rather than fmt.
+// the hot path of Evaluate, hence appends to a stack buffer and one allocation.
 func statusOrderText(t kaspersky.Tenant, d *kaspersky.Device, desc kaspersky.StatusDescription, seen time.Time, key Key) (string, string) {
 	dev := deviceName(d.Name, d.ID)
 	text := statusText(desc.Code, desc.Text)
 	console := statusConsole(t.Kind)
 	level := d.Status.String()
-	var b strings.Builder
-	b.Grow(512)
-	for _, s := range [...]string{
-		console, " reports ", strconv.Quote(text), " on device ", dev, " (device status ", level, ").\n\n",
-		"Tenant: ", tenantLine(t), "\n",
-		"Device: ", dev, " (id ", d.ID, ")\n",
-		"Status description: ", text, "\n",
-		"Device status: ", level, "\n",
-		"Detected: ", seen.UTC().Format(timeLayout), "\n",
-		"Console: ", console, "\n\n",
-		"This service order closes automatically when the status description no longer applies to the device.\n",
-		"Reference: ", string(key), "\n",
-	} {
-		b.WriteString(s)
-	}
-	return brief("Kaspersky: " + text + " on " + dev), b.String()
+	var stack [1024]byte
+	b := append(stack[:0], console...)
+	b = append(b, " reports "...)
+	b = strconv.AppendQuote(b, text)
+	b = append(b, " on device "...)
+	b = append(b, dev...)
+	b = append(b, " (device status "...)
+	b = append(b, level...)
+	b = append(b, ").\n\nTenant: "...)
+	b = appendTenantLine(b, t)
+	b = append(b, "\nDevice: "...)
+	b = append(b, dev...)
+	b = append(b, " (id "...)
+	b = append(b, d.ID...)
+	b = append(b, ")\nStatus description: "...)
+	b = append(b, text...)
+	b = append(b, "\nDevice status: "...)
+	b = append(b, level...)
+	b = append(b, "\nDetected: "...)
+	b = seen.UTC().AppendFormat(b, timeLayout)
+	b = append(b, "\nConsole: "...)
+	b = append(b, console...)
+	b = append(b, "\n\nThis service order closes automatically when the status description no longer applies to the device.\nReference: "...)
+	b = append(b, key...)
+	b = append(b, '\n')
+	n := len(b)
+	b = append(b, "Kaspersky: "...)
+	b = append(b, text...)
+	b = append(b, " on "...)
+	b = append(b, dev...)
+	return splitTexts(b, n)
 }
 
 // eventOrderText returns the brief and full text of an event or condition order.
@@ -99,40 +136,68 @@ func eventOrderText(t kaspersky.Tenant, ev *kaspersky.Event, key Key) (string, s
 	if what == "" {
 		what = ev.Type
 	}
-	var b strings.Builder
+	origin := ev.Origin.String()
+	var stack [1024]byte
+	b := append(stack[:0], origin...)
 	if ev.Origin == kaspersky.OriginOffice365 {
-		fmt.Fprintf(&b, "%s reports: %s.\n\n", ev.Origin, what)
+		b = append(b, " reports: "...)
 	} else {
-		fmt.Fprintf(&b, "%s reports a %s event: %s.\n\n", ev.Origin, ev.Severity, what)
+		b = append(b, " reports a "...)
+		b = append(b, ev.Severity.String()...)
+		b = append(b, " event: "...)
 	}
-	fmt.Fprintf(&b, "Tenant: %s\n", tenantLine(t))
+	b = append(b, what...)
+	b = append(b, ".\n\nTenant: "...)
+	b = appendTenantLine(b, t)
+	b = append(b, '\n')
+	dev := deviceName(ev.DeviceName, ev.DeviceID)
 	if ev.DeviceID != "" || ev.DeviceName != "" {
-		fmt.Fprintf(&b, "Device: %s (id %s)\n", deviceName(ev.DeviceName, ev.DeviceID), ev.DeviceID)
+		b = append(b, "Device: "...)
+		b = append(b, dev...)
+		b = append(b, " (id "...)
+		b = append(b, ev.DeviceID...)
+		b = append(b, ")\n"...)
 	}
-	fmt.Fprintf(&b, "Event: %s\n", what)
+	b = append(b, "Event: "...)
+	b = append(b, what...)
+	b = append(b, '\n')
 	if ev.Severity != kaspersky.SeverityNone {
-		fmt.Fprintf(&b, "Severity: %s\n", ev.Severity)
+		b = append(b, "Severity: "...)
+		b = append(b, ev.Severity.String()...)
+		b = append(b, '\n')
 	}
 	if ev.Text != "" {
-		fmt.Fprintf(&b, "Details: %s\n", strings.TrimSpace(ev.Text))
+		b = append(b, "Details: "...)
+		b = append(b, strings.TrimSpace(ev.Text)...)
+		b = append(b, '\n')
 	}
-	fmt.Fprintf(&b, "Event time: %s\n", ev.Time.UTC().Format(timeLayout))
-	fmt.Fprintf(&b, "Event id: %s\n", ev.ID)
-	fmt.Fprintf(&b, "Console: %s\n\n", ev.Origin)
+	b = append(b, "Event time: "...)
+	b = ev.Time.UTC().AppendFormat(b, timeLayout)
+	b = append(b, "\nEvent id: "...)
+	b = append(b, ev.ID...)
+	b = append(b, "\nConsole: "...)
+	b = append(b, origin...)
+	b = append(b, "\n\n"...)
 	if ev.O365Type.IsCondition() {
-		b.WriteString("This service order closes automatically when the condition ends.\n")
+		b = append(b, "This service order closes automatically when the condition ends.\n"...)
 	} else {
-		b.WriteString("This service order is not closed automatically; close it when the event has been dealt with.\n")
+		b = append(b, "This service order is not closed automatically; close it when the event has been dealt with.\n"...)
 	}
-	fmt.Fprintf(&b, "Reference: %s\n", key)
-	subject := what
-	if dev := deviceName(ev.DeviceName, ev.DeviceID); dev != "" {
-		subject += " on " + dev
-	}
+	b = append(b, "Reference: "...)
+	b = append(b, key...)
+	b = append(b, '\n')
+	n := len(b)
+	b = append(b, "Kaspersky: "...)
 	if ev.Origin != kaspersky.OriginOffice365 {
-		subject = ev.Severity.String() + ": " + subject
+		b = append(b, ev.Severity.String()...)
+		b = append(b, ": "...)
 	}
-	return brief("Kaspersky: " + subject), b.String()
+	b = append(b, what...)
+	if dev != "" {
+		b = append(b, " on "...)
+		b = append(b, dev...)
+	}
+	return splitTexts(b, n)
 }
 
 // CloseReason is why the engine closes an order.
@@ -168,12 +233,21 @@ func (r CloseReason) String() string {
 
 // closeText returns the WorkPerformed text of an automatic close.
 func closeText(o *Order, reason CloseReason, now time.Time) string {
-	var what string
+	var stack [512]byte
+	b := append(stack[:0], "Closed automatically by the Kaspersky integration at "...)
+	b = now.UTC().AppendFormat(b, timeLayout)
+	b = append(b, ": "...)
 	switch o.Kind {
 	case KindStatus:
-		what = fmt.Sprintf("%q on device %s", statusText(o.Code, ""), deviceName(o.DeviceName, o.DeviceID))
+		b = strconv.AppendQuote(b, statusText(o.Code, ""))
+		b = append(b, " on device "...)
+		b = append(b, deviceName(o.DeviceName, o.DeviceID)...)
 	default:
-		what = fmt.Sprintf("Office 365: %s", office365Text(o.O365Type))
+		b = append(b, "Office 365: "...)
+		b = append(b, office365Text(o.O365Type)...)
 	}
-	return fmt.Sprintf("Closed automatically by the Kaspersky integration at %s: %s; %s.", now.UTC().Format(timeLayout), what, reason)
+	b = append(b, "; "...)
+	b = append(b, reason.String()...)
+	b = append(b, '.')
+	return string(b)
 }
