@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
@@ -137,76 +138,227 @@ type Plan struct {
 // Closes refused earlier because the order was locked are planned again every
 // cycle, as are creates whose outcome is unknown.
 func Evaluate(in Input) Plan {
-	e := evaluator{in: &in, plan: Plan{Processed: map[Key]time.Time{}}, handled: map[Key]bool{}}
+	v := evaluatorPool.Get().(*Evaluator)
+	defer evaluatorPool.Put(v)
+	return v.Evaluate(in)
+}
+
+// evaluatorPool holds the Evaluators of [Evaluate], so that concurrent callers
+// each get their own and a program calling Evaluate every cycle reuses their
+// memory.
+var evaluatorPool = sync.Pool{New: func() any { return new(Evaluator) }}
+
+// Evaluator is [Evaluate] with its working memory (maps and buffers sized by
+// the previous calls) kept from one call to the next, so that a program
+// evaluating every cycle, as [Runner] does, allocates little more than the plans
+// it gets. Its plans are exactly those of Evaluate, and share no memory with it
+// or with each other. It keeps no reference to an input or a plan between
+// calls.
+//
+// The zero value is ready to use. An Evaluator is not safe for concurrent use:
+// give each goroutine its own, or call Evaluate, which does so.
+type Evaluator struct {
+	e evaluator
+}
+
+// Evaluate decides which orders to create and close, as [Evaluate] does.
+func (v *Evaluator) Evaluate(in Input) Plan {
+	e := &v.e
+	defer e.release()
+	e.in = in
+	e.plan = Plan{Processed: map[Key]time.Time{}}
 	e.compile()
 	for i := range in.Tenants {
 		ti := &in.Tenants[i]
-		acct, ok := in.Accounts[ti.Tenant.ID]
-		if !ok || acct <= 0 || e.seenTenant(ti.Tenant.ID) {
-			continue
+		if first, ok := e.first[ti.Tenant.ID]; !ok || first != i {
+			continue // not in the integration, or given twice
 		}
+		acct := in.Accounts[ti.Tenant.ID]
 		if ti.InventoryOK {
-			e.statuses(ti, acct)
+			e.statuses(i, ti, acct)
 		}
 		e.events(ti, acct)
-		e.conditions(ti, acct)
+		e.conditions(i, ti, acct)
 	}
 	e.leftovers()
-	slices.SortFunc(e.plan.Actions, func(a, b Action) int {
-		return cmp.Or(
-			cmp.Compare(a.Order.TenantID, b.Order.TenantID),
-			cmp.Compare(a.Type, b.Type),
-			cmp.Compare(a.Order.Key, b.Order.Key),
-		)
-	})
-	return e.plan
+	return e.finish()
 }
 
+// evaluator is the working memory of an [Evaluator]: the state of one call,
+// in maps and slices emptied (not freed) by release.
 type evaluator struct {
-	in         *Input
+	in         Input
 	status     map[StatusRuleID]*StatusRule
 	eventRules map[EventRuleID]*EventRule
-	byTenant   map[string][]Key
-	tenants    map[string]bool
-	handled    map[Key]bool
-	want       map[Key]wantStatus // reused by every tenant's status pass
-	plan       Plan
+	// first maps the id of each tenant in the integration to the index of
+	// its input that is evaluated (the first: a duplicate is ignored).
+	first map[string]int
+	// tenantOrders are the stored status and condition orders of the
+	// evaluated tenants, grouped by tenant: those of the tenant with input
+	// index i are tenantOrders[orderStart[i]:orderStart[i+1]].
+	tenantOrders []orderRef
+	orderStart   []int
+	unsorted     []orderRef
+	// pending are the keys of the stored orders being created or closed,
+	// which leftovers finishes unless a tenant pass handled them.
+	pending []Key
+	handled map[Key]bool
+	want    map[rawKey]wantStatus // reused by every tenant's status pass
+	devs    map[string]*kaspersky.Device
+	planned map[rawKey]bool
+	evs     []*kaspersky.Event
+	// actions are the plan's actions in the order decided; finish sorts them
+	// (through order) into the plan.
+	actions []Action
+	order   []int32
+	// requests is the block the create requests of this call are cut from.
+	requests []NewOrder
+	plan     Plan
+}
+
+// orderRef is a stored order of an evaluated tenant.
+type orderRef struct {
+	tenant int // input index
+	key    Key
+	status bool // a status order (else a condition order)
+}
+
+// release empties e for the next call, keeping the memory but no reference to
+// the input or the plan.
+func (e *evaluator) release() {
+	e.in, e.plan, e.requests = Input{}, Plan{}, nil
+	clear(e.status)
+	clear(e.eventRules)
+	clear(e.first)
+	clear(e.tenantOrders)
+	clear(e.unsorted)
+	clear(e.pending)
+	clear(e.handled)
+	clear(e.want)
+	clear(e.devs)
+	clear(e.planned)
+	clear(e.evs[:cap(e.evs)])
+	clear(e.actions)
+	e.tenantOrders, e.unsorted, e.pending = e.tenantOrders[:0], e.unsorted[:0], e.pending[:0]
+	e.evs, e.actions, e.order = e.evs[:0], e.actions[:0], e.order[:0]
 }
 
 func (e *evaluator) compile() {
 	r := &e.in.Rules
-	e.status = make(map[StatusRuleID]*StatusRule, len(r.Statuses))
+	if e.status == nil {
+		e.status = make(map[StatusRuleID]*StatusRule, len(r.Statuses))
+		e.eventRules = make(map[EventRuleID]*EventRule, len(r.Events))
+		e.first = make(map[string]int, len(e.in.Tenants))
+		e.handled = map[Key]bool{}
+		e.want = make(map[rawKey]wantStatus, 64)
+		e.devs = map[string]*kaspersky.Device{}
+		e.planned = map[rawKey]bool{}
+	}
 	for i := range r.Statuses {
 		if r.Statuses[i].Enabled {
 			e.status[r.Statuses[i].ID] = &r.Statuses[i]
 		}
 	}
-	e.eventRules = make(map[EventRuleID]*EventRule, len(r.Events))
 	for i := range r.Events {
 		if r.Events[i].Enabled {
 			e.eventRules[r.Events[i].ID] = &r.Events[i]
 		}
 	}
-	e.byTenant = make(map[string][]Key)
-	for k, o := range e.in.State.Orders {
-		if o.Kind != KindEvent {
-			e.byTenant[o.TenantID] = append(e.byTenant[o.TenantID], k)
+	for i := range e.in.Tenants {
+		id := e.in.Tenants[i].Tenant.ID
+		if acct, ok := e.in.Accounts[id]; !ok || acct <= 0 {
+			continue
+		}
+		if _, dup := e.first[id]; !dup {
+			e.first[id] = i
 		}
 	}
-	e.tenants = make(map[string]bool, len(e.in.Tenants))
-}
-
-// seenTenant reports whether the tenant was already evaluated (a duplicate
-// input is ignored) and marks it.
-func (e *evaluator) seenTenant(id string) bool {
-	if e.tenants[id] {
-		return true
+	// Group the stored orders of the evaluated tenants by tenant (a counting
+	// sort by input index), and note those a tenant pass may leave over.
+	start := slices.Grow(e.orderStart[:0], len(e.in.Tenants)+1)[:len(e.in.Tenants)+1]
+	clear(start)
+	for k, o := range e.in.State.Orders {
+		if o.Phase == PhaseClosing || o.Phase == PhaseCreating {
+			e.pending = append(e.pending, k)
+		}
+		if o.Kind == KindEvent {
+			continue
+		}
+		if i, ok := e.first[o.TenantID]; ok {
+			e.unsorted = append(e.unsorted, orderRef{tenant: i, key: k, status: o.Kind == KindStatus})
+			start[i+1]++
+		}
 	}
-	e.tenants[id] = true
-	return false
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	grouped := slices.Grow(e.tenantOrders[:0], len(e.unsorted))[:len(e.unsorted)]
+	next := start[:len(start)-1] // next[i] is where tenant i's next order goes
+	for _, ref := range e.unsorted {
+		grouped[next[ref.tenant]] = ref
+		next[ref.tenant]++
+	}
+	// next has moved each tenant's start to its end, which is the next
+	// tenant's start: shift back.
+	copy(start[1:], start[:len(start)-1])
+	start[0] = 0
+	e.tenantOrders, e.orderStart = grouped, start
 }
 
-func (e *evaluator) add(a Action) { e.plan.Actions = append(e.plan.Actions, a) }
+// ordersOf returns the stored status and condition orders of the tenant
+// evaluated from input index i.
+func (e *evaluator) ordersOf(i int) []orderRef {
+	return e.tenantOrders[e.orderStart[i]:e.orderStart[i+1]]
+}
+
+func (e *evaluator) add(a Action) { e.actions = append(e.actions, a) }
+
+// newRequest returns a zero request, cut from a block shared by the call's
+// requests to spare an allocation each.
+func (e *evaluator) newRequest() *NewOrder {
+	if len(e.requests) == cap(e.requests) {
+		e.requests = make([]NewOrder, 0, min(max(2*cap(e.requests), 16), 1024))
+	}
+	e.requests = e.requests[:len(e.requests)+1]
+	return &e.requests[len(e.requests)-1]
+}
+
+// keyOf returns k as a Key, using the key of its stored order o when it is the
+// same, to spare an allocation.
+func keyOf(k *rawKey, o *Order) Key {
+	if string(o.Key) == string(k[:]) {
+		return o.Key
+	}
+	return k.key()
+}
+
+// finish returns the plan with its actions sorted by tenant id, then type, then
+// key.
+func (e *evaluator) finish() Plan {
+	if len(e.actions) == 0 {
+		return e.plan
+	}
+	acts := e.actions
+	for i := range acts {
+		e.order = append(e.order, int32(i))
+	}
+	slices.SortFunc(e.order, func(x, y int32) int {
+		a, b := &acts[x], &acts[y]
+		if c := cmp.Compare(a.Order.TenantID, b.Order.TenantID); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Type, b.Type); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Order.Key, b.Order.Key)
+	})
+	out := make([]Action, len(acts))
+	for i, j := range e.order {
+		out[i] = acts[j]
+	}
+	e.plan.Actions = out
+	return e.plan
+}
 
 func (e *evaluator) closeAction(o Order, reason CloseReason) Action {
 	o.Request = nil
@@ -230,12 +382,11 @@ type wantStatus struct {
 	rule *StatusRule
 }
 
-func (e *evaluator) statuses(ti *TenantInput, acct int) {
+// statuses handles the status orders of the tenant evaluated from input index
+// ix.
+func (e *evaluator) statuses(ix int, ti *TenantInput, acct int) {
 	tid := ti.Tenant.ID
 	now, delay := e.in.Now, e.in.Rules.CreationDelay
-	if e.want == nil {
-		e.want = make(map[Key]wantStatus, 64)
-	}
 	want := e.want
 	clear(want)
 	for i := range ti.Devices {
@@ -248,49 +399,54 @@ func (e *evaluator) statuses(ti *TenantInput, acct int) {
 			if r == nil {
 				continue
 			}
-			k := StatusKey(tid, d.ID, desc.Code)
+			var k rawKey
+			statusRawKey(&k, tid, d.ID, desc.Code)
 			if _, dup := want[k]; dup {
 				continue
 			}
-			want[k] = wantStatus{dev: d, desc: desc, rule: r}
-			o, tracked := e.in.State.Orders[k]
+			w := wantStatus{dev: d, desc: desc, rule: r}
+			want[k] = w
+			o, tracked := e.in.State.Orders[Key(k[:])]
 			switch {
 			case !tracked && delay > 0:
 				e.add(Action{Type: ActionWatch, Order: Order{
-					Key: k, Kind: KindStatus, Phase: PhaseDelayed, TenantID: tid,
+					Key: k.key(), Kind: KindStatus, Phase: PhaseDelayed, TenantID: tid,
 					DeviceID: d.ID, DeviceName: d.Name, Code: desc.Code, Level: d.Status, Since: now,
 				}})
 			case !tracked:
-				e.add(e.createStatus(ti, acct, k, want[k], now))
+				e.add(e.createStatus(ti, acct, k.key(), w, now))
 			case o.Phase == PhaseDelayed && o.Since.After(now):
 				// Seen while the clock ran ahead: the delay starts again
 				// now rather than at that date.
 				o.Since = now
 				e.add(Action{Type: ActionWatch, Order: o})
 			case o.Phase == PhaseDelayed && now.Sub(o.Since) >= delay:
-				e.add(e.createStatus(ti, acct, k, want[k], o.Since))
+				e.add(e.createStatus(ti, acct, keyOf(&k, &o), w, o.Since))
 			case o.Phase == PhaseCreating:
-				e.handled[k] = true
-				e.add(e.createStatus(ti, acct, k, want[k], o.Since))
+				key := keyOf(&k, &o)
+				e.handled[key] = true
+				e.add(e.createStatus(ti, acct, key, w, o.Since))
 			case o.Phase == PhaseClosing:
 				// Back before the locked order could be closed: keep it.
-				e.handled[k] = true
+				e.handled[keyOf(&k, &o)] = true
 				o.Level, o.DeviceName = d.Status, d.Name
 				e.add(keepAction(o))
 			}
 		}
 	}
-	var devs map[string]*kaspersky.Device
-	for _, k := range e.byTenant[tid] {
-		o := e.in.State.Orders[k]
-		if o.Kind != KindStatus {
+	devs := e.devs
+	clear(devs)
+	for _, ref := range e.ordersOf(ix) {
+		if !ref.status {
 			continue
 		}
-		if _, ok := want[k]; ok {
-			continue
+		if len(ref.key) == KeyLen {
+			if _, ok := want[rawKey([]byte(ref.key))]; ok {
+				continue
+			}
 		}
-		if devs == nil {
-			devs = make(map[string]*kaspersky.Device, len(ti.Devices))
+		o := e.in.State.Orders[ref.key]
+		if len(devs) == 0 {
 			for i := range ti.Devices {
 				devs[ti.Devices[i].ID] = &ti.Devices[i]
 			}
@@ -305,7 +461,7 @@ func (e *evaluator) statuses(ti *TenantInput, acct int) {
 		case PhaseDelayed:
 			e.add(Action{Type: ActionForget, Order: o})
 		case PhaseCreating:
-			e.handled[k] = true
+			e.handled[ref.key] = true
 			e.add(e.closeAction(o, reason))
 		case PhaseOpen:
 			e.add(e.closeAction(o, reason))
@@ -316,40 +472,34 @@ func (e *evaluator) statuses(ti *TenantInput, acct int) {
 func (e *evaluator) createStatus(ti *TenantInput, acct int, k Key, w wantStatus, since time.Time) Action {
 	g := &e.in.Rules.General
 	b, work := statusOrderText(ti.Tenant, w.dev, w.desc, since, k)
+	req := e.newRequest()
+	*req = NewOrder{
+		Account: acct, Rep: g.Rep, Status: g.NewStatus,
+		Priority: w.rule.Priority, Type: w.rule.Type, Board: w.rule.Board,
+		Brief: b, Work: work, Reference: k,
+	}
 	return Action{Type: ActionCreate, Order: Order{
 		Key: k, Kind: KindStatus, Phase: PhaseCreating, TenantID: ti.Tenant.ID,
 		DeviceID: w.dev.ID, DeviceName: w.dev.Name, Code: w.desc.Code, Level: w.dev.Status, Since: since,
-		Request: &NewOrder{
-			Account: acct, Rep: g.Rep, Status: g.NewStatus,
-			Priority: w.rule.Priority, Type: w.rule.Type, Board: w.rule.Board,
-			Brief: b, Work: work, Reference: k,
-		},
+		Request: req,
 	}}
 }
 
 func (e *evaluator) createEvent(ti *TenantInput, acct int, kind Kind, k Key, ev *kaspersky.Event, r *EventRule) Action {
 	g := &e.in.Rules.General
 	b, work := eventOrderText(ti.Tenant, ev, k)
+	req := e.newRequest()
+	*req = NewOrder{
+		Account: acct, Rep: g.Rep, Status: g.NewStatus,
+		Priority: r.Priority, Type: r.Type, Board: r.Board,
+		Brief: b, Work: work, Reference: k,
+	}
 	return Action{Type: ActionCreate, Order: Order{
 		Key: k, Kind: kind, Phase: PhaseCreating, TenantID: ti.Tenant.ID,
 		DeviceID: ev.DeviceID, DeviceName: ev.DeviceName, O365Type: ev.O365Type,
 		EventID: eventID(ev), EventTime: ev.Time, Since: e.in.Now,
-		Request: &NewOrder{
-			Account: acct, Rep: g.Rep, Status: g.NewStatus,
-			Priority: r.Priority, Type: r.Type, Board: r.Board,
-			Brief: b, Work: work, Reference: k,
-		},
+		Request: req,
 	}}
-}
-
-// sortedEvents returns pointers to the tenant's events, oldest first.
-func sortedEvents(evs []kaspersky.Event) []*kaspersky.Event {
-	out := make([]*kaspersky.Event, len(evs))
-	for i := range evs {
-		out[i] = &evs[i]
-	}
-	slices.SortStableFunc(out, compareEvents)
-	return out
 }
 
 // eventID returns the id that identifies ev: its own, or for an event a source
@@ -362,7 +512,10 @@ func eventID(ev *kaspersky.Event) string {
 }
 
 func compareEvents(a, b *kaspersky.Event) int {
-	return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.ID, b.ID))
+	if c := a.Time.Compare(b.Time); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
 }
 
 // relevant returns the enabled rule of ev if ev is younger than its lifetime
@@ -378,20 +531,34 @@ func (e *evaluator) relevant(ev *kaspersky.Event) *EventRule {
 	return r
 }
 
-func (e *evaluator) processed(k Key) bool {
-	if _, ok := e.in.State.Events[k]; ok {
+// processed reports whether the event with key k was processed before or in
+// this call.
+func (e *evaluator) processed(k *rawKey) bool {
+	if _, ok := e.in.State.Events[Key(k[:])]; ok {
 		return true
 	}
-	_, ok := e.plan.Processed[k]
+	_, ok := e.plan.Processed[Key(k[:])]
 	return ok
+}
+
+// absorb records ev of tenant tid as processed.
+func (e *evaluator) absorb(tid string, ev *kaspersky.Event) {
+	e.plan.Processed[EventKey(tid, ev.Origin, eventID(ev))] = ev.Time
 }
 
 func (e *evaluator) events(ti *TenantInput, acct int) {
 	if len(ti.Events) == 0 {
 		return
 	}
-	planned := map[Key]bool{}
-	for _, ev := range sortedEvents(ti.Events) {
+	evs := e.evs[:0]
+	for i := range ti.Events {
+		evs = append(evs, &ti.Events[i])
+	}
+	slices.SortStableFunc(evs, compareEvents)
+	e.evs = evs
+	planned := e.planned
+	clear(planned)
+	for _, ev := range evs {
 		if ev.Origin == kaspersky.OriginOffice365 && ev.O365Type.IsCondition() {
 			continue
 		}
@@ -399,42 +566,44 @@ func (e *evaluator) events(ti *TenantInput, acct int) {
 		if r == nil {
 			continue
 		}
-		k := EventKey(ti.Tenant.ID, ev.Origin, eventID(ev))
-		if planned[k] || e.processed(k) {
+		id := eventID(ev)
+		var k rawKey
+		eventRawKey(&k, ti.Tenant.ID, ev.Origin, id)
+		if planned[k] || e.processed(&k) {
 			continue
 		}
-		if _, tracked := e.in.State.Orders[k]; tracked {
+		if _, tracked := e.in.State.Orders[Key(k[:])]; tracked {
 			continue // being created: finished by leftovers
 		}
 		planned[k] = true
-		e.add(e.createEvent(ti, acct, KindEvent, k, ev, r))
+		e.add(e.createEvent(ti, acct, KindEvent, k.key(), ev, r))
 	}
 }
 
-// conditions handles the Office 365 condition orders of a tenant: one order per
-// condition, opened by an active event, closed when the condition ends.
-func (e *evaluator) conditions(ti *TenantInput, acct int) {
+// conditions handles the Office 365 condition orders of the tenant evaluated
+// from input index ix: one order per condition, opened by an active event,
+// closed when the condition ends.
+func (e *evaluator) conditions(ix int, ti *TenantInput, acct int) {
 	tid := ti.Tenant.ID
-	var evs []*kaspersky.Event
+	evs := e.evs[:0]
 	for i := range ti.Events {
 		if ti.Events[i].Origin == kaspersky.OriginOffice365 && ti.Events[i].O365Type.IsCondition() {
 			evs = append(evs, &ti.Events[i])
 		}
 	}
-	if len(evs) == 0 && (!ti.InventoryOK || ti.Office365 == nil) && len(e.byTenant[tid]) == 0 {
+	e.evs = evs
+	if len(evs) == 0 && (!ti.InventoryOK || ti.Office365 == nil) && len(e.ordersOf(ix)) == 0 {
 		return
 	}
 	slices.SortStableFunc(evs, compareEvents)
 	for _, t := range [...]kaspersky.Office365EventType{kaspersky.O365MailboxesNotProtected, kaspersky.O365LicenseIssue} {
-		k := ConditionKey(tid, t)
-		stored, tracked := e.in.State.Orders[k]
+		var k rawKey
+		conditionRawKey(&k, tid, t)
+		stored, tracked := e.in.State.Orders[Key(k[:])]
 		open := tracked && (stored.Phase == PhaseOpen || stored.Phase == PhaseCreating)
 		on := open
 		var trigger *kaspersky.Event
 		var triggerRule *EventRule
-		absorb := func(ev *kaspersky.Event) {
-			e.plan.Processed[EventKey(tid, ev.Origin, eventID(ev))] = ev.Time
-		}
 		for _, ev := range evs {
 			if ev.O365Type != t {
 				continue
@@ -444,12 +613,14 @@ func (e *evaluator) conditions(ti *TenantInput, acct int) {
 					continue // ended before the open order's occurrence began
 				}
 				if trigger != nil {
-					absorb(trigger)
+					e.absorb(tid, trigger)
 				}
 				on, trigger = false, nil
 				continue
 			}
-			if e.processed(EventKey(tid, ev.Origin, eventID(ev))) {
+			var ek rawKey
+			eventRawKey(&ek, tid, ev.Origin, eventID(ev))
+			if e.processed(&ek) {
 				// Seen before and still active: for an open order it
 				// undoes an earlier end, as a new event would.
 				if open {
@@ -461,7 +632,7 @@ func (e *evaluator) conditions(ti *TenantInput, acct int) {
 				// The order exists: the event, however old, says the
 				// condition holds.
 				on = true
-				absorb(ev)
+				e.absorb(tid, ev)
 				continue
 			}
 			if r := e.relevant(ev); r != nil {
@@ -475,7 +646,7 @@ func (e *evaluator) conditions(ti *TenantInput, acct int) {
 			}
 			if ok {
 				if trigger != nil {
-					absorb(trigger)
+					e.absorb(tid, trigger)
 				}
 				on, trigger = false, nil
 			}
@@ -483,22 +654,22 @@ func (e *evaluator) conditions(ti *TenantInput, acct int) {
 		switch {
 		case open:
 			if trigger != nil {
-				absorb(trigger)
+				e.absorb(tid, trigger)
 			}
 			if !on {
-				e.handled[k] = true
+				e.handled[keyOf(&k, &stored)] = true
 				e.add(e.closeAction(stored, ReasonConditionEnded))
 			}
 		case tracked && trigger != nil:
 			// A new occurrence before the locked order could be closed:
 			// keep the order open for it.
-			absorb(trigger)
-			e.handled[k] = true
+			e.absorb(tid, trigger)
+			e.handled[keyOf(&k, &stored)] = true
 			e.add(keepAction(stored))
 		case tracked:
 			// A close is pending and nothing new: it is retried.
 		case trigger != nil:
-			e.add(e.createEvent(ti, acct, KindCondition, k, trigger, triggerRule))
+			e.add(e.createEvent(ti, acct, KindCondition, k.key(), trigger, triggerRule))
 		}
 	}
 }
@@ -506,22 +677,18 @@ func (e *evaluator) conditions(ti *TenantInput, acct int) {
 // leftovers plans the pending closes of every tenant and finishes creates whose
 // outcome is unknown and that no tenant pass decided about.
 func (e *evaluator) leftovers() {
-	for k, o := range e.in.State.Orders {
+	for _, k := range e.pending {
+		if e.handled[k] {
+			continue
+		}
+		o := e.in.State.Orders[k]
 		switch {
-		case o.Phase == PhaseClosing && !e.handled[k]:
+		case o.Phase == PhaseClosing:
 			e.add(e.closeAction(o, o.Reason))
-		case o.Phase == PhaseCreating && !e.handled[k]:
-			if o.Request == nil {
-				e.add(Action{Type: ActionForget, Order: o})
-				continue
-			}
+		case o.Request == nil:
+			e.add(Action{Type: ActionForget, Order: o})
+		default:
 			e.add(Action{Type: ActionCreate, Order: o})
 		}
 	}
 }
-
-// Evaluator evaluates like [Evaluate].
-type Evaluator struct{}
-
-// Evaluate is [Evaluate].
-func (*Evaluator) Evaluate(in Input) Plan { return Evaluate(in) }
