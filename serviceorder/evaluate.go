@@ -138,22 +138,35 @@ type Plan struct {
 // Closes refused earlier because the order was locked are planned again every
 // cycle, as are creates whose outcome is unknown.
 func Evaluate(in Input) Plan {
+	if shared.mu.TryLock() {
+		defer shared.mu.Unlock()
+		return shared.v.Evaluate(in)
+	}
 	v := evaluatorPool.Get().(*Evaluator)
 	defer evaluatorPool.Put(v)
 	return v.Evaluate(in)
 }
 
-// evaluatorPool holds the Evaluators of [Evaluate], so that concurrent callers
-// each get their own and a program calling Evaluate every cycle reuses their
-// memory.
+// shared is the Evaluator of [Evaluate] when no other call uses it, which for
+// a program evaluating in one goroutine is every call: its memory, including
+// the status keys of recent calls, is kept however long the program waits
+// between calls. Calls made meanwhile take an Evaluator from evaluatorPool,
+// whose memory a garbage collection may free.
+var shared struct {
+	mu sync.Mutex
+	v  Evaluator
+}
+
 var evaluatorPool = sync.Pool{New: func() any { return new(Evaluator) }}
 
-// Evaluator is [Evaluate] with its working memory (maps and buffers sized by
-// the previous calls) kept from one call to the next, so that a program
-// evaluating every cycle, as [Runner] does, allocates little more than the plans
-// it gets. Its plans are exactly those of Evaluate, and share no memory with it
-// or with each other. It keeps no reference to an input or a plan between
-// calls.
+// Evaluator is [Evaluate] with memory kept from one call to the next: its maps
+// and buffers, sized by the previous calls, and for each tenant evaluated in
+// its last 8 calls the status keys of the tenant's last evaluation (with
+// copies of their tenant and device ids), which spares computing a SHA-256 for
+// every status description every cycle. A program evaluating every cycle, as
+// [Runner] does, thus allocates little more than the plans it gets. Its plans
+// are exactly those of Evaluate, and share no memory with it or with each
+// other; it keeps no reference to an input or a plan between calls.
 //
 // The zero value is ready to use. An Evaluator is not safe for concurrent use:
 // give each goroutine its own, or call Evaluate, which does so.
@@ -214,6 +227,8 @@ type evaluator struct {
 	// requests is the block the create requests of this call are cut from.
 	requests []NewOrder
 	plan     Plan
+	// keys outlives the call: it remembers the status keys of recent calls.
+	keys statusKeyCache
 }
 
 // orderRef is a stored order of an evaluated tenant.
@@ -245,6 +260,7 @@ func (e *evaluator) release() {
 
 func (e *evaluator) compile() {
 	r := &e.in.Rules
+	e.keys.start()
 	if e.status == nil {
 		e.status = make(map[StatusRuleID]*StatusRule, len(r.Statuses))
 		e.eventRules = make(map[EventRuleID]*EventRule, len(r.Events))
@@ -389,6 +405,7 @@ func (e *evaluator) statuses(ix int, ti *TenantInput, acct int) {
 	now, delay := e.in.Now, e.in.Rules.CreationDelay
 	want := e.want
 	clear(want)
+	e.keys.begin(tid)
 	for i := range ti.Devices {
 		d := &ti.Devices[i]
 		if d.Status != kaspersky.StatusWarning && d.Status != kaspersky.StatusCritical {
@@ -399,8 +416,8 @@ func (e *evaluator) statuses(ix int, ti *TenantInput, acct int) {
 			if r == nil {
 				continue
 			}
-			var k rawKey
-			statusRawKey(&k, tid, d.ID, desc.Code)
+			ki := e.keys.get(tid, d.ID, desc.Code)
+			k := e.keys.raw(ki)
 			if _, dup := want[k]; dup {
 				continue
 			}
@@ -410,11 +427,11 @@ func (e *evaluator) statuses(ix int, ti *TenantInput, acct int) {
 			switch {
 			case !tracked && delay > 0:
 				e.add(Action{Type: ActionWatch, Order: Order{
-					Key: k.key(), Kind: KindStatus, Phase: PhaseDelayed, TenantID: tid,
+					Key: e.keys.key(ki), Kind: KindStatus, Phase: PhaseDelayed, TenantID: tid,
 					DeviceID: d.ID, DeviceName: d.Name, Code: desc.Code, Level: d.Status, Since: now,
 				}})
 			case !tracked:
-				e.add(e.createStatus(ti, acct, k.key(), w, now))
+				e.add(e.createStatus(ti, acct, e.keys.key(ki), w, now))
 			case o.Phase == PhaseDelayed && o.Since.After(now):
 				// Seen while the clock ran ahead: the delay starts again
 				// now rather than at that date.
@@ -434,6 +451,7 @@ func (e *evaluator) statuses(ix int, ti *TenantInput, acct int) {
 			}
 		}
 	}
+	e.keys.end()
 	devs := e.devs
 	clear(devs)
 	for _, ref := range e.ordersOf(ix) {

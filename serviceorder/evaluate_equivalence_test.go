@@ -34,6 +34,8 @@ func (g randomInputs) text(plain string) string {
 		return strings.Repeat(plain+" é ", 12)
 	case 3:
 		return plain + " \u00a0"
+	case 4:
+		return strings.Repeat(plain+"\xff", 30) // not UTF-8
 	}
 	return plain
 }

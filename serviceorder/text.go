@@ -54,20 +54,31 @@ func appendTenantLine(b []byte, t kaspersky.Tenant) []byte {
 	return append(b, ')')
 }
 
-// briefIsClean reports whether brief leaves b as it is.
-func briefIsClean(b []byte) bool {
-	return !bytes.ContainsAny(b, "\t\n\r\v\f") && !bytes.Contains(b, []byte("  ")) &&
-		len(bytes.TrimSpace(b)) == len(b) && utf8.RuneCount(b) <= MaxBriefLen
+// briefNeedsCleaning reports whether brief would collapse the white space of
+// b.
+func briefNeedsCleaning(b []byte) bool {
+	return bytes.ContainsAny(b, "\t\n\r\v\f") || bytes.Contains(b, []byte("  ")) || len(bytes.TrimSpace(b)) != len(b)
 }
 
-// splitTexts returns an order's brief (from the raw text b[n:]) and full text
-// (b[:n]), in one allocation when the brief needs no cleaning.
+// splitTexts returns an order's brief (brief of the raw text b[n:]) and full
+// text (b[:n]), in one allocation unless the brief needs its white space
+// cleaned or is not valid UTF-8.
 func splitTexts(b []byte, n int) (string, string) {
-	if briefIsClean(b[n:]) {
-		s := string(b)
-		return s[n:], s[:n]
+	raw := b[n:]
+	if briefNeedsCleaning(raw) || !utf8.Valid(raw) {
+		return brief(string(raw)), string(b[:n])
 	}
-	return brief(string(b[n:])), string(b[:n])
+	if utf8.RuneCount(raw) > MaxBriefLen {
+		// Cut as brief does: the first MaxBriefLen-3 characters, then "...".
+		cut := 0
+		for range MaxBriefLen - 3 {
+			_, size := utf8.DecodeRune(raw[cut:])
+			cut += size
+		}
+		b = append(b[:n+cut], "..."...)
+	}
+	s := string(b)
+	return s[n:], s[:n]
 }
 
 func deviceName(name, id string) string {
