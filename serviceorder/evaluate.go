@@ -216,7 +216,11 @@ type evaluator struct {
 	// which leftovers finishes unless a tenant pass handled them.
 	pending []Key
 	handled map[Key]bool
-	want    map[rawKey]wantStatus // reused by every tenant's status pass
+	// want and stored are reused by every tenant's status pass: the keys
+	// of the descriptions that hold at an enabled level, and the index of
+	// each of the tenant's stored orders in ordersOf.
+	want    map[rawKey]struct{}
+	stored  map[rawKey]int
 	devs    map[string]*kaspersky.Device
 	planned map[rawKey]bool
 	evs     []*kaspersky.Event
@@ -235,7 +239,9 @@ type evaluator struct {
 type orderRef struct {
 	tenant int // input index
 	key    Key
+	phase  Phase
 	status bool // a status order (else a condition order)
+	wanted bool // its key is that of a description holding at an enabled level
 }
 
 // release empties e for the next call, keeping the memory but no reference to
@@ -250,6 +256,7 @@ func (e *evaluator) release() {
 	clear(e.pending)
 	clear(e.handled)
 	clear(e.want)
+	clear(e.stored)
 	clear(e.devs)
 	clear(e.planned)
 	clear(e.evs[:cap(e.evs)])
@@ -266,7 +273,8 @@ func (e *evaluator) compile() {
 		e.eventRules = make(map[EventRuleID]*EventRule, len(r.Events))
 		e.first = make(map[string]int, len(e.in.Tenants))
 		e.handled = map[Key]bool{}
-		e.want = make(map[rawKey]wantStatus, 64)
+		e.want = make(map[rawKey]struct{}, 64)
+		e.stored = make(map[rawKey]int, 64)
 		e.devs = map[string]*kaspersky.Device{}
 		e.planned = map[rawKey]bool{}
 	}
@@ -301,7 +309,7 @@ func (e *evaluator) compile() {
 			continue
 		}
 		if i, ok := e.first[o.TenantID]; ok {
-			e.unsorted = append(e.unsorted, orderRef{tenant: i, key: k, status: o.Kind == KindStatus})
+			e.unsorted = append(e.unsorted, orderRef{tenant: i, key: k, phase: o.Phase, status: o.Kind == KindStatus})
 			start[i+1]++
 		}
 	}
@@ -403,8 +411,14 @@ type wantStatus struct {
 func (e *evaluator) statuses(ix int, ti *TenantInput, acct int) {
 	tid := ti.Tenant.ID
 	now, delay := e.in.Now, e.in.Rules.CreationDelay
-	want := e.want
+	want, stored, refs := e.want, e.stored, e.ordersOf(ix)
 	clear(want)
+	clear(stored)
+	for j := range refs {
+		if len(refs[j].key) == KeyLen {
+			stored[rawKey([]byte(refs[j].key))] = j
+		}
+	}
 	e.keys.begin(tid)
 	for i := range ti.Devices {
 		d := &ti.Devices[i]
@@ -418,12 +432,25 @@ func (e *evaluator) statuses(ix int, ti *TenantInput, acct int) {
 			}
 			ki := e.keys.get(tid, d.ID, desc.Code)
 			k := e.keys.raw(ki)
-			if _, dup := want[k]; dup {
-				continue
+			n := len(want)
+			want[k] = struct{}{}
+			if len(want) == n {
+				continue // the same description again
 			}
 			w := wantStatus{dev: d, desc: desc, rule: r}
-			want[k] = w
-			o, tracked := e.in.State.Orders[Key(k[:])]
+			var o Order
+			var tracked bool
+			if j, ok := stored[k]; ok {
+				// The tenant's own order, as is usual: its phase tells
+				// whether there is something to do.
+				refs[j].wanted, tracked = true, true
+				if refs[j].phase == PhaseOpen {
+					continue
+				}
+				o = e.in.State.Orders[refs[j].key]
+			} else {
+				o, tracked = e.in.State.Orders[Key(k[:])]
+			}
 			switch {
 			case !tracked && delay > 0:
 				e.add(Action{Type: ActionWatch, Order: Order{
@@ -454,14 +481,9 @@ func (e *evaluator) statuses(ix int, ti *TenantInput, acct int) {
 	e.keys.end()
 	devs := e.devs
 	clear(devs)
-	for _, ref := range e.ordersOf(ix) {
-		if !ref.status {
+	for _, ref := range refs {
+		if !ref.status || ref.wanted {
 			continue
-		}
-		if len(ref.key) == KeyLen {
-			if _, ok := want[rawKey([]byte(ref.key))]; ok {
-				continue
-			}
 		}
 		o := e.in.State.Orders[ref.key]
 		if len(devs) == 0 {
