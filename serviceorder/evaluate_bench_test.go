@@ -2,6 +2,7 @@ package serviceorder_test
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -58,41 +59,80 @@ func benchInput(v int, now time.Time) []serviceorder.TenantInput {
 	return tenants
 }
 
-// BenchmarkEvaluate evaluates 1,000 tenants × 100 devices against the state of
-// the previous cycle, with 5% of the devices changed, and reports ns/device.
-func BenchmarkEvaluate(b *testing.B) {
-	rules := sot.Rules()
-	for i := range rules.Statuses {
-		rules.Statuses[i].OrderSettings = serviceorder.OrderSettings{Enabled: true, Priority: "High"}
+// benchCycle is the input of the benchmarks: the state after a cycle over
+// variant 0 (every wanted order open) and the variants that follow it.
+type benchCycle struct {
+	rules    serviceorder.Rules
+	accounts serviceorder.Accounts
+	state    serviceorder.State
+	variants [][]serviceorder.TenantInput
+}
+
+func newBenchCycle(b *testing.B) benchCycle {
+	b.Helper()
+	c := benchCycle{rules: sot.Rules(), accounts: serviceorder.Accounts{}}
+	for i := range c.rules.Statuses {
+		c.rules.Statuses[i].OrderSettings = serviceorder.OrderSettings{Enabled: true, Priority: "High"}
 	}
-	rules.Events[0].OrderSettings = serviceorder.OrderSettings{Enabled: true, Priority: "High"}
-	accounts := serviceorder.Accounts{}
+	c.rules.Events[0].OrderSettings = serviceorder.OrderSettings{Enabled: true, Priority: "High"}
 	for t := range benchTenants {
-		accounts[fmt.Sprintf("tenant-%04d", t)] = 10000 + t
+		c.accounts[fmt.Sprintf("tenant-%04d", t)] = 10000 + t
 	}
-	now := t0
 	// The state after a cycle over variant 0: every wanted order open.
-	state := serviceorder.State{}.Clone()
-	for _, a := range serviceorder.Evaluate(serviceorder.Input{Now: now, Rules: rules, Accounts: accounts, Tenants: benchInput(0, now), State: state}).Actions {
+	c.state = serviceorder.State{}.Clone()
+	for _, a := range serviceorder.Evaluate(c.input(benchInput(0, t0))).Actions {
 		if a.Type == serviceorder.ActionCreate && a.Order.Kind == serviceorder.KindStatus {
 			o := a.Order
 			o.Phase, o.Number, o.Request = serviceorder.PhaseOpen, 1, nil
-			state.Orders[o.Key] = o
+			c.state.Orders[o.Key] = o
 		}
 	}
-	variants := make([][]serviceorder.TenantInput, benchVariants)
-	for v := range variants {
-		variants[v] = benchInput(v+1, now)
+	c.variants = make([][]serviceorder.TenantInput, benchVariants)
+	for v := range c.variants {
+		c.variants[v] = benchInput(v+1, t0)
 	}
 	// Sanity: a variant changes about 5% of the devices.
-	plan := serviceorder.Evaluate(serviceorder.Input{Now: now, Rules: rules, Accounts: accounts, Tenants: variants[0], State: state})
+	plan := serviceorder.Evaluate(c.input(c.variants[0]))
 	if len(plan.Actions) < benchTenants*3 {
 		b.Fatalf("a variant yields only %d actions; the 5%% change is not there", len(plan.Actions))
 	}
+	return c
+}
+
+func (c *benchCycle) input(tenants []serviceorder.TenantInput) serviceorder.Input {
+	return serviceorder.Input{Now: t0, Rules: c.rules, Accounts: c.accounts, Tenants: tenants, State: c.state}
+}
+
+// benchLoop runs evaluate b.N times over the variants and reports ns/device
+// and allocs/device.
+func benchLoop(b *testing.B, c *benchCycle, evaluate func(serviceorder.Input) serviceorder.Plan) {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		serviceorder.Evaluate(serviceorder.Input{Now: now, Rules: rules, Accounts: accounts, Tenants: variants[i%benchVariants], State: state})
+		evaluate(c.input(c.variants[i%benchVariants]))
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchTenants*benchDevicesPerTenant), "ns/device")
+	b.StopTimer()
+	runtime.ReadMemStats(&after)
+	devices := float64(b.N * benchTenants * benchDevicesPerTenant)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/devices, "ns/device")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/devices, "allocs/device")
+}
+
+// BenchmarkEvaluate evaluates 1,000 tenants × 100 devices against the state of
+// the previous cycle, with 5% of the devices changed, and reports ns/device
+// and allocs/device.
+func BenchmarkEvaluate(b *testing.B) {
+	c := newBenchCycle(b)
+	benchLoop(b, &c, serviceorder.Evaluate)
+}
+
+// BenchmarkColdEvaluate is BenchmarkEvaluate with a new Evaluator for every
+// cycle: the cost of a first cycle, with no status key remembered.
+func BenchmarkColdEvaluate(b *testing.B) {
+	c := newBenchCycle(b)
+	benchLoop(b, &c, func(in serviceorder.Input) serviceorder.Plan {
+		return new(serviceorder.Evaluator).Evaluate(in)
+	})
 }
