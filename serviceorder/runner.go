@@ -32,6 +32,9 @@ type Runner struct {
 	mu    sync.Mutex
 	// closedStatus is the closed status of the running cycle's rules.
 	closedStatus string
+	// eval evaluates the cycles (under mu), remembering from one cycle to
+	// the next what spares work in the next.
+	eval Evaluator
 }
 
 // RunnerOption configures a [Runner].
@@ -170,7 +173,7 @@ func (r *Runner) Run(ctx context.Context, c Cycle) (Result, error) {
 	}
 	r.closedStatus = c.Rules.General.ClosedStatus
 	now := r.now()
-	plan := Evaluate(Input{Now: now, Rules: c.Rules, Accounts: c.Accounts, Tenants: c.Tenants, State: st})
+	plan := r.eval.Evaluate(Input{Now: now, Rules: c.Rules, Accounts: c.Accounts, Tenants: c.Tenants, State: st})
 
 	// Record every intent to create (and the creation-delay bookkeeping) in one
 	// write, before anything is written to Tigerpaw.
