@@ -137,6 +137,11 @@ type Plan struct {
 //
 // Closes refused earlier because the order was locked are planned again every
 // cycle, as are creates whose outcome is unknown.
+//
+// Evaluate is safe for concurrent use. It works in an [Evaluator] kept for the
+// next call (a second one for calls made while another runs), so that a
+// program calling it every cycle reuses its memory, much as a [Runner] does
+// with its own Evaluator.
 func Evaluate(in Input) Plan {
 	if shared.mu.TryLock() {
 		defer shared.mu.Unlock()

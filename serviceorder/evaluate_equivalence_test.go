@@ -2,8 +2,11 @@ package serviceorder
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -145,10 +148,16 @@ func (g randomInputs) state(tenants []TenantInput) State {
 		if o.Phase == PhaseCreating && g.pick(3) > 0 {
 			o.Request = &NewOrder{Account: 1, Brief: "stored", Reference: o.Key}
 		}
+		k := o.Key
 		if g.pick(10) == 0 {
 			o.TenantID = g.tenantID() // inconsistent with the key
 		}
-		st.Orders[o.Key] = o
+		if g.pick(20) == 0 {
+			// Not the key it is stored under (but as unique, for the plan's
+			// order to be defined).
+			o.Key += "-STALE"
+		}
+		st.Orders[k] = o
 	}
 	for range g.pick(12) {
 		tid, dev, code := g.tenantID(), g.deviceID(), randomCodes[g.pick(len(randomCodes))]
@@ -220,5 +229,128 @@ func TestEvaluateMatchesPlainEngine(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// evolve changes a few of the devices of in's tenants, as a cycle's changes
+// do: a device's level or descriptions change, a device goes or comes.
+func (g randomInputs) evolve(in Input) Input {
+	tenants := slices.Clone(in.Tenants)
+	for i := range tenants {
+		devs := slices.Clone(tenants[i].Devices)
+		for range g.pick(3) {
+			switch j := g.pick(len(devs) + 1); {
+			case j == len(devs):
+				devs = slices.Insert(devs, g.pick(len(devs)+1), g.device())
+			case g.pick(3) == 0:
+				devs = slices.Delete(devs, j, j+1)
+			default:
+				id := devs[j].ID
+				devs[j] = g.device()
+				devs[j].ID = id
+			}
+		}
+		tenants[i].Devices = devs
+	}
+	in.Tenants = tenants
+	if g.pick(4) == 0 {
+		in.Rules = g.rules()
+	}
+	in.State = g.state(tenants)
+	return in
+}
+
+// TestEvaluatorFollowsEvolvingInputs checks an Evaluator reused over inputs
+// that change a little from one call to the next (so that it finds most
+// status keys where it left them, and some not) against the plain engine.
+func TestEvaluatorFollowsEvolvingInputs(t *testing.T) {
+	t.Parallel()
+	for seed := range uint64(8) {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			t.Parallel()
+			g := randomInputs{rng: rand.New(rand.NewPCG(seed, 11)), now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+			var v Evaluator
+			in := g.input()
+			for i := range 300 {
+				if i%50 == 0 {
+					in = g.input() // other tenants, devices and rules
+				}
+				in = g.evolve(in)
+				if d := cmp.Diff(refEvaluate(in), v.Evaluate(in)); d != "" {
+					t.Fatalf("call %d: the Evaluator differs from the plain engine (-plain +Evaluator):\n%s", i, d)
+				}
+			}
+		})
+	}
+}
+
+// TestEvaluateConcurrently calls Evaluate from several goroutines at once:
+// each plan is still the plain engine's.
+func TestEvaluateConcurrently(t *testing.T) {
+	t.Parallel()
+	g := randomInputs{rng: rand.New(rand.NewPCG(3, 5)), now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	inputs := make([]Input, 64)
+	wants := make([]Plan, len(inputs))
+	for i := range inputs {
+		inputs[i] = g.input()
+		wants[i] = refEvaluate(inputs[i])
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 4*len(inputs))
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range inputs {
+				i := (i + w*16) % len(inputs)
+				if d := cmp.Diff(wants[i], Evaluate(inputs[i])); d != "" {
+					errs <- fmt.Sprintf("input %d: %s", i, d)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+// TestEvaluatorForgetsTenants checks that an Evaluator keeps the status keys
+// of a tenant through keyCacheSpan calls that do not evaluate it, drops them
+// at the next, and keeps those of the tenants evaluated meanwhile.
+func TestEvaluatorForgetsTenants(t *testing.T) {
+	t.Parallel()
+	rules := DefaultRules()
+	rules.General = General{Rep: 7, NewStatus: "New", ClosedStatus: "Closed"}
+	for i := range rules.Statuses {
+		rules.Statuses[i].Enabled = true
+	}
+	code := rules.Statuses[0].ID.Code
+	tenant := func(id string) TenantInput {
+		return TenantInput{Tenant: kaspersky.Tenant{ID: id}, InventoryOK: true, Devices: []kaspersky.Device{{
+			ID: "d1", Status: rules.Statuses[0].ID.Level, Descriptions: []kaspersky.StatusDescription{{Code: code}},
+		}}}
+	}
+	accounts := Accounts{"a": 1, "b": 2}
+	var v Evaluator
+	v.Evaluate(Input{Rules: rules, Accounts: accounts, Tenants: []TenantInput{tenant("a"), tenant("b")}})
+	remembered := func() []string { return slices.Sorted(maps.Keys(v.e.keys.tenants)) }
+	if d := cmp.Diff([]string{"a", "b"}, remembered()); d != "" {
+		t.Fatalf("after the first call (-want +got):\n%s", d)
+	}
+	for i := range keyCacheSpan + 1 {
+		if i == keyCacheSpan {
+			if d := cmp.Diff([]string{"a", "b"}, remembered()); d != "" {
+				t.Fatalf("after %d calls without tenant a (-want +got):\n%s", i, d)
+			}
+		}
+		plan := v.Evaluate(Input{Rules: rules, Accounts: accounts, Tenants: []TenantInput{tenant("b")}})
+		if len(plan.Actions) != 1 || plan.Actions[0].Order.Key != StatusKey("b", "d1", code) {
+			t.Fatalf("call %d: plan %+v, want one create of b's order", i, plan.Actions)
+		}
+	}
+	if d := cmp.Diff([]string{"b"}, remembered()); d != "" {
+		t.Fatalf("after %d calls without tenant a (-want +got):\n%s", keyCacheSpan+1, d)
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 )
 
-// keyCacheSpan is how many calls of an [Evaluator] the status keys of a
-// tenant not evaluated meanwhile are kept.
+// keyCacheSpan is through how many calls in a row that do not evaluate a
+// tenant an [Evaluator] keeps the tenant's status keys.
 const keyCacheSpan = 8
 
 // keyLookahead is how far past its position in the previous call a status
@@ -45,8 +45,8 @@ type keyEntry struct {
 	str    Key // raw as a Key
 }
 
-// start starts a call, dropping the keys of tenants not evaluated in the last
-// keyCacheSpan calls.
+// start starts a call, dropping the keys of the tenants none of the last
+// keyCacheSpan calls evaluated.
 func (c *statusKeyCache) start() {
 	if c.tenants == nil {
 		c.tenants = map[string]*tenantKeys{}
