@@ -221,9 +221,10 @@ type evaluator struct {
 	// which leftovers finishes unless a tenant pass handled them.
 	pending []Key
 	handled map[Key]bool
-	// want and stored are reused by every tenant's status pass: the keys
-	// of the descriptions that hold at an enabled level, and the index of
-	// each of the tenant's stored orders in ordersOf.
+	// want and stored are reused by every tenant's status pass: the keys of
+	// the descriptions that hold at an enabled level and are not the
+	// tenant's stored orders, and the index of each of the tenant's stored
+	// orders in ordersOf.
 	want    map[rawKey]struct{}
 	stored  map[rawKey]int
 	devs    map[string]*kaspersky.Device
@@ -236,6 +237,7 @@ type evaluator struct {
 	// requests is the block the create requests of this call are cut from.
 	requests []NewOrder
 	plan     Plan
+	times    timeText
 	// keys outlives the call: it remembers the status keys of recent calls.
 	keys statusKeyCache
 }
@@ -253,6 +255,7 @@ type orderRef struct {
 // the input or the plan.
 func (e *evaluator) release() {
 	e.in, e.plan, e.requests = Input{}, Plan{}, nil
+	e.times.reset()
 	clear(e.status)
 	clear(e.eventRules)
 	clear(e.first)
@@ -395,7 +398,7 @@ func (e *evaluator) closeAction(o Order, reason CloseReason) Action {
 		Type:   ActionClose,
 		Order:  o,
 		Reason: reason,
-		Close:  CloseRequest{Status: e.in.Rules.General.ClosedStatus, WorkPerformed: closeText(&o, reason, e.in.Now)},
+		Close:  CloseRequest{Status: e.in.Rules.General.ClosedStatus, WorkPerformed: closeText(&o, reason, e.in.Now, &e.times)},
 	}
 }
 
@@ -437,15 +440,15 @@ func (e *evaluator) statuses(ix int, ti *TenantInput, acct int) {
 			}
 			ki := e.keys.get(tid, d.ID, desc.Code)
 			k := e.keys.raw(ki)
-			n := len(want)
-			want[k] = struct{}{}
-			if len(want) == n {
-				continue // the same description again
-			}
-			w := wantStatus{dev: d, desc: desc, rule: r}
+			// A description seen again on the tenant is skipped: a key of
+			// the tenant's stored orders is marked wanted, the others are
+			// kept in want.
 			var o Order
 			var tracked bool
 			if j, ok := stored[k]; ok {
+				if refs[j].wanted {
+					continue
+				}
 				// The tenant's own order, as is usual: its phase tells
 				// whether there is something to do.
 				refs[j].wanted, tracked = true, true
@@ -454,8 +457,14 @@ func (e *evaluator) statuses(ix int, ti *TenantInput, acct int) {
 				}
 				o = e.in.State.Orders[refs[j].key]
 			} else {
+				n := len(want)
+				want[k] = struct{}{}
+				if len(want) == n {
+					continue
+				}
 				o, tracked = e.in.State.Orders[Key(k[:])]
 			}
+			w := wantStatus{dev: d, desc: desc, rule: r}
 			switch {
 			case !tracked && delay > 0:
 				e.add(Action{Type: ActionWatch, Order: Order{
@@ -516,7 +525,7 @@ func (e *evaluator) statuses(ix int, ti *TenantInput, acct int) {
 
 func (e *evaluator) createStatus(ti *TenantInput, acct int, k Key, w wantStatus, since time.Time) Action {
 	g := &e.in.Rules.General
-	b, work := statusOrderText(ti.Tenant, w.dev, w.desc, since, k)
+	b, work := statusOrderText(ti.Tenant, w.dev, w.desc, since, k, &e.times)
 	req := e.newRequest()
 	*req = NewOrder{
 		Account: acct, Rep: g.Rep, Status: g.NewStatus,

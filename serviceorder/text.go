@@ -16,6 +16,28 @@ const MaxBriefLen = 80
 
 const timeLayout = "2006-01-02 15:04:05 MST"
 
+// timeText formats times as the order texts show them, remembering the last
+// one: the texts of a cycle mostly show the cycle's own time.
+type timeText struct {
+	t    time.Time
+	text []byte
+	set  bool
+}
+
+// append appends t, in UTC, to b.
+func (tt *timeText) append(b []byte, t time.Time) []byte {
+	if !tt.set || !tt.t.Equal(t) {
+		// Equal instants read the same in UTC. Without its monotonic clock
+		// reading, tt.t is compared with t by wall clock, as it is shown.
+		tt.t, tt.set = t.Round(0), true
+		tt.text = t.UTC().AppendFormat(tt.text[:0], timeLayout)
+	}
+	return append(b, tt.text...)
+}
+
+// reset forgets the time remembered.
+func (tt *timeText) reset() { tt.t, tt.set = time.Time{}, false }
+
 // statusConsole names the console that reports a tenant's device statuses.
 func statusConsole(k kaspersky.TenantKind) string {
 	switch k {
@@ -100,7 +122,7 @@ func statusText(code kaspersky.StatusCode, fallback string) string {
 
 // statusOrderText returns the brief and full text of a status order. It is on
 // the hot path of Evaluate, hence appends to a stack buffer and one allocation.
-func statusOrderText(t kaspersky.Tenant, d *kaspersky.Device, desc kaspersky.StatusDescription, seen time.Time, key Key) (string, string) {
+func statusOrderText(t kaspersky.Tenant, d *kaspersky.Device, desc kaspersky.StatusDescription, seen time.Time, key Key, tt *timeText) (string, string) {
 	dev := deviceName(d.Name, d.ID)
 	text := statusText(desc.Code, desc.Text)
 	console := statusConsole(t.Kind)
@@ -124,7 +146,7 @@ func statusOrderText(t kaspersky.Tenant, d *kaspersky.Device, desc kaspersky.Sta
 	b = append(b, "\nDevice status: "...)
 	b = append(b, level...)
 	b = append(b, "\nDetected: "...)
-	b = seen.UTC().AppendFormat(b, timeLayout)
+	b = tt.append(b, seen)
 	b = append(b, "\nConsole: "...)
 	b = append(b, console...)
 	b = append(b, "\n\nThis service order closes automatically when the status description no longer applies to the device.\nReference: "...)
@@ -243,10 +265,10 @@ func (r CloseReason) String() string {
 }
 
 // closeText returns the WorkPerformed text of an automatic close.
-func closeText(o *Order, reason CloseReason, now time.Time) string {
+func closeText(o *Order, reason CloseReason, now time.Time, tt *timeText) string {
 	var stack [512]byte
 	b := append(stack[:0], "Closed automatically by the Kaspersky integration at "...)
-	b = now.UTC().AppendFormat(b, timeLayout)
+	b = tt.append(b, now)
 	b = append(b, ": "...)
 	switch o.Kind {
 	case KindStatus:
