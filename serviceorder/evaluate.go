@@ -365,7 +365,7 @@ func keyOf(k *rawKey, o *Order) Key {
 }
 
 // finish returns the plan with its actions sorted by tenant id, then type, then
-// key.
+// key, then the order decided.
 func (e *evaluator) finish() Plan {
 	if len(e.actions) == 0 {
 		return e.plan
@@ -382,7 +382,10 @@ func (e *evaluator) finish() Plan {
 		if c := cmp.Compare(a.Type, b.Type); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.Order.Key, b.Order.Key)
+		if c := cmp.Compare(a.Order.Key, b.Order.Key); c != 0 {
+			return c
+		}
+		return cmp.Compare(x, y) // as decided (two such only from a corrupt state)
 	})
 	out := make([]Action, len(acts))
 	for i, j := range e.order {
