@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -339,15 +340,44 @@ func TestCreateRetriedWhenNeverSent(t *testing.T) {
 	}
 }
 
+// attemptDone signals once the first response's body has been closed, that is
+// once the client is done with its first attempt.
+type attemptDone struct {
+	next http.RoundTripper
+	done chan struct{}
+	once sync.Once
+}
+
+func (a *attemptDone) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := a.next.RoundTrip(r)
+	if err == nil {
+		resp.Body = &closeHook{ReadCloser: resp.Body, closed: func() { a.once.Do(func() { close(a.done) }) }}
+	}
+	return resp, err
+}
+
+type closeHook struct {
+	io.ReadCloser
+	closed func()
+}
+
+func (c *closeHook) Close() error {
+	err := c.ReadCloser.Close()
+	c.closed()
+	return err
+}
+
 func TestContextCancelledMidBackoff(t *testing.T) {
 	t.Parallel()
-	srv, c := setup(t, tigerpaw.WithRetryPolicy(tigerpaw.RetryPolicy{MaxAttempts: 5, BaseDelay: time.Hour, MaxDelay: time.Hour}))
+	srv := tigerpawtest.NewServer(t)
+	seed(srv)
+	rt := &attemptDone{next: srv.HTTPClient().Transport, done: make(chan struct{})}
+	c := srv.Client(t, tigerpaw.WithHTTPClient(&http.Client{Transport: rt}),
+		tigerpaw.WithRetryPolicy(tigerpaw.RetryPolicy{MaxAttempts: 5, BaseDelay: time.Hour, MaxDelay: time.Hour}))
 	srv.FailNext("GET", "/api/accounts/{n}", 1, tigerpawtest.Fault{Status: 503})
 	ctx, cancel := context.WithCancel(t.Context())
 	go func() {
-		for srv.Count("GET", "/api/accounts/{n}") == 0 {
-			time.Sleep(time.Millisecond)
-		}
+		<-rt.done // the 503 is in: the client now waits an hour before its retry
 		cancel()
 	}()
 	_, err := c.Accounts.Get(ctx, 1001)
