@@ -495,13 +495,15 @@ func TestDeleteNeverSentThenMissingIsNotFound(t *testing.T) {
 
 func TestCancelledErrorKeepsTheLastFailure(t *testing.T) {
 	t.Parallel()
-	srv, c := setup(t, tigerpaw.WithRetryPolicy(tigerpaw.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Hour, MaxDelay: time.Hour}))
+	srv := tigerpawtest.NewServer(t)
+	seed(srv)
+	rt := &attemptDone{next: srv.HTTPClient().Transport, done: make(chan struct{})}
+	c := srv.Client(t, tigerpaw.WithHTTPClient(&http.Client{Transport: rt}),
+		tigerpaw.WithRetryPolicy(tigerpaw.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Hour, MaxDelay: time.Hour}))
 	srv.FailNext("GET", "/api/agreements/{n}", 1, tigerpawtest.Fault{Status: 502})
 	ctx, cancel := context.WithCancel(t.Context())
 	go func() {
-		for srv.Count("GET", "/api/agreements/{n}") == 0 {
-			time.Sleep(time.Millisecond)
-		}
+		<-rt.done // the 502 is in: the client now waits before its retry
 		cancel()
 	}()
 	_, err := c.Agreements.Get(ctx, 501)
