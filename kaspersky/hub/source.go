@@ -149,10 +149,34 @@ func (s *Source) Events(ctx context.Context, tenantID string, since time.Time) (
 	if !since.IsZero() {
 		out = slices.DeleteFunc(out, func(e kaspersky.Event) bool { return e.Time.Before(since) })
 	}
+	s.nameDevices(ctx, tenantID, out)
 	slices.SortStableFunc(out, func(a, b kaspersky.Event) int {
 		return cmp.Or(a.Time.Compare(b.Time), strings.Compare(a.ID, b.ID))
 	})
 	return out, nil
+}
+
+// nameDevices fills in the device names of events, which the contract's events
+// carry only as ids, so that a service order names the device as the console
+// shows it. The names cost one device listing, and only when an event names a
+// device; when it fails the events keep their ids alone.
+func (s *Source) nameDevices(ctx context.Context, tenantID string, events []kaspersky.Event) {
+	if !slices.ContainsFunc(events, func(e kaspersky.Event) bool { return e.DeviceID != "" && e.DeviceName == "" }) {
+		return
+	}
+	names := map[string]string{}
+	for d, err := range s.c.Devices(ctx, tenantID) {
+		if err != nil {
+			s.c.log.DebugContext(ctx, "hub: device names for events not read", slog.String("company", tenantID), slog.Any("error", err))
+			return
+		}
+		names[d.ID] = d.Name
+	}
+	for i := range events {
+		if events[i].DeviceName == "" {
+			events[i].DeviceName = names[events[i].DeviceID]
+		}
+	}
 }
 
 // unknownValues logs, once per field and value, the values outside the

@@ -197,7 +197,8 @@ func TestSourceEvents(t *testing.T) {
 	got, err := NewSource(e.c).Events(t.Context(), "c1", t0)
 	must(t, err)
 	kes := func(id string, h int, sev kaspersky.Severity, typ, dev, text string) kaspersky.Event {
-		return kaspersky.Event{ID: "kes:" + id, TenantID: "c1", DeviceID: dev, Origin: kaspersky.OriginKESCloud, Severity: sev,
+		names := map[string]string{"d1": "WS-01", "d2": "WS-02", "d3": "SRV-01"}
+		return kaspersky.Event{ID: "kes:" + id, TenantID: "c1", DeviceID: dev, DeviceName: names[dev], Origin: kaspersky.OriginKESCloud, Severity: sev,
 			Type: typ, TypeName: typ, Time: t0.Add(time.Duration(h) * time.Hour), Text: text}
 	}
 	o365 := func(id string, h int, typ kaspersky.Office365EventType, name, text string, active bool) kaspersky.Event {
@@ -223,6 +224,20 @@ func TestSourceEvents(t *testing.T) {
 	must(t, err)
 	if len(all) != len(want)+1 || all[0].ID != "kes:e3" {
 		t.Errorf("without since: %d events, first %q", len(all), all[0].ID)
+	}
+}
+
+// TestSourceEventsWithoutDeviceNames: when the devices cannot be listed, the
+// events still come, with their device ids.
+func TestSourceEventsWithoutDeviceNames(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	seedContoso(t, e.srv)
+	e.srv.InjectFault(hubtest.Fault{Path: "/api/v1/companies/c1/devices", Status: 404, Code: "gone"})
+	got, err := NewSource(e.c).Events(t.Context(), "c1", t0)
+	must(t, err)
+	if len(got) == 0 || got[0].DeviceID != "d1" || got[0].DeviceName != "" {
+		t.Errorf("first event = %+v, want device d1 without a name", got[0])
 	}
 }
 
