@@ -273,6 +273,14 @@ func stringOf(v any) string {
 	return fmt.Sprint(v)
 }
 
+// bodyScanner is a result that can read some response bodies faster than
+// encoding/json. scanBody reports false, leaving the result untouched, for any
+// body it cannot read exactly as encoding/json would; that body is then decoded
+// by encoding/json.
+type bodyScanner interface {
+	scanBody(body []byte) bool
+}
+
 // decodeResponse turns one HTTP response into the method's result: a PxgError
 // whatever the status, an HTTPError for any other non-2xx status, else the body
 // decoded into out (when out is not nil). An empty 2xx body reads as {}.
@@ -288,6 +296,9 @@ func decodeResponse(method string, status int, body []byte, out any) error {
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
+	}
+	if sc, ok := out.(bodyScanner); ok && sc.scanBody(body) {
+		return nil
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		return fmt.Errorf("ksc: %s: decode response: %w", method, err)

@@ -183,9 +183,15 @@ type hostChunk struct {
 // FindHosts accessor.
 type hostChunkResponse struct {
 	Chunk hostChunk `json:"pChunk"`
+	// scanned holds the chunk when scanBody read the body (encoding/json
+	// ignores the field).
+	scanned *scannedChunk
 }
 
 func (r *hostChunkResponse) chunkItems() ([]hostWire, int, error) {
+	if r.scanned != nil {
+		return r.scanned.items, r.scanned.raw, nil
+	}
 	ch := &r.Chunk
 	if ch.Items == nil && ch.Type == tagParams && len(ch.Value) > 0 {
 		var inner hostChunk
