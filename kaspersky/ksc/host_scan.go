@@ -54,7 +54,6 @@ type hostScanner struct {
 }
 
 var (
-	hostIDKey  = []byte(`"KLHST_WKS_HOSTNAME"`)
 	hostFields = [...][]byte{
 		[]byte("KLHST_WKS_HOSTNAME"), []byte("KLHST_WKS_DN"), []byte("KLHST_WKS_OS_NAME"), []byte("KLHST_WKS_CTYPE"),
 		[]byte("KLHST_WKS_STATUS_ID"), []byte("KLHST_WKS_STATUS_MASK"), []byte("KLHST_WKS_STATUS"), []byte("KLHST_WKS_LAST_VISIBLE"),
@@ -214,8 +213,6 @@ func (s *hostScanner) items(ch *scannedChunk) bool {
 	if !s.byte('[') {
 		return false
 	}
-	// Every host names its id once, so this sizes the slice in one go.
-	ch.items = make([]hostWire, 0, bytes.Count(s.b[s.i:], hostIDKey))
 	if s.next() == ']' {
 		s.i++
 		return true
@@ -228,12 +225,16 @@ func (s *hostScanner) items(ch *scannedChunk) bool {
 				return false
 			}
 		case '{':
+			start := s.i
 			s.i++
 			var it hostItem
 			if !s.item(&it) {
 				return false
 			}
 			if w, ok := it.wire(); ok {
+				if ch.items == nil {
+					ch.items = make([]hostWire, 0, estimateHosts(s.i-start, len(s.b)-s.i))
+				}
 				ch.items = append(ch.items, *w)
 			}
 		default:
@@ -249,6 +250,17 @@ func (s *hostScanner) items(ch *scannedChunk) bool {
 			return false
 		}
 	}
+}
+
+// minHostBytes is the least room estimateHosts allows per host, which bounds
+// the slice a body can make it reserve to about twice the body's size.
+const minHostBytes = 64
+
+// estimateHosts guesses how many hosts a chunk holds from the length of its
+// first host and the bytes after it: hosts in one chunk carry the same
+// attributes and are much the same length.
+func estimateHosts(first, rest int) int {
+	return 1 + rest/max(first+1, minHostBytes)
 }
 
 // Bits of the members seen in an item or host object.
