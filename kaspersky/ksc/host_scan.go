@@ -15,7 +15,7 @@ import (
 // The scanner is exact or silent: it either produces what encoding/json plus the
 // wire types (hostItem, flexInt, flexTime) would, or it gives up and the body
 // is decoded the general way. It gives up on anything outside the shapes servers
-// send: duplicate or case-folded member names, escapes in names, wrapped pChunk,
+// send: a host field, pChunk or its array named twice, case-folded names, escapes in names, wrapped pChunk,
 // unusual envelopes, numbers beyond 18 digits, datetimes in any layout but
 // KSC's own, and all malformed JSON. It never errs itself, so every error a
 // caller sees comes from the general path.
@@ -141,7 +141,7 @@ func (s *hostScanner) response() (*scannedChunk, bool) {
 		return nil, false
 	}
 	if ch.items == nil {
-		ch.items = []hostWire{}
+		ch.items = []hostWire{} // empty, not nil, as the general path has it
 	}
 	return ch, true
 }
