@@ -156,3 +156,34 @@ func TestAdapterErrorsSpeakTheConsumersVocabulary(t *testing.T) {
 		t.Errorf("Close of a missing order: %v, want serviceorder.ErrNotFound", err)
 	}
 }
+
+func TestDeskCompletesOpenTasksOnlyWhenAsked(t *testing.T) {
+	t.Parallel()
+	srv := tigerpawtest.NewServer(t)
+	acct := srv.AddAccount(tigerpawtest.Account{Name: "Contoso"}).Number
+	srv.AddStatus(tigerpawtest.Status{Name: "New"})
+	srv.AddStatus(tigerpawtest.Status{Name: "Closed", Closed: true})
+	srv.AddPriority(tigerpawtest.Priority{Name: "High"})
+	for _, complete := range []bool{false, true} {
+		so := srv.AddServiceOrder(tigerpawtest.ServiceOrder{AccountNumber: acct, Status: "New", Priority: "High", OpenTasks: 2})
+		var opts []DeskOption
+		if complete {
+			opts = append(opts, WithCompleteOpenTasks())
+		}
+		desk, err := NewDesk(srv.Client(t), opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := desk.Close(t.Context(), so.Number, serviceorder.CloseRequest{Status: "Closed", WorkPerformed: "Resolved"}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := srv.ServiceOrder(so.Number)
+		want := 2
+		if complete {
+			want = 0
+		}
+		if got.Status != "Closed" || got.OpenTasks != want {
+			t.Errorf("complete=%v: order = status %q, %d open tasks; want Closed with %d", complete, got.Status, got.OpenTasks, want)
+		}
+	}
+}

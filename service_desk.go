@@ -15,17 +15,35 @@ import (
 // the client's ErrLocked and ErrNotFound to serviceorder's, so the Runner keeps a
 // close of an order open in the Tigerpaw UI pending and retries it later.
 type Desk struct {
-	c *tigerpaw.Client
+	c                 *tigerpaw.Client
+	completeOpenTasks bool
 }
 
 var _ serviceorder.Desk = (*Desk)(nil)
 
+// DeskOption configures a Desk.
+type DeskOption func(*Desk)
+
+// WithCompleteOpenTasks makes the Desk ask Tigerpaw to complete an order's
+// open tasks when it closes the order (CompleteOpenTasks). Use it when your
+// Tigerpaw refuses to close orders with open tasks; by default the tasks are
+// left to the technicians who added them.
+func WithCompleteOpenTasks() DeskOption {
+	return func(d *Desk) { d.completeOpenTasks = true }
+}
+
 // NewDesk returns a Desk over c.
-func NewDesk(c *tigerpaw.Client) (*Desk, error) {
+func NewDesk(c *tigerpaw.Client, opts ...DeskOption) (*Desk, error) {
 	if c == nil {
 		return nil, errors.New("kasperskytigerpaw: NewDesk: nil tigerpaw client")
 	}
-	return &Desk{c: c}, nil
+	d := &Desk{c: c}
+	for _, o := range opts {
+		if o != nil {
+			o(d)
+		}
+	}
+	return d, nil
 }
 
 // Create creates a service order and returns its number.
@@ -75,8 +93,9 @@ func (d *Desk) Get(ctx context.Context, number int) (serviceorder.DeskOrder, err
 // Close sets an order to the closed status.
 func (d *Desk) Close(ctx context.Context, number int, c serviceorder.CloseRequest) error {
 	_, err := d.c.ServiceOrders.Close(ctx, number, tigerpaw.CloseServiceOrder{
-		Status:        c.Status,
-		WorkPerformed: c.WorkPerformed,
+		Status:            c.Status,
+		WorkPerformed:     c.WorkPerformed,
+		CompleteOpenTasks: d.completeOpenTasks,
 	})
 	return deskError(err)
 }
