@@ -27,6 +27,9 @@ type config struct {
 		// the REST API keys of the integration's Tigerpaw rep.
 		PublicKeyEnv  string `json:"publicKeyEnv"`
 		PrivateKeyEnv string `json:"privateKeyEnv"`
+		// CompleteOpenTasks completes an order's open tasks when the daemon closes
+		// it, for a Tigerpaw that refuses to close orders with open tasks.
+		CompleteOpenTasks bool `json:"completeOpenTasks,omitempty"`
 	} `json:"tigerpaw"`
 	KSC struct {
 		// URL is the KSC Open API base URL, e.g. https://ksc.example.com:13299.

@@ -110,7 +110,11 @@ func run(ctx context.Context, cfgPath string, once, dryRun bool, out io.Writer, 
 	if err != nil {
 		return err
 	}
-	d, err := newDaemon(src, tp, store, cfg.Integration, rules, state, out, log)
+	var deskOpts []kt.DeskOption
+	if cfg.Tigerpaw.CompleteOpenTasks {
+		deskOpts = append(deskOpts, kt.WithCompleteOpenTasks())
+	}
+	d, err := newDaemon(src, tp, store, cfg.Integration, rules, state, out, log, deskOpts...)
 	if err != nil {
 		return err
 	}
@@ -187,8 +191,8 @@ func newSource(cfg *config, log *slog.Logger) (kaspersky.Source, func(), error) 
 }
 
 func newDaemon(src kaspersky.Source, tp *tigerpaw.Client, store mapping.Store, name string, rules serviceorder.Rules,
-	state serviceorder.Store, out io.Writer, log *slog.Logger) (*daemon, error) {
-	desk, err := kt.NewDesk(tp)
+	state serviceorder.Store, out io.Writer, log *slog.Logger, deskOpts ...kt.DeskOption) (*daemon, error) {
+	desk, err := kt.NewDesk(tp, deskOpts...)
 	if err != nil {
 		return nil, err
 	}

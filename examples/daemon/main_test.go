@@ -90,6 +90,12 @@ func TestParseConfig(t *testing.T) {
 	if err != nil {
 		t.Fatalf("valid config: %v", err)
 	}
+	if cfg.Tigerpaw.CompleteOpenTasks {
+		t.Error("completeOpenTasks is on by default")
+	}
+	if c, err := parseConfig([]byte(strings.Replace(valid, `"privateKeyEnv": "TP_PRIVATE"`, `"privateKeyEnv": "TP_PRIVATE", "completeOpenTasks": true`, 1))); err != nil || !c.Tigerpaw.CompleteOpenTasks {
+		t.Errorf("completeOpenTasks: %v", err)
+	}
 	if time.Duration(cfg.BillingEvery) != 12*time.Hour || time.Duration(cfg.ServiceOrdersEvery) != 5*time.Minute {
 		t.Errorf("intervals = %v, %v", time.Duration(cfg.BillingEvery), time.Duration(cfg.ServiceOrdersEvery))
 	}
