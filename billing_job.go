@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mspkit/kaspersky-tigerpaw/billing"
@@ -293,66 +292,45 @@ func (j *BillingJob) writer() (billing.ChargeWriter, error) {
 	return NewChargeWriter(j.Tigerpaw)
 }
 
-func (j *BillingJob) now() time.Time {
-	if j.Now != nil {
-		return j.Now()
-	}
-	return time.Now()
-}
+func (j *BillingJob) now() time.Time { return clockOr(j.Now)() }
 
-func (j *BillingJob) logger() *slog.Logger {
-	if j.Logger != nil {
-		return j.Logger
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func (j *BillingJob) logger() *slog.Logger { return loggerOr(j.Logger) }
 
 // readInventories reads the inventories of the tenants, at most concurrency at
 // once. A tenant that cannot be read, or whose inventory names another tenant,
 // is logged and left out.
 func readInventories(ctx context.Context, src kaspersky.Source, tenants []string, concurrency int, log *slog.Logger) []kaspersky.Inventory {
-	if concurrency <= 0 {
-		concurrency = 4
-	}
-	results := make([]*kaspersky.Inventory, len(tenants))
-	sem := make(chan struct{}, concurrency)
-	var wg sync.WaitGroup
+	// The same tenant billed twice is billing's to report: read it once.
+	unique := make([]string, 0, len(tenants))
 	seen := make(map[string]bool, len(tenants))
-	for i, id := range tenants {
-		if seen[id] {
-			continue // the same tenant billed twice is billing's to report
+	for _, id := range tenants {
+		if !seen[id] {
+			seen[id] = true
+			unique = append(unique, id)
 		}
-		seen[id] = true
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			defer func() { <-sem }()
-			inv, err := src.Inventory(ctx, id)
-			if err != nil {
-				log.WarnContext(ctx, "cannot read the tenant's inventory; its billing is skipped", "tenant", id, "err", err)
-				return
-			}
-			switch inv.Tenant.ID {
-			case "":
-				inv.Tenant.ID = id
-			case id:
-			default:
-				// Billing keys inventories by tenant: taking this one would bill
-				// one tenant's devices to another tenant's account.
-				log.WarnContext(ctx, "the console answered with another tenant's inventory; its billing is skipped",
-					"tenant", id, "answered_tenant", inv.Tenant.ID)
-				return
-			}
-			results[i] = &inv
-		}()
 	}
-	wg.Wait()
-	out := make([]kaspersky.Inventory, 0, len(tenants))
+	results := make([]*kaspersky.Inventory, len(unique))
+	forEach(ctx, len(unique), concurrency, func(i int) {
+		id := unique[i]
+		inv, err := src.Inventory(ctx, id)
+		if err != nil {
+			log.WarnContext(ctx, "cannot read the tenant's inventory; its billing is skipped", "tenant", id, "err", err)
+			return
+		}
+		switch inv.Tenant.ID {
+		case "":
+			inv.Tenant.ID = id
+		case id:
+		default:
+			// Billing keys inventories by tenant: taking this one would bill
+			// one tenant's devices to another tenant's account.
+			log.WarnContext(ctx, "the console answered with another tenant's inventory; its billing is skipped",
+				"tenant", id, "answered_tenant", inv.Tenant.ID)
+			return
+		}
+		results[i] = &inv
+	})
+	out := make([]kaspersky.Inventory, 0, len(unique))
 	for _, inv := range results {
 		if inv != nil {
 			out = append(out, *inv)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
@@ -72,26 +71,9 @@ func (j *ServiceOrderJob) Run(ctx context.Context, cfg mapping.Config, rules ser
 	}
 	horizon := rules.LongestLifetime()
 	inputs := make([]serviceorder.TenantInput, len(tenants))
-	concurrency := j.Concurrency
-	if concurrency <= 0 {
-		concurrency = 4
-	}
-	sem := make(chan struct{}, concurrency)
-	var wg sync.WaitGroup
-	for i, t := range tenants {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			defer func() { <-sem }()
-			inputs[i] = j.readTenant(ctx, t, lastReads[t.ID], horizon)
-		}()
-	}
-	wg.Wait()
+	forEach(ctx, len(tenants), j.Concurrency, func(i int) {
+		inputs[i] = j.readTenant(ctx, tenants[i], lastReads[tenants[i].ID], horizon)
+	})
 	if err := ctx.Err(); err != nil {
 		return serviceorder.Result{}, err
 	}
@@ -145,16 +127,6 @@ func (j *ServiceOrderJob) readTenant(ctx context.Context, t mapping.Tenant, last
 	return in
 }
 
-func (j *ServiceOrderJob) now() time.Time {
-	if j.Now != nil {
-		return j.Now()
-	}
-	return time.Now()
-}
+func (j *ServiceOrderJob) now() time.Time { return clockOr(j.Now)() }
 
-func (j *ServiceOrderJob) logger() *slog.Logger {
-	if j.Logger != nil {
-		return j.Logger
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func (j *ServiceOrderJob) logger() *slog.Logger { return loggerOr(j.Logger) }
