@@ -125,7 +125,7 @@ func LoadPrices(ctx context.Context, c *tigerpaw.Client, cfg mapping.Config) (bi
 	}
 	for _, key := range order {
 		id := spellings[key][0]
-		item, err := priceBookItem(ctx, c, id)
+		item, err := c.PriceBook.ByItemID(ctx, id)
 		if errors.Is(err, tigerpaw.ErrNotFound) {
 			continue
 		}

@@ -93,38 +93,11 @@ func (d *Directory) PriceLevels(ctx context.Context) ([]mapping.PriceLevel, erro
 // Tigerpaw compares item ids: regardless of letter case. The returned ID is
 // Tigerpaw's spelling.
 func (d *Directory) PriceBookItem(ctx context.Context, itemID string) (mapping.PriceBookItem, error) {
-	it, err := priceBookItem(ctx, d.c, itemID)
+	it, err := d.c.PriceBook.ByItemID(ctx, itemID)
 	if err != nil {
 		return mapping.PriceBookItem{}, directoryError(err)
 	}
 	return mapping.PriceBookItem{ID: it.ItemID, Description: it.Item.ItemDescription}, nil
-}
-
-// priceBookItem finds the price book item whose ItemId is itemID regardless of
-// letter case, as Tigerpaw matches the SpecialItemId of a charge: an exact
-// spelling wins over one that differs in case. The error matches
-// tigerpaw.ErrNotFound when there is none.
-func priceBookItem(ctx context.Context, c *tigerpaw.Client, itemID string) (*tigerpaw.PriceBookItemSummary, error) {
-	if strings.TrimSpace(itemID) == "" {
-		return nil, errors.New("kasperskytigerpaw: price book item: the item id is empty")
-	}
-	q := tigerpaw.Search{Criteria: []tigerpaw.Criterion{{SearchType: tigerpaw.SearchItemID, MatchType: tigerpaw.MatchStartsWith, Criteria: itemID}}}
-	var folded *tigerpaw.PriceBookItemSummary
-	for it, err := range c.PriceBook.Search(ctx, q) {
-		if err != nil {
-			return nil, err
-		}
-		if it.ItemID == itemID {
-			return &it, nil
-		}
-		if folded == nil && strings.EqualFold(it.ItemID, itemID) {
-			folded = &it
-		}
-	}
-	if folded != nil {
-		return folded, nil
-	}
-	return nil, fmt.Errorf("kasperskytigerpaw: price book item %q: %w", itemID, tigerpaw.ErrNotFound)
 }
 
 // AccountFieldCategories lists the categories of account custom fields,

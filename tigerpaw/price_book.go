@@ -71,14 +71,17 @@ func (s *PriceBookService) Search(ctx context.Context, q Search) iter.Seq2[Price
 	})
 }
 
-// ByItemID returns the item whose ItemId is exactly itemID (the search matches
-// prefixes; the result is filtered here). It returns an error matching
-// ErrNotFound when there is none.
+// ByItemID returns the item whose ItemId is itemID. Tigerpaw compares item ids
+// regardless of letter case (a charge's SpecialItemId "kes-1" is item "KES-1"),
+// so ByItemID does too, preferring an exact spelling when both exist; the
+// search matches prefixes, so "KES-1" does not find "KES-10". It returns an
+// error matching ErrNotFound when there is none.
 func (s *PriceBookService) ByItemID(ctx context.Context, itemID string) (*PriceBookItemSummary, error) {
 	if strings.TrimSpace(itemID) == "" {
 		return nil, errors.New("tigerpaw: price book item by id: ItemID is empty")
 	}
 	q := Search{Criteria: []Criterion{{SearchType: SearchItemID, MatchType: MatchStartsWith, Criteria: itemID}}}
+	var folded *PriceBookItemSummary
 	for it, err := range s.Search(ctx, q) {
 		if err != nil {
 			return nil, err
@@ -86,6 +89,12 @@ func (s *PriceBookService) ByItemID(ctx context.Context, itemID string) (*PriceB
 		if it.ItemID == itemID {
 			return &it, nil
 		}
+		if folded == nil && strings.EqualFold(it.ItemID, itemID) {
+			folded = &it
+		}
+	}
+	if folded != nil {
+		return folded, nil
 	}
 	return nil, fmt.Errorf("tigerpaw: price book item %q: %w", itemID, ErrNotFound)
 }

@@ -34,6 +34,10 @@ func TestPriceBook(t *testing.T) {
 	if err != nil || it.PriceBookItemNumber != 900 {
 		t.Errorf("ByItemID(KES-1) = %+v, %v", it, err)
 	}
+	// Tigerpaw compares item ids regardless of case.
+	if it, err := c.PriceBook.ByItemID(ctx, "kes-10"); err != nil || it.PriceBookItemNumber != 901 {
+		t.Errorf("ByItemID(kes-10) = %+v, %v", it, err)
+	}
 	if _, err := c.PriceBook.ByItemID(ctx, "KES"); !errors.Is(err, tigerpaw.ErrNotFound) {
 		t.Errorf("ByItemID(KES) = %v, want ErrNotFound", err)
 	}
