@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw"
@@ -105,18 +104,9 @@ func deskOrder(so *tigerpaw.ServiceOrderSummary) serviceorder.DeskOrder {
 		Number:    so.ServiceOrderNumber,
 		Reference: so.ServiceOrder.Reference,
 		Status:    so.ServiceOrder.Status,
-		Closed:    isCloseDate(so.ServiceOrder.DateTimeClosed.Time),
+		Closed:    !so.ServiceOrder.DateTimeClosed.IsZero(),
 		Locked:    so.Locked(),
 	}
-}
-
-// isCloseDate reports whether t is a real close date. An order that is not
-// closed may carry a placeholder instead of null: .NET's DateTime.MinValue
-// (year 1, which is no longer the zero time once placed in a server time zone
-// other than UTC) or SQL Server's 1900-01-01. Taking those for a close would
-// make the Runner skip the close of an open order.
-func isCloseDate(t time.Time) bool {
-	return !t.IsZero() && t.Year() > 1900
 }
 
 // deskError translates a tigerpaw error into serviceorder's vocabulary.

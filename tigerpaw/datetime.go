@@ -14,7 +14,9 @@ import (
 // (WithTimeZone, UTC by default). DateTime also reads values with a zone, dates
 // without a time, and the wrapped forms of the service order models
 // ({"DateTime": ...} and {"Date": ..., "Time": ...}). The zero value is "no date"
-// and is written as null.
+// and is written as null; the placeholders that .NET and SQL Server write for
+// "no date" (0001-01-01, and 1753-01-01 or 1900-01-01 at midnight) read as the
+// zero value too, so that an order that is not closed never looks closed.
 type DateTime struct {
 	time.Time
 }
@@ -37,14 +39,28 @@ func parseDateTime(s string) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
+		return noPlaceholder(t), nil
 	}
 	for _, layout := range zonelessLayouts {
 		if t, err := time.ParseInLocation(layout, s, zoneless); err == nil {
-			return t, nil
+			return noPlaceholder(t), nil
 		}
 	}
 	return time.Time{}, fmt.Errorf("date-time %q: unknown format", truncate(s, 40))
+}
+
+// noPlaceholder returns the zero time for the "no date" placeholders of .NET
+// (DateTime.MinValue, year 1) and SQL Server (1753-01-01 and 1900-01-01 at
+// midnight), and t otherwise.
+func noPlaceholder(t time.Time) time.Time {
+	if t.Year() <= 1 {
+		return time.Time{}
+	}
+	y, m, d := t.Date()
+	if m == time.January && d == 1 && (y == 1753 || y == 1900) && t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
+		return time.Time{}
+	}
+	return t
 }
 
 // UnmarshalJSON reads null, a string, or a wrapped date object.
