@@ -196,6 +196,7 @@ func (w *scaleWorld) advance(d time.Duration) {
 // scaleJobs is one process's wiring of the two jobs over the world.
 type scaleJobs struct {
 	kscClient *ksc.Client
+	source    *CycleSource
 	billing   *BillingJob
 	orders    *ServiceOrderJob
 }
@@ -215,7 +216,7 @@ func (w *scaleWorld) jobs(tb testing.TB, store serviceorder.Store, concurrency i
 	}
 	tb.Cleanup(func() { _ = kc.Close(context.Background()) })
 	tp := w.tp.Client(tb, tigerpaw.WithHTTPClient(&http.Client{Transport: w.tpCount}), tigerpaw.WithClock(w.clock))
-	src := ksc.NewSource(kc)
+	src := NewCycleSource(ksc.NewSource(kc))
 	desk, err := NewDesk(tp)
 	if err != nil {
 		tb.Fatal(err)
@@ -226,14 +227,17 @@ func (w *scaleWorld) jobs(tb testing.TB, store serviceorder.Store, concurrency i
 	}
 	return &scaleJobs{
 		kscClient: kc,
+		source:    src,
 		billing: &BillingJob{Source: src, Tigerpaw: tp, Now: w.clock, Concurrency: concurrency,
 			ApplyOptions: []billing.ApplyOption{billing.WithBackoff(time.Millisecond)}},
 		orders: &ServiceOrderJob{Source: src, Runner: runner, Now: w.clock, Concurrency: concurrency},
 	}
 }
 
-// cycle runs billing then service orders once.
+// cycle runs billing then service orders once, over one read of each
+// inventory.
 func (w *scaleWorld) cycle(ctx context.Context, j *scaleJobs) (billing.Result, serviceorder.Result, error) {
+	j.source.Forget()
 	_, bres, berr := j.billing.Run(ctx, w.cfg)
 	sres, serr := j.orders.Run(ctx, w.cfg, w.rules)
 	if berr != nil {
