@@ -3,6 +3,7 @@ package kasperskytigerpaw
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -45,7 +46,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kt_requests_total",
 			Help: "HTTP requests sent, by API, method and status class (2xx, 4xx, 5xx, error)."}, []string{"api", "method", "class"}),
 		writes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kt_writes_total",
-			Help: "HTTP requests other than GET and HEAD sent, by API and status class."}, []string{"api", "class"}),
+			Help: "HTTP requests that change Tigerpaw (see IsTigerpawWrite), by API and status class; the consoles are only read."}, []string{"api", "class"}),
 		reqDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "kt_request_duration_seconds",
 			Help: "HTTP request durations, by API.", Buckets: prometheus.DefBuckets}, []string{"api"}),
 	}
@@ -91,8 +92,29 @@ func (m *Metrics) Observe(r CycleResult) {
 	}
 }
 
+// API names, as in the metrics' api label.
+const (
+	APITigerpaw = "tigerpaw"
+	APIKSC      = "ksc"
+	APIHub      = "hub"
+)
+
+// IsTigerpawWrite reports whether a request to Tigerpaw's REST API changes
+// something: a PUT, PATCH or DELETE, or a POST other than a search.
+func IsTigerpawWrite(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodPut, http.MethodPatch, http.MethodDelete:
+		return true
+	case http.MethodPost:
+		p := strings.ToLower(req.URL.Path)
+		return !strings.HasSuffix(p, "/search") && !strings.Contains(p, "/search/")
+	}
+	return false
+}
+
 // RoundTripper returns next (http.DefaultTransport when nil) counting its
-// requests as those of api ("tigerpaw", "ksc", "hub").
+// requests as those of api (APITigerpaw, APIKSC, APIHub); for APITigerpaw it
+// counts the writes too.
 func (m *Metrics) RoundTripper(api string, next http.RoundTripper) http.RoundTripper {
 	if next == nil {
 		next = http.DefaultTransport
@@ -114,7 +136,7 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		class = strconv.Itoa(resp.StatusCode/100) + "xx"
 	}
 	t.m.requests.WithLabelValues(t.api, req.Method, class).Inc()
-	if req.Method != http.MethodGet && req.Method != http.MethodHead {
+	if t.api == APITigerpaw && IsTigerpawWrite(req) {
 		t.m.writes.WithLabelValues(t.api, class).Inc()
 	}
 	t.m.reqDuration.WithLabelValues(t.api).Observe(time.Since(start).Seconds())

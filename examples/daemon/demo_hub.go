@@ -91,7 +91,7 @@ func hubConsole(_ context.Context, now time.Time, log *slog.Logger, m *kt.Metric
 		return nil, err
 	}
 	c, err := hub.NewClient(h.URL, hub.WithCredentials(hub.Credentials{Email: demoEmail, Password: demoPassword}),
-		hub.WithHTTPClient(instrumentedClient(m, "hub", h.CertPool())), hub.WithLogger(log))
+		hub.WithHTTPClient(instrumentedClient(m, kt.APIHub, h.CertPool())), hub.WithLogger(log))
 	if err != nil {
 		h.Close()
 		return nil, err

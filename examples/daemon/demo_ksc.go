@@ -73,7 +73,7 @@ func seedKSC(now time.Time) *ksctest.Server {
 func kscConsole(_ context.Context, now time.Time, log *slog.Logger, m *kt.Metrics) (*demoConsole, error) {
 	k := seedKSC(now)
 	c, err := ksc.NewClient(k.URL, ksc.WithCredentials(ksc.Credentials{User: demoUser, Password: demoPassword, Internal: true}),
-		ksc.WithHTTPClient(instrumentedClient(m, "ksc", k.CertPool())), ksc.WithLogger(log))
+		ksc.WithHTTPClient(instrumentedClient(m, kt.APIKSC, k.CertPool())), ksc.WithLogger(log))
 	if err != nil {
 		k.Close()
 		return nil, err

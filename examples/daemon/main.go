@@ -244,7 +244,7 @@ func runService(ctx, work context.Context, o options, out io.Writer, log *slog.L
 }
 
 func newTigerpaw(cfg *config, log *slog.Logger, m *kt.Metrics) (*tigerpaw.Client, error) {
-	hc := &http.Client{Timeout: 60 * time.Second, Transport: m.RoundTripper("tigerpaw", nil)}
+	hc := &http.Client{Timeout: 60 * time.Second, Transport: m.RoundTripper(kt.APITigerpaw, nil)}
 	return tigerpaw.NewClient(cfg.Tigerpaw.URL, tigerpaw.WithKeys(cfg.secrets.tigerpawPublic, cfg.secrets.tigerpawPrivate),
 		tigerpaw.WithLogger(log), tigerpaw.WithHTTPClient(hc))
 }
@@ -270,7 +270,7 @@ func newSource(cfg *config, log *slog.Logger, m *kt.Metrics) (kaspersky.Source, 
 			roots = pool
 		}
 		c, err := hub.NewClient(cfg.Hub.URL, hub.WithCredentials(hub.Credentials{Email: cfg.Hub.Email, Password: cfg.secrets.hubPassword}),
-			hub.WithLogger(log), hub.WithHTTPClient(instrumentedClient(m, "hub", roots)))
+			hub.WithLogger(log), hub.WithHTTPClient(instrumentedClient(m, kt.APIHub, roots)))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -286,7 +286,7 @@ func newSource(cfg *config, log *slog.Logger, m *kt.Metrics) (kaspersky.Source, 
 	}
 	c, err := ksc.NewClient(cfg.KSC.URL,
 		ksc.WithCredentials(ksc.Credentials{User: cfg.KSC.User, Password: cfg.secrets.kscPassword, Domain: cfg.KSC.Domain, Internal: cfg.KSC.Internal}),
-		ksc.WithLogger(log), ksc.WithHTTPClient(instrumentedClient(m, "ksc", roots)))
+		ksc.WithLogger(log), ksc.WithHTTPClient(instrumentedClient(m, kt.APIKSC, roots)))
 	if err != nil {
 		return nil, nil, err
 	}
