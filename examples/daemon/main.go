@@ -352,6 +352,9 @@ func (d *daemon) schedule(ctx, work context.Context, job string, every time.Dura
 			return
 		case <-timer.C:
 		}
+		if ctx.Err() != nil {
+			return // both were ready: stopping wins
+		}
 		d.logCycle(job, run(work))
 		next := time.Now().Add(every)
 		d.status.setNext(job, next)
