@@ -16,8 +16,8 @@
 // finishes first; a second signal exits at once), 1 a cycle of -once failed,
 // 2 a flag or configuration error, before anything ran.
 //
-// The configuration file names the servers, the environment variables that
-// hold the secrets, the mapping store, the service order rules file and the
+// The configuration file names the servers, where the secrets are
+// ("env:NAME" or "file:PATH"), the mapping store, the service order rules file and the
 // engine's state file; see config.go. The integration's mapping (tenants,
 // accounts, billing settings, price book) is edited with package mapping and
 // read from the store at every cycle.

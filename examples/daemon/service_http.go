@@ -79,6 +79,8 @@ type jobStatus struct {
 // cycleStatus is a cycle in /status.
 type cycleStatus struct {
 	kt.CycleResult
+	// Duration replaces the result's nanoseconds with a Go duration string.
+	Duration        string  `json:"duration"`
 	DurationSeconds float64 `json:"durationSeconds"`
 	Error           string  `json:"error,omitempty"`
 }
@@ -122,7 +124,7 @@ func (b *statusBoard) record(r kt.CycleResult) {
 	if b == nil {
 		return
 	}
-	c := cycleStatus{CycleResult: r, DurationSeconds: r.Duration.Seconds()}
+	c := cycleStatus{CycleResult: r, Duration: r.Duration.String(), DurationSeconds: r.Duration.Seconds()}
 	if r.Err != nil {
 		c.Error = r.Err.Error()
 	}
