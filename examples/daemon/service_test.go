@@ -140,3 +140,15 @@ func TestBinarySecondSignal(t *testing.T) {
 		t.Errorf("after a second signal: %v, want exit code %d\n%s", err, exitFailed, out.String())
 	}
 }
+
+func TestListenAddr(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"9464": "127.0.0.1:9464", ":9464": "127.0.0.1:9464", "0.0.0.0:9464": "0.0.0.0:9464",
+		"127.0.0.1:0": "127.0.0.1:0", "[::1]:9464": "[::1]:9464",
+	} {
+		if got := listenAddr(in); got != want {
+			t.Errorf("listenAddr(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
