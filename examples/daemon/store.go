@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -62,14 +61,12 @@ func openStores(ctx context.Context, sc storeConfig, mappingDir, stateFile strin
 		return nil, fmt.Errorf("config: store.kind %q: want \"file\" or \"postgres\"", sc.Kind)
 	}
 	dsn := sc.DSN
-	if name, ok := strings.CutPrefix(dsn, "env:"); ok {
-		v, err := secret(name)
+	if dsn != "" {
+		v, err := resolveSecret("store.dsn", dsn)
 		if err != nil {
-			return nil, fmt.Errorf("config: store.dsn: %w", err)
+			return nil, err
 		}
 		dsn = v
-	} else if dsn != "" {
-		return nil, errors.New(`config: store.dsn: want "env:NAME" (a DSN may hold a password, keep it out of the file)`)
 	}
 	if dsn == "" {
 		return nil, errors.New("config: store.dsn: empty")
