@@ -84,6 +84,10 @@ type config struct {
 	// durations ("24h", "5m").
 	BillingEvery       duration `json:"billingEvery"`
 	ServiceOrdersEvery duration `json:"serviceOrdersEvery"`
+	// Store is where the mapping and the service order state are kept: the
+	// files mappingDir and stateFile (the default), or PostgreSQL with a
+	// leader lease; see storeConfig.
+	Store storeConfig `json:"store,omitempty"`
 
 	// secrets are the resolved secret values (see resolve); never logged.
 	secrets secrets
@@ -187,9 +191,19 @@ func (cfg *config) check() error {
 		errs = append(errs, fmt.Errorf("config: solution %q: unknown solution; want \"ksc\" or \"hub\"", cfg.Solution))
 	}
 	need(cfg.Integration, "integration")
-	need(cfg.MappingDir, "mappingDir")
 	need(cfg.RulesFile, "rulesFile")
-	need(cfg.StateFile, "stateFile")
+	switch cfg.Store.Kind {
+	case "", "file":
+		need(cfg.MappingDir, "mappingDir")
+		need(cfg.StateFile, "stateFile")
+	case "postgres":
+		need(cfg.Store.DSN, "store.dsn")
+		if cfg.Store.LeaseTTL != 0 && cfg.Store.LeaseTTL < duration(minLeaseTTL) {
+			errs = append(errs, fmt.Errorf("config: store.leaseTTL must be at least %v", minLeaseTTL))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("config: store.kind %q: unknown store; want \"file\" or \"postgres\"", cfg.Store.Kind))
+	}
 	if cfg.BillingEvery < duration(time.Minute) {
 		errs = append(errs, errors.New("config: billingEvery must be at least 1m"))
 	}
@@ -229,6 +243,12 @@ func (cfg *config) resolveAll() error {
 	}
 	if caFile != "" {
 		if _, err := certPool(caFile, caField); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if cfg.Store.Kind == "postgres" {
+		// Read here so that a bad reference exits 2; openStores reads it again.
+		if _, err := resolveSecret("store.dsn", cfg.Store.DSN); err != nil {
 			errs = append(errs, err)
 		}
 	}

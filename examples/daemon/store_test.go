@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,7 +16,7 @@ import (
 
 func TestOpenStoresFileIsDefault(t *testing.T) {
 	dir := t.TempDir()
-	st, err := openStores(t.Context(), storeConfig{}, filepath.Join(dir, "mapping"), filepath.Join(dir, "state.json"))
+	st, err := openStores(t.Context(), storeConfig{}, filepath.Join(dir, "mapping"), filepath.Join(dir, "state.json"), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("openStores with no kind: %v", err)
 	}
@@ -35,7 +36,7 @@ func TestOpenStoresRejectsBadConfig(t *testing.T) {
 		{Kind: "postgres", DSN: "host=db password=s3cret"},
 		{Kind: "postgres", DSN: "env:KT_TEST_NO_SUCH_VARIABLE"},
 	} {
-		_, err := openStores(t.Context(), sc, t.TempDir(), filepath.Join(t.TempDir(), "s.json"))
+		_, err := openStores(t.Context(), sc, t.TempDir(), filepath.Join(t.TempDir(), "s.json"), slog.New(slog.DiscardHandler))
 		if err == nil || strings.Contains(err.Error(), "s3cret") {
 			t.Errorf("openStores(%+v) = %v, want an error naming store without the secret", sc, err)
 		}
@@ -48,7 +49,7 @@ func TestOpenStoresPostgresOnlyLeaderWrites(t *testing.T) {
 	}
 	t.Setenv("KT_DAEMON_TEST_DSN", os.Getenv("KT_POSTGRES_DSN"))
 	ctx := t.Context()
-	a, err := openStores(ctx, storeConfig{Kind: "postgres", DSN: "env:KT_DAEMON_TEST_DSN"}, "", "")
+	a, err := openStores(ctx, storeConfig{Kind: "postgres", DSN: "env:KT_DAEMON_TEST_DSN"}, "", "", slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +64,7 @@ func TestOpenStoresPostgresOnlyLeaderWrites(t *testing.T) {
 	if err := a.state.Apply(ctx, ch); err != nil {
 		t.Fatalf("leader write: %v", err)
 	}
-	b, err := openStores(ctx, storeConfig{Kind: "postgres", DSN: "env:KT_DAEMON_TEST_DSN"}, "", "")
+	b, err := openStores(ctx, storeConfig{Kind: "postgres", DSN: "env:KT_DAEMON_TEST_DSN"}, "", "", slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
