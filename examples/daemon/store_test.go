@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mspkit/kaspersky-tigerpaw/internal/testenv"
+	"github.com/mspkit/kaspersky-tigerpaw/mapping"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 	"github.com/mspkit/kaspersky-tigerpaw/store/postgres"
 )
@@ -74,5 +75,43 @@ func TestOpenStoresPostgresOnlyLeaderWrites(t *testing.T) {
 	}
 	if err := b.state.Apply(ctx, ch); !errors.Is(err, errNotLeader) {
 		t.Fatalf("second replica writes: err = %v, want errNotLeader", err)
+	}
+}
+
+// TestStoreDefaultIsFile: a config without "store" (or with kind "file")
+// needs mappingDir and stateFile and opens the file stores, whose cycles
+// always lead and are never stopped by a lease.
+func TestStoreDefaultIsFile(t *testing.T) {
+	base := `{"tigerpaw": {"url": "https://tp", "publicKey": "env:A", "privateKey": "env:B"},
+	  "ksc": {"url": "https://ksc", "user": "u", "password": "env:C"}, "integration": "main", "rulesFile": "r.json"%s}`
+	for _, extra := range []string{"", `, "store": {"kind": "file"}`} {
+		if _, err := parseConfig([]byte(strings.Replace(base, "%s", extra, 1))); err == nil ||
+			!strings.Contains(err.Error(), "mappingDir is required") || !strings.Contains(err.Error(), "stateFile is required") {
+			t.Errorf("file store %q without mappingDir and stateFile: err = %v", extra, err)
+		}
+	}
+	cfg, err := parseConfig([]byte(strings.Replace(base, "%s", `, "mappingDir": "m", "stateFile": "s.json"`, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Store.Kind != "" {
+		t.Errorf("store.kind = %q by default", cfg.Store.Kind)
+	}
+	dir := t.TempDir()
+	st, err := openStores(t.Context(), cfg.Store, filepath.Join(dir, "m"), filepath.Join(dir, "s.json"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.close()
+	if _, ok := st.mapping.(*mapping.FileStore); !ok {
+		t.Errorf("mapping store is %T, want *mapping.FileStore", st.mapping)
+	}
+	if _, ok := st.state.(*serviceorder.FileStore); !ok {
+		t.Errorf("state store is %T, want *serviceorder.FileStore", st.state)
+	}
+	ctx, cancel := st.hold(t.Context())
+	defer cancel()
+	if err := ctx.Err(); err != nil {
+		t.Errorf("a file store's cycle context ended: %v", err)
 	}
 }
