@@ -19,7 +19,8 @@ import (
 type ProductType string
 
 // UnmarshalJSON accepts a JSON integer (the documented form, also with a zero
-// fraction such as 1.0), a string (digits or a name, kept trimmed) and null
+// fraction such as 1.0), a string (digits, read as the number, or a name, kept
+// trimmed) and null
 // (which leaves the value unchanged). Any other JSON value is an error of type
 // *json.UnmarshalTypeError, which encoding/json completes with the field name.
 func (p *ProductType) UnmarshalJSON(b []byte) error {
@@ -34,17 +35,22 @@ func (p *ProductType) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		*p = ProductType(strings.TrimSpace(s))
+		s = strings.TrimSpace(s)
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			s = strconv.FormatInt(n, 10) // digits as the number form has them
+		}
+		*p = ProductType(s)
 		return nil
 	case b[0] == '-' || (b[0] >= '0' && b[0] <= '9'):
 		tok := string(b)
 		if w, ok := wholeNumber(tok); ok {
 			tok = w
 		}
-		if _, err := strconv.ParseInt(tok, 10, 64); err != nil {
+		n, err := strconv.ParseInt(tok, 10, 64)
+		if err != nil {
 			return &json.UnmarshalTypeError{Value: "number " + truncate(string(b), 24), Type: reflect.TypeFor[ProductType]()}
 		}
-		*p = ProductType(tok)
+		*p = ProductType(strconv.FormatInt(n, 10))
 		return nil
 	}
 	value := "value"
