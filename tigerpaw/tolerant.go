@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // This file makes the decoding of Tigerpaw's answers tolerant of the one
@@ -21,6 +22,7 @@ import (
 var (
 	jsonUnmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+	fieldsByType        sync.Map // reflect.Type → structFields
 )
 
 // decodeTolerant decodes body into v, coercing number/string mismatches of
@@ -174,6 +176,9 @@ func (f structFields) lookup(name string) (reflect.Type, bool) {
 // jsonFields lists the JSON names of a struct's fields, promoted ones included;
 // of two fields with one name the shallower wins.
 func jsonFields(t reflect.Type) structFields {
+	if f, ok := fieldsByType.Load(t); ok {
+		return f.(structFields)
+	}
 	out := structFields{}
 	depth := map[string]int{}
 	for _, f := range reflect.VisibleFields(t) {
@@ -196,5 +201,6 @@ func jsonFields(t reflect.Type) structFields {
 		depth[name] = len(f.Index)
 		out[name] = f.Type
 	}
+	fieldsByType.Store(t, out)
 	return out
 }

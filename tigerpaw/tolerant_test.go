@@ -2,6 +2,7 @@ package tigerpaw
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -431,4 +432,65 @@ func FuzzDecodeModels(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkDecodeChargesTextForm measures the tolerant path: 1000 additional
+// charges whose ids, quantities and enums come as text, so that the plain
+// decode fails and the body is coerced and decoded again. Compare with
+// BenchmarkDecodeCharges, the documented form.
+func BenchmarkDecodeChargesTextForm(b *testing.B) {
+	var items []string
+	for i := 0; i < 1000; i++ {
+		items = append(items, fmt.Sprintf(`{"DetailId":"%d","SpecialItemId":"KES-%d","ItemDescription":"Kaspersky item %d","Quantity":"%d","Price":%d.%02d00,"PriceLevel":"1","PriceLevelDescription":"Standard","Source":"1","SourceDescription":"API","DateAdded":"2024-01-31T13:45:00","UseFlatPrice":false}`,
+			i+1, i%7, i, i%300, i%50, i%100))
+	}
+	body := []byte("[" + strings.Join(items, ",") + "]")
+	loc := time.FixedZone("S", 3600)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		var out []AdditionalCharge
+		if err := decodeBody(body, &out, loc); err != nil || len(out) != 1000 || out[999].DetailID != 1000 {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)*1000/b.Elapsed().Seconds(), "charges/s")
+}
+
+func TestTolerantDecodeFollowsJSONNames(t *testing.T) {
+	t.Parallel()
+	type inner struct {
+		Code  int
+		Label string
+	}
+	type outer struct {
+		inner
+		Code    string         `json:"Code"` // shadows inner.Code
+		Skipped int            `json:"-"`
+		ByName  map[string]int `json:"by_name,omitempty"`
+		Floats  []float64
+		Ptr     *uint8
+		hidden  int
+	}
+	var got outer
+	err := decodeTolerant([]byte(`{"code":7,"label":12,"Skipped":"3","by_name":{"a":"1","b":2},"Floats":["1.5",2],"Ptr":"9"}`), &got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nine := uint8(9)
+	want := outer{inner: inner{Label: "12"}, Code: "7", ByName: map[string]int{"a": 1, "b": 2}, Floats: []float64{1.5, 2}, Ptr: &nine}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(outer{})); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	// A body that is no JSON, or whose mismatch cannot be coerced, keeps the
+	// plain decoder's error.
+	for _, body := range []string{`{"Floats":["x"]}`, `{"Ptr":"-1"}`, `{"Floats":[1,`} {
+		if err := decodeTolerant([]byte(body), &outer{}); err == nil {
+			t.Errorf("%s decoded without error", body)
+		}
+	}
+	if err := decodeTolerant([]byte(`{"a":"1"}`), map[string]int{}); err == nil {
+		t.Error("decoding into a non-pointer gave no error")
+	}
 }
