@@ -53,6 +53,9 @@ type BillingJob struct {
 	// wrong delete costs an invoice. Turn automatic billing off for a customer
 	// who really left.
 	BillEmptyInventories bool
+	// OnCycle, when set, receives what each Run did (see CycleResult), e.g.
+	// Metrics.Observe.
+	OnCycle func(CycleResult)
 }
 
 // ErrEmptyInventory is why a BillingJob skips the agreement of a tenant whose
@@ -271,8 +274,13 @@ func (j *BillingJob) retire(ctx context.Context, plan billing.Plan, accounts []b
 // Run plans the billing of cfg and applies the plan. The plan is returned with
 // the result, for a report; a failure of some changes does not stop the others
 // and is in the result and the error.
-func (j *BillingJob) Run(ctx context.Context, cfg mapping.Config) (billing.Plan, billing.Result, error) {
-	plan, err := j.Plan(ctx, cfg)
+func (j *BillingJob) Run(ctx context.Context, cfg mapping.Config) (plan billing.Plan, res billing.Result, err error) {
+	applied := false // whether Apply ran, for OnCycle
+	if j.OnCycle != nil {
+		start := j.now()
+		defer func() { j.OnCycle(billingCycleResult(start, j.now().Sub(start), cfg, plan, res, err, applied)) }()
+	}
+	plan, err = j.Plan(ctx, cfg)
 	if err != nil {
 		return plan, billing.Result{}, err
 	}
@@ -281,7 +289,8 @@ func (j *BillingJob) Run(ctx context.Context, cfg mapping.Config) (billing.Plan,
 		return plan, billing.Result{}, err
 	}
 	opts := append([]billing.ApplyOption{billing.WithLogger(j.logger())}, j.ApplyOptions...)
-	res, err := billing.Apply(ctx, plan, w, opts...)
+	applied = true
+	res, err = billing.Apply(ctx, plan, w, opts...)
 	return plan, res, err
 }
 

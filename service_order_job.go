@@ -45,6 +45,9 @@ type ServiceOrderJob struct {
 	// 0 means DefaultEventOverlap; a negative value reads from the last read
 	// time exactly.
 	EventOverlap time.Duration
+	// OnCycle, when set, receives what each Run did (see CycleResult), e.g.
+	// Metrics.Observe.
+	OnCycle func(CycleResult)
 }
 
 // DefaultEventOverlap is the EventOverlap of a ServiceOrderJob that sets none.
@@ -53,7 +56,11 @@ const DefaultEventOverlap = time.Hour
 // Run reads every mapped tenant and runs one cycle. A tenant that cannot be
 // read is still passed to the Runner, marked unread, so that none of its
 // orders is closed for want of data; its events are read again next time.
-func (j *ServiceOrderJob) Run(ctx context.Context, cfg mapping.Config, rules serviceorder.Rules) (serviceorder.Result, error) {
+func (j *ServiceOrderJob) Run(ctx context.Context, cfg mapping.Config, rules serviceorder.Rules) (res serviceorder.Result, err error) {
+	if j.OnCycle != nil {
+		start := j.now()
+		defer func() { j.OnCycle(serviceOrderCycleResult(start, j.now().Sub(start), cfg, res, err)) }()
+	}
 	if j.Source == nil || j.Runner == nil {
 		return serviceorder.Result{}, errors.New("kasperskytigerpaw: ServiceOrderJob needs a Source and a Runner")
 	}

@@ -8,13 +8,22 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 )
 
-// config is the daemon's configuration file. Secrets are not in it: it names
-// the environment variables that hold them.
+// config is the daemon's configuration file. Secrets are not in it: each is a
+// reference, "env:NAME" (an environment variable) or "file:PATH" (a file's
+// content, without its trailing newline); see secretRef. The older
+// ...Env fields name an environment variable directly.
+//
+// To add a section (e.g. a store kind), add a field here with its JSON name:
+// checkShape then reports its unknown fields and wrong types by path, and
+// check and resolve are where its required fields and references are read.
 type config struct {
 	// Solution is the Kaspersky console: "ksc" (Kaspersky Security Center, the
 	// default) or "hub" (Kaspersky Business Hub, through the module's own
@@ -25,8 +34,12 @@ type config struct {
 		URL string `json:"url"`
 		// PublicKeyEnv and PrivateKeyEnv name the environment variables holding
 		// the REST API keys of the integration's Tigerpaw rep.
-		PublicKeyEnv  string `json:"publicKeyEnv"`
-		PrivateKeyEnv string `json:"privateKeyEnv"`
+		PublicKeyEnv  string `json:"publicKeyEnv,omitempty"`
+		PrivateKeyEnv string `json:"privateKeyEnv,omitempty"`
+		// PublicKey and PrivateKey are the same keys as secret references
+		// ("env:NAME" or "file:PATH"); each is used when its ...Env is empty.
+		PublicKey  string `json:"publicKey,omitempty"`
+		PrivateKey string `json:"privateKey,omitempty"`
 		// CompleteOpenTasks completes an order's open tasks when the daemon closes
 		// it, for a Tigerpaw that refuses to close orders with open tasks.
 		CompleteOpenTasks bool `json:"completeOpenTasks,omitempty"`
@@ -38,7 +51,10 @@ type config struct {
 		Domain   string `json:"domain,omitempty"`
 		Internal bool   `json:"internal"`
 		// PasswordEnv names the environment variable holding the password.
-		PasswordEnv string `json:"passwordEnv"`
+		PasswordEnv string `json:"passwordEnv,omitempty"`
+		// Password is the password as a secret reference ("env:NAME" or
+		// "file:PATH"), used when PasswordEnv is empty.
+		Password string `json:"password,omitempty"`
 		// CAFile is a PEM file with the server's certificate or its CA; empty uses
 		// the system's roots.
 		CAFile string `json:"caFile,omitempty"`
@@ -48,7 +64,10 @@ type config struct {
 		URL   string `json:"url"`
 		Email string `json:"email"`
 		// PasswordEnv names the environment variable holding the password.
-		PasswordEnv string `json:"passwordEnv"`
+		PasswordEnv string `json:"passwordEnv,omitempty"`
+		// Password is the password as a secret reference ("env:NAME" or
+		// "file:PATH"), used when PasswordEnv is empty.
+		Password string `json:"password,omitempty"`
 		// CAFile is a PEM file with the server's certificate or its CA; empty uses
 		// the system's roots.
 		CAFile string `json:"caFile,omitempty"`
@@ -65,11 +84,20 @@ type config struct {
 	// durations ("24h", "5m").
 	BillingEvery       duration `json:"billingEvery"`
 	ServiceOrdersEvery duration `json:"serviceOrdersEvery"`
+
+	// secrets are the resolved secret values (see resolve); never logged.
+	secrets secrets
+}
+
+// secrets are the secret values a config's references resolve to.
+type secrets struct {
+	tigerpawPublic, tigerpawPrivate, kscPassword, hubPassword string
 }
 
 // duration is a time.Duration written as a Go duration string in JSON.
 type duration time.Duration
 
+// UnmarshalJSON reads a Go duration string such as "5m".
 func (d *duration) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
@@ -83,43 +111,80 @@ func (d *duration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// MarshalJSON writes the duration as a Go duration string.
 func (d duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
-// loadConfig reads and checks the configuration file.
+// configError is an error in the configuration (the file, its references, the
+// rules file): the daemon exits 2 on one, before any cycle runs.
+type configError struct{ err error }
+
+func (e *configError) Error() string { return e.err.Error() }
+func (e *configError) Unwrap() error { return e.err }
+
+// asConfigError marks err, if not nil, as a configuration error.
+func asConfigError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &configError{err}
+}
+
+// loadConfig reads and checks the configuration file: every error it returns
+// is a configError naming the field path and the reason. Its secret references
+// and CA files are read by resolve.
 func loadConfig(path string) (*config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, asConfigError(fmt.Errorf("config file %s: %w", path, errors.Unwrap(err)))
 	}
-	return parseConfig(data)
+	cfg, err := parseConfig(data)
+	if err != nil {
+		return nil, asConfigError(err)
+	}
+	return cfg, nil
 }
 
+// parseConfig decodes and checks a configuration file's content without
+// looking at the environment or other files.
 func parseConfig(data []byte) (*config, error) {
 	cfg := &config{BillingEvery: duration(24 * time.Hour), ServiceOrdersEvery: duration(5 * time.Minute)}
+	if err := checkShape(data, reflect.TypeOf(cfg).Elem()); err != nil {
+		return nil, err
+	}
 	if err := decodeStrict(data, cfg); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
+	return cfg, cfg.check()
+}
+
+// check reports the missing and invalid fields.
+func (cfg *config) check() error {
 	var errs []error
 	need := func(v, field string) {
 		if v == "" {
 			errs = append(errs, fmt.Errorf("config: %s is required", field))
 		}
 	}
+	needSecret := func(envName, ref, envField, refField string) {
+		if envName == "" && ref == "" {
+			errs = append(errs, fmt.Errorf("config: %s is required (or %s)", refField, envField))
+		}
+	}
 	need(cfg.Tigerpaw.URL, "tigerpaw.url")
-	need(cfg.Tigerpaw.PublicKeyEnv, "tigerpaw.publicKeyEnv")
-	need(cfg.Tigerpaw.PrivateKeyEnv, "tigerpaw.privateKeyEnv")
+	needSecret(cfg.Tigerpaw.PublicKeyEnv, cfg.Tigerpaw.PublicKey, "tigerpaw.publicKeyEnv", "tigerpaw.publicKey")
+	needSecret(cfg.Tigerpaw.PrivateKeyEnv, cfg.Tigerpaw.PrivateKey, "tigerpaw.privateKeyEnv", "tigerpaw.privateKey")
 	switch cfg.Solution {
 	case "", "ksc":
 		cfg.Solution = "ksc"
 		need(cfg.KSC.URL, "ksc.url")
 		need(cfg.KSC.User, "ksc.user")
-		need(cfg.KSC.PasswordEnv, "ksc.passwordEnv")
+		needSecret(cfg.KSC.PasswordEnv, cfg.KSC.Password, "ksc.passwordEnv", "ksc.password")
 	case "hub":
 		need(cfg.Hub.URL, "hub.url")
 		need(cfg.Hub.Email, "hub.email")
-		need(cfg.Hub.PasswordEnv, "hub.passwordEnv")
+		needSecret(cfg.Hub.PasswordEnv, cfg.Hub.Password, "hub.passwordEnv", "hub.password")
 	default:
-		errs = append(errs, fmt.Errorf("config: solution %q: want \"ksc\" or \"hub\"", cfg.Solution))
+		errs = append(errs, fmt.Errorf("config: solution %q: unknown solution; want \"ksc\" or \"hub\"", cfg.Solution))
 	}
 	need(cfg.Integration, "integration")
 	need(cfg.MappingDir, "mappingDir")
@@ -131,21 +196,199 @@ func parseConfig(data []byte) (*config, error) {
 	if cfg.ServiceOrdersEvery < duration(10*time.Second) {
 		errs = append(errs, errors.New("config: serviceOrdersEvery must be at least 10s"))
 	}
-	return cfg, errors.Join(errs...)
+	return errors.Join(errs...)
+}
+
+// resolve reads the secret references and checks that the CA files hold
+// certificates. Its errors are configErrors.
+func (cfg *config) resolve() error {
+	return asConfigError(cfg.resolveAll())
+}
+
+func (cfg *config) resolveAll() error {
+	var errs []error
+	get := func(dst *string, envName, ref, envField, refField string) {
+		var err error
+		if envName != "" {
+			*dst, err = resolveSecret(envField, "env:"+envName)
+		} else {
+			*dst, err = resolveSecret(refField, ref)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	get(&cfg.secrets.tigerpawPublic, cfg.Tigerpaw.PublicKeyEnv, cfg.Tigerpaw.PublicKey, "tigerpaw.publicKeyEnv", "tigerpaw.publicKey")
+	get(&cfg.secrets.tigerpawPrivate, cfg.Tigerpaw.PrivateKeyEnv, cfg.Tigerpaw.PrivateKey, "tigerpaw.privateKeyEnv", "tigerpaw.privateKey")
+	caFile, caField := cfg.KSC.CAFile, "ksc.caFile"
+	if cfg.Solution == "hub" {
+		get(&cfg.secrets.hubPassword, cfg.Hub.PasswordEnv, cfg.Hub.Password, "hub.passwordEnv", "hub.password")
+		caFile, caField = cfg.Hub.CAFile, "hub.caFile"
+	} else {
+		get(&cfg.secrets.kscPassword, cfg.KSC.PasswordEnv, cfg.KSC.Password, "ksc.passwordEnv", "ksc.password")
+	}
+	if caFile != "" {
+		if _, err := certPool(caFile, caField); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// resolveSecret reads a secret reference: "env:NAME" is the value of the
+// environment variable NAME, which must be set and not empty; "file:PATH" is
+// the content of the file, without a trailing newline. Errors name field and
+// the variable or file, never a value.
+func resolveSecret(field, ref string) (string, error) {
+	kind, name, ok := strings.Cut(ref, ":")
+	if !ok || name == "" {
+		return "", fmt.Errorf("config: %s: want \"env:NAME\" or \"file:PATH\"", field)
+	}
+	switch kind {
+	case "env":
+		v, set := os.LookupEnv(name)
+		if !set {
+			return "", fmt.Errorf("config: %s: environment variable %s is unset", field, name)
+		}
+		if v == "" {
+			return "", fmt.Errorf("config: %s: environment variable %s is empty", field, name)
+		}
+		return v, nil
+	case "file":
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return "", fmt.Errorf("config: %s: secret file %s: %v", field, name, errors.Unwrap(err))
+		}
+		v := strings.TrimRight(string(b), "\r\n")
+		if v == "" {
+			return "", fmt.Errorf("config: %s: secret file %s is empty", field, name)
+		}
+		return v, nil
+	default:
+		return "", fmt.Errorf("config: %s: %q is not a secret kind; want \"env:NAME\" or \"file:PATH\"", field, kind)
+	}
+}
+
+// checkShape compares the JSON in data with the struct type t: it reports
+// each unknown field and each value of the wrong JSON type, by its path
+// (e.g. "tigerpaw.url"). Malformed JSON is left to the decoder.
+func checkShape(data []byte, t reflect.Type) error {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return nil // decodeStrict reports it
+	}
+	var errs []error
+	walkShape("", v, t, &errs)
+	return errors.Join(errs...)
+}
+
+var durationType = reflect.TypeOf(duration(0))
+
+func walkShape(path string, v any, t reflect.Type, errs *[]error) {
+	name := path
+	if name == "" {
+		name = "(top level)"
+	}
+	wrong := func(want string) {
+		*errs = append(*errs, fmt.Errorf("config: %s: want %s, got %s", name, want, jsonKind(v)))
+	}
+	if v == nil {
+		return // null leaves the default
+	}
+	switch {
+	case t == durationType:
+		s, ok := v.(string)
+		if !ok {
+			wrong("a duration string such as \"5m\"")
+		} else if _, err := time.ParseDuration(s); err != nil {
+			*errs = append(*errs, fmt.Errorf("config: %s: %v", name, err))
+		}
+		return
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			wrong("an object")
+			return
+		}
+		fields := map[string]reflect.StructField{}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			n, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if n == "" {
+				n = f.Name
+			}
+			fields[n] = f
+		}
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			sub := k
+			if path != "" {
+				sub = path + "." + k
+			}
+			f, ok := fields[k]
+			if !ok {
+				*errs = append(*errs, fmt.Errorf("config: %s: unknown field %q", sub, k))
+				continue
+			}
+			walkShape(sub, obj[k], f.Type, errs)
+		}
+	case reflect.String:
+		if _, ok := v.(string); !ok {
+			wrong("a string")
+		}
+	case reflect.Bool:
+		if _, ok := v.(bool); !ok {
+			wrong("true or false")
+		}
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		if n, ok := v.(json.Number); !ok {
+			wrong("an integer")
+		} else if _, err := n.Int64(); err != nil {
+			wrong("an integer")
+		}
+	}
+}
+
+// jsonKind names the JSON type of a decoded value.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case json.Number:
+		return "a number"
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "an array"
+	}
+	return "null"
 }
 
 // loadRules reads and validates the service order rules.
 func loadRules(path string) (serviceorder.Rules, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return serviceorder.Rules{}, err
+		return serviceorder.Rules{}, asConfigError(fmt.Errorf("config: rulesFile: %w", err))
 	}
 	var r serviceorder.Rules
 	if err := decodeStrict(data, &r); err != nil {
-		return serviceorder.Rules{}, fmt.Errorf("rules %s: %w", path, err)
+		return serviceorder.Rules{}, asConfigError(fmt.Errorf("rules %s: %w", path, err))
 	}
 	if err := r.Validate(); err != nil {
-		return serviceorder.Rules{}, fmt.Errorf("rules %s: %w", path, err)
+		return serviceorder.Rules{}, asConfigError(fmt.Errorf("rules %s: %w", path, err))
 	}
 	return r, nil
 }
@@ -168,20 +411,11 @@ func decodeStrict(data []byte, v any) error {
 func certPool(path, field string) (*x509.CertPool, error) {
 	pem, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", field, err)
+		return nil, fmt.Errorf("config: %s: %w", field, err)
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s %s: no PEM certificate in it", field, path)
+		return nil, fmt.Errorf("config: %s: %s holds no PEM certificate", field, path)
 	}
 	return pool, nil
-}
-
-// secret reads a secret from the environment variable named name.
-func secret(name string) (string, error) {
-	v := os.Getenv(name)
-	if v == "" {
-		return "", fmt.Errorf("environment variable %s is empty or unset", name)
-	}
-	return v, nil
 }

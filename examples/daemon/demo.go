@@ -108,20 +108,32 @@ type demoConsole struct {
 // and prints what happened. The second round shows that an unchanged world
 // writes nothing; the third that a cleared status closes its order.
 func runDemo(ctx context.Context, solution string, out io.Writer, log *slog.Logger) error {
+	return demo(ctx, ctx, options{solution: solution, once: true}, out, log)
+}
+
+// demo runs the demo of o.solution on work; with o.listen it serves the
+// -listen endpoints, and then, without o.once, goes on serving them until ctx
+// ends.
+func demo(ctx, work context.Context, o options, out io.Writer, log *slog.Logger) error {
+	solution := o.solution
+	obs, err := newObservers()
+	if err != nil {
+		return err
+	}
+	stopped := ctx.Done() // the first signal; the demo's cycles run on work
 	now := time.Now().UTC().Truncate(time.Second)
 	w := seedTigerpaw(now)
 	defer w.srv.Close()
 	var (
 		console *demoConsole
-		err     error
 		sol     mapping.Solution
 	)
 	switch solution {
 	case "ksc":
-		console, err = kscConsole(ctx, now, log)
+		console, err = kscConsole(ctx, now, log, obs.metrics)
 		sol = mapping.SolutionKSC
 	case "hub":
-		console, err = hubConsole(ctx, now, log)
+		console, err = hubConsole(ctx, now, log, obs.metrics)
 		sol = mapping.SolutionHub
 	default:
 		return fmt.Errorf("-solution %q: want ksc or hub", solution)
@@ -131,8 +143,10 @@ func runDemo(ctx context.Context, solution string, out io.Writer, log *slog.Logg
 	}
 	defer console.close()
 
+	hc := *w.srv.HTTPClient()
+	hc.Transport = obs.metrics.RoundTripper(kt.APITigerpaw, hc.Transport)
 	tp, err := tigerpaw.NewClient(w.srv.URL, tigerpaw.WithKeys(w.srv.PublicKey, w.srv.PrivateKey),
-		tigerpaw.WithHTTPClient(w.srv.HTTPClient()), tigerpaw.WithRateLimit(200, 20), tigerpaw.WithLogger(log))
+		tigerpaw.WithHTTPClient(&hc), tigerpaw.WithRateLimit(200, 20), tigerpaw.WithLogger(log))
 	if err != nil {
 		return err
 	}
@@ -184,6 +198,15 @@ func runDemo(ctx context.Context, solution string, out io.Writer, log *slog.Logg
 	if err != nil {
 		return err
 	}
+	obs.attach(d)
+	if o.listen != "" {
+		shutdown, err := d.serve(o.listen, obs)
+		if err != nil {
+			return err
+		}
+		defer shutdown()
+	}
+	ctx = work
 	for round := 1; round <= 3; round++ {
 		if round == 3 {
 			fmt.Fprintf(out, "== Round 3: %s\n", console.change())
@@ -220,5 +243,21 @@ func runDemo(ctx context.Context, solution string, out io.Writer, log *slog.Logg
 	for _, so := range snap.ServiceOrders {
 		fmt.Fprintf(out, "   #%d [%s] %s\n", so.Number, so.Status, so.BriefDescription)
 	}
+	fmt.Fprintf(out, "== Tigerpaw requests counted by the fake: %d, of which writes: %d\n", w.srv.Count("*", "*"), fakeWrites(w.srv))
+	if o.listen != "" && !o.once {
+		fmt.Fprintln(out, "== Serving the -listen endpoints until interrupted")
+		<-stopped
+	}
 	return nil
+}
+
+// fakeWrites is how many requests the fake Tigerpaw counted that change
+// something: as kasperskytigerpaw.IsTigerpawWrite counts them, every PUT,
+// PATCH, DELETE and POST but the searches.
+func fakeWrites(srv *tigerpawtest.Server) int {
+	n := srv.Count("PUT", "*") + srv.Count("PATCH", "*") + srv.Count("DELETE", "*") + srv.Count("POST", "*")
+	for _, search := range []string{"/api/accounts/search", "/api/pricebook/items/search", "/api/serviceorders/search/reference"} {
+		n -= srv.Count("POST", search)
+	}
+	return n
 }

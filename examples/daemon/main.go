@@ -10,9 +10,14 @@
 //	daemon -config daemon.json    run the cycles until interrupted
 //	daemon -config daemon.json -once
 //	daemon -config daemon.json -dry-run   print the billing plan, write nothing
+//	daemon -config daemon.json -listen :9464   also serve /healthz, /readyz, /status, /metrics
 //
-// The configuration file names the servers, the environment variables that
-// hold the secrets, the mapping store, the service order rules file and the
+// Exit codes: 0 done or stopped by SIGINT/SIGTERM (the cycle in flight
+// finishes first; a second signal exits at once), 1 a cycle of -once failed,
+// 2 a flag or configuration error, before anything ran.
+//
+// The configuration file names the servers, where the secrets are
+// ("env:NAME" or "file:PATH"), the mapping store, the service order rules file and the
 // engine's state file; see config.go. The integration's mapping (tenants,
 // accounts, billing settings, price book) is edited with package mapping and
 // read from the store at every cycle.
@@ -20,13 +25,18 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -40,35 +50,112 @@ import (
 )
 
 func main() {
-	demo := flag.Bool("demo", false, "run billing and service order cycles on in-process fake servers, and show what they did")
-	demoSolution := flag.String("solution", "ksc", "with -demo: the console to fake, ksc or hub")
-	cfgPath := flag.String("config", "", "the daemon's configuration file (JSON)")
-	once := flag.Bool("once", false, "run one billing and one service order cycle, then exit")
-	dryRun := flag.Bool("dry-run", false, "print the billing plan and exit; write nothing")
-	verbose := flag.Bool("v", false, "log at debug level")
-	flag.Parse()
-
-	level := slog.LevelInfo
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	var err error
-	switch {
-	case *demo:
-		err = runDemo(ctx, *demoSolution, os.Stdout, logger)
-	case *cfgPath == "":
-		err = errors.New("-config is required (or -demo)")
-	default:
-		err = run(ctx, *cfgPath, *once, *dryRun, os.Stdout, logger)
-	}
-	if err != nil && !errors.Is(err, context.Canceled) {
-		logger.Error("daemon stopped", "err", err)
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		cancel() // the first signal: finish the cycle in flight, persist, exit 0
+		<-sigs
+		fmt.Fprintln(os.Stderr, "daemon: second signal, exiting at once")
 		os.Exit(1)
+	}()
+	os.Exit(runMain(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Exit codes of the daemon.
+const (
+	exitOK     = 0 // done, or stopped by a signal after the cycle in flight
+	exitFailed = 1 // a cycle of -once or -demo failed, or the daemon could not run
+	exitConfig = 2 // a flag or configuration error: nothing ran
+)
+
+// options are the daemon's command-line flags.
+type options struct {
+	demo            bool
+	solution        string
+	config          string
+	once, dryRun    bool
+	verbose         bool
+	logFormat       string
+	listen          string
+	shutdownTimeout time.Duration
+}
+
+// runMain is the daemon's main: it parses args, runs until done or until ctx
+// ends (the first SIGINT or SIGTERM), then lets the cycle in flight finish, for
+// at most -shutdown-timeout. It returns the exit code.
+func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("daemon", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.BoolVar(&o.demo, "demo", false, "run billing and service order cycles on in-process fake servers, and show what they did")
+	fs.StringVar(&o.solution, "solution", "ksc", "with -demo: the console to fake, ksc or hub")
+	fs.StringVar(&o.config, "config", "", "the daemon's configuration file (JSON)")
+	fs.BoolVar(&o.once, "once", false, "run one billing and one service order cycle, then exit")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "print the billing plan and exit; write nothing")
+	fs.BoolVar(&o.verbose, "v", false, "log at debug level")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log format, text or json")
+	fs.StringVar(&o.listen, "listen", "", "serve /healthz, /readyz, /status and /metrics on this address (a port alone listens on loopback)")
+	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", time.Minute, "after a signal, how long the cycle in flight may run before it is cancelled")
+	if err := fs.Parse(args); err != nil {
+		return exitConfig
 	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "daemon: unexpected argument %q\n", fs.Arg(0))
+		return exitConfig
+	}
+	log, err := newLogger(stderr, o.logFormat, o.verbose)
+	if err != nil {
+		fmt.Fprintf(stderr, "daemon: %v\n", err)
+		return exitConfig
+	}
+	if !o.demo && o.config == "" {
+		fmt.Fprintln(stderr, "daemon: -config is required (or -demo)")
+		return exitConfig
+	}
+	// Cycles run on work, which outlives ctx by the shutdown timeout so that the
+	// write in flight completes and the stores are saved.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	stopWork := context.AfterFunc(ctx, func() {
+		log.Info("stopping: the cycle in flight finishes first", "timeout", o.shutdownTimeout)
+		time.AfterFunc(o.shutdownTimeout, cancelWork)
+	})
+	defer stopWork()
+	if o.demo {
+		err = demo(ctx, work, o, stdout, log)
+	} else {
+		err = runService(ctx, work, o, stdout, log)
+	}
+	var cerr *configError
+	switch {
+	case err == nil, ctx.Err() != nil && errors.Is(err, context.Canceled):
+		return exitOK
+	case errors.As(err, &cerr):
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintln(stderr, line)
+		}
+		return exitConfig
+	default:
+		log.Error("daemon stopped", "err", err)
+		return exitFailed
+	}
+}
+
+// newLogger makes the daemon's logger.
+func newLogger(w io.Writer, format string, debug bool) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if debug {
+		opts.Level = slog.LevelDebug
+	}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("-log-format %q: want text or json", format)
 }
 
 // daemon holds what the cycles need.
@@ -80,26 +167,42 @@ type daemon struct {
 	orders  *kt.ServiceOrderJob
 	log     *slog.Logger
 	out     io.Writer
+	// status and metrics see every cycle.
+	status  *statusBoard
+	metrics *kt.Metrics
 }
 
 // run wires the clients, stores and jobs from the configuration file and runs
-// the cycles.
+// the cycles until ctx ends (or once).
 func run(ctx context.Context, cfgPath string, once, dryRun bool, out io.Writer, log *slog.Logger) error {
-	cfg, err := loadConfig(cfgPath)
+	return runService(ctx, ctx, options{config: cfgPath, once: once, dryRun: dryRun}, out, log)
+}
+
+// runService runs the daemon from its configuration file: no new cycle starts
+// once ctx ends; cycles run on work.
+func runService(ctx, work context.Context, o options, out io.Writer, log *slog.Logger) error {
+	cfg, err := loadConfig(o.config)
 	if err != nil {
+		return err
+	}
+	if err := cfg.resolve(); err != nil {
 		return err
 	}
 	rules, err := loadRules(cfg.RulesFile)
 	if err != nil {
 		return err
 	}
-	tp, err := newTigerpaw(cfg, log)
+	obs, err := newObservers()
 	if err != nil {
 		return err
 	}
-	src, closeSource, err := newSource(cfg, log)
+	tp, err := newTigerpaw(cfg, log, obs.metrics)
 	if err != nil {
-		return err
+		return asConfigError(err)
+	}
+	src, closeSource, err := newSource(cfg, log, obs.metrics)
+	if err != nil {
+		return asConfigError(err)
 	}
 	defer closeSource()
 	store, err := mapping.NewFileStore(cfg.MappingDir)
@@ -118,65 +221,72 @@ func run(ctx context.Context, cfgPath string, once, dryRun bool, out io.Writer, 
 	if err != nil {
 		return err
 	}
-	if dryRun {
-		return d.planBilling(ctx)
+	obs.attach(d)
+	if o.dryRun {
+		return d.planBilling(work)
 	}
-	if once {
-		return errors.Join(d.runBilling(ctx), d.runServiceOrders(ctx))
+	if o.listen != "" {
+		shutdown, err := d.serve(o.listen, obs)
+		if err != nil {
+			return err
+		}
+		defer shutdown()
 	}
-	return d.loop(ctx, time.Duration(cfg.BillingEvery), time.Duration(cfg.ServiceOrdersEvery))
+	if o.once {
+		err := d.runBilling(work)
+		if ctx.Err() != nil {
+			return err
+		}
+		return errors.Join(err, d.runServiceOrders(work))
+	}
+	d.loop(ctx, work, time.Duration(cfg.BillingEvery), time.Duration(cfg.ServiceOrdersEvery))
+	return nil
 }
 
-func newTigerpaw(cfg *config, log *slog.Logger) (*tigerpaw.Client, error) {
-	public, err := secret(cfg.Tigerpaw.PublicKeyEnv)
-	if err != nil {
-		return nil, fmt.Errorf("tigerpaw public key: %w", err)
-	}
-	private, err := secret(cfg.Tigerpaw.PrivateKeyEnv)
-	if err != nil {
-		return nil, fmt.Errorf("tigerpaw private key: %w", err)
-	}
-	return tigerpaw.NewClient(cfg.Tigerpaw.URL, tigerpaw.WithKeys(public, private), tigerpaw.WithLogger(log))
+func newTigerpaw(cfg *config, log *slog.Logger, m *kt.Metrics) (*tigerpaw.Client, error) {
+	hc := &http.Client{Timeout: 60 * time.Second, Transport: m.RoundTripper(kt.APITigerpaw, nil)}
+	return tigerpaw.NewClient(cfg.Tigerpaw.URL, tigerpaw.WithKeys(cfg.secrets.tigerpawPublic, cfg.secrets.tigerpawPrivate),
+		tigerpaw.WithLogger(log), tigerpaw.WithHTTPClient(hc))
+}
+
+// instrumentedClient is an HTTP client for api whose requests m counts, with
+// the given root CAs (nil: the system's).
+func instrumentedClient(m *kt.Metrics, api string, roots *x509.CertPool) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots}
+	return &http.Client{Transport: m.RoundTripper(api, tr)}
 }
 
 // newSource connects to the configured Kaspersky console. The returned func
 // ends its sessions.
-func newSource(cfg *config, log *slog.Logger) (kaspersky.Source, func(), error) {
+func newSource(cfg *config, log *slog.Logger, m *kt.Metrics) (kaspersky.Source, func(), error) {
 	if cfg.Solution == "hub" {
-		password, err := secret(cfg.Hub.PasswordEnv)
-		if err != nil {
-			return nil, nil, fmt.Errorf("hub password: %w", err)
-		}
-		opts := []hub.Option{hub.WithCredentials(hub.Credentials{Email: cfg.Hub.Email, Password: password}), hub.WithLogger(log)}
+		var roots *x509.CertPool
 		if cfg.Hub.CAFile != "" {
 			pool, err := certPool(cfg.Hub.CAFile, "hub.caFile")
 			if err != nil {
 				return nil, nil, err
 			}
-			opts = append(opts, hub.WithRootCAs(pool))
+			roots = pool
 		}
-		c, err := hub.NewClient(cfg.Hub.URL, opts...)
+		c, err := hub.NewClient(cfg.Hub.URL, hub.WithCredentials(hub.Credentials{Email: cfg.Hub.Email, Password: cfg.secrets.hubPassword}),
+			hub.WithLogger(log), hub.WithHTTPClient(instrumentedClient(m, kt.APIHub, roots)))
 		if err != nil {
 			return nil, nil, err
 		}
 		return hub.NewSource(c), func() {}, nil
 	}
-	password, err := secret(cfg.KSC.PasswordEnv)
-	if err != nil {
-		return nil, nil, fmt.Errorf("ksc password: %w", err)
-	}
-	opts := []ksc.Option{
-		ksc.WithCredentials(ksc.Credentials{User: cfg.KSC.User, Password: password, Domain: cfg.KSC.Domain, Internal: cfg.KSC.Internal}),
-		ksc.WithLogger(log),
-	}
+	var roots *x509.CertPool
 	if cfg.KSC.CAFile != "" {
 		pool, err := certPool(cfg.KSC.CAFile, "ksc.caFile")
 		if err != nil {
 			return nil, nil, err
 		}
-		opts = append(opts, ksc.WithRootCAs(pool))
+		roots = pool
 	}
-	c, err := ksc.NewClient(cfg.KSC.URL, opts...)
+	c, err := ksc.NewClient(cfg.KSC.URL,
+		ksc.WithCredentials(ksc.Credentials{User: cfg.KSC.User, Password: cfg.secrets.kscPassword, Domain: cfg.KSC.Domain, Internal: cfg.KSC.Internal}),
+		ksc.WithLogger(log), ksc.WithHTTPClient(instrumentedClient(m, kt.APIKSC, roots)))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -211,24 +321,44 @@ func newDaemon(src kaspersky.Source, tp *tigerpaw.Client, store mapping.Store, n
 	}, nil
 }
 
-// loop runs the billing and service order cycles at their intervals until ctx
-// ends. Each runs once at the start.
-func (d *daemon) loop(ctx context.Context, billingEvery, ordersEvery time.Duration) error {
-	bill := time.NewTicker(billingEvery)
-	defer bill.Stop()
-	orders := time.NewTicker(ordersEvery)
-	defer orders.Stop()
-	d.logCycle("billing", d.runBilling(ctx))
-	d.logCycle("service orders", d.runServiceOrders(ctx))
+// loop runs the billing and the service order cycles, each at its interval
+// after the end of its previous cycle, until ctx ends; each runs once at the
+// start. A job's cycles run one after the other, never two at once; the two
+// jobs run side by side. Cycles run on work, so that one in flight when ctx
+// ends finishes; loop returns when both jobs have stopped.
+func (d *daemon) loop(ctx, work context.Context, billingEvery, ordersEvery time.Duration) {
+	var wg sync.WaitGroup
+	for _, j := range []struct {
+		name  string
+		every time.Duration
+		run   func(context.Context) error
+	}{{kt.JobBilling, billingEvery, d.runBilling}, {kt.JobServiceOrders, ordersEvery, d.runServiceOrders}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.schedule(ctx, work, j.name, j.every, j.run)
+		}()
+	}
+	wg.Wait()
+}
+
+// schedule runs one job's cycles until ctx ends.
+func (d *daemon) schedule(ctx, work context.Context, job string, every time.Duration, run func(context.Context) error) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
-		case <-bill.C:
-			d.logCycle("billing", d.runBilling(ctx))
-		case <-orders.C:
-			d.logCycle("service orders", d.runServiceOrders(ctx))
+			return
+		case <-timer.C:
 		}
+		if ctx.Err() != nil {
+			return // both were ready: stopping wins
+		}
+		d.logCycle(job, run(work))
+		next := time.Now().Add(every)
+		d.status.setNext(job, next)
+		timer.Reset(time.Until(next))
 	}
 }
 
@@ -263,8 +393,10 @@ func (d *daemon) planBilling(ctx context.Context) error {
 
 // runBilling runs one billing cycle and logs what it did.
 func (d *daemon) runBilling(ctx context.Context) error {
+	d.status.setRunning(kt.JobBilling)
 	cfg, err := d.mapping(ctx)
 	if err != nil {
+		d.observeFailure(kt.JobBilling, err)
 		return err
 	}
 	plan, res, err := d.billing.Run(ctx, cfg)
@@ -277,8 +409,10 @@ func (d *daemon) runBilling(ctx context.Context) error {
 
 // runServiceOrders runs one service order cycle and logs what it did.
 func (d *daemon) runServiceOrders(ctx context.Context) error {
+	d.status.setRunning(kt.JobServiceOrders)
 	cfg, err := d.mapping(ctx)
 	if err != nil {
+		d.observeFailure(kt.JobServiceOrders, err)
 		return err
 	}
 	res, err := d.orders.Run(ctx, cfg, d.rules)

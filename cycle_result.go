@@ -1,0 +1,162 @@
+package kasperskytigerpaw
+
+import (
+	"slices"
+	"time"
+
+	"github.com/mspkit/kaspersky-tigerpaw/billing"
+	"github.com/mspkit/kaspersky-tigerpaw/mapping"
+	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
+)
+
+// Job names, as in CycleResult.Job and the metrics' job label.
+const (
+	JobBilling       = "billing"
+	JobServiceOrders = "service_orders"
+)
+
+// CycleResult is what one cycle of a job did, for a status page, metrics or a
+// log: a BillingJob or ServiceOrderJob gives one to its OnCycle func after
+// every Run.
+type CycleResult struct {
+	// Job is JobBilling or JobServiceOrders.
+	Job string `json:"job"`
+	// Start is when the cycle started; Duration how long it ran.
+	Start    time.Time     `json:"start"`
+	Duration time.Duration `json:"duration"`
+	// Tenants are the outcomes of the tenants the cycle handled, ordered by id.
+	Tenants []TenantOutcome `json:"tenants"`
+	// Err is the cycle's error: nil when every change was made. A cycle that
+	// failed whole (nothing read or written) has Failed set too.
+	Err error `json:"-"`
+	// Failed says the cycle failed whole, before any tenant was handled.
+	Failed bool `json:"failed"`
+	// PendingCloses are service order closes refused because the order is
+	// locked, retried on later cycles.
+	PendingCloses int `json:"pendingCloses"`
+}
+
+// TenantOutcome is what a cycle did for one tenant.
+type TenantOutcome struct {
+	Tenant string `json:"tenant"`
+	// Charges created, updated, deleted and left unchanged (billing).
+	Created   int `json:"created"`
+	Updated   int `json:"updated"`
+	Deleted   int `json:"deleted"`
+	Unchanged int `json:"unchanged"`
+	// Orders created (or recovered), closed and pending a close (service
+	// orders).
+	OrdersCreated int `json:"ordersCreated"`
+	OrdersClosed  int `json:"ordersClosed"`
+	OrdersPending int `json:"ordersPending"`
+	// Errors are the tenant's failed changes and skipped agreements.
+	Errors []string `json:"errors,omitempty"`
+}
+
+// OK reports whether the cycle made every change it planned.
+func (r CycleResult) OK() bool { return r.Err == nil }
+
+// outcomes collects tenant outcomes by tenant id.
+type outcomes map[string]*TenantOutcome
+
+func (o outcomes) of(tenant string) *TenantOutcome {
+	t := o[tenant]
+	if t == nil {
+		t = &TenantOutcome{Tenant: tenant}
+		o[tenant] = t
+	}
+	return t
+}
+
+func (o outcomes) sorted() []TenantOutcome {
+	out := make([]TenantOutcome, 0, len(o))
+	for _, t := range o {
+		out = append(out, *t)
+	}
+	slices.SortFunc(out, func(a, b TenantOutcome) int {
+		switch {
+		case a.Tenant < b.Tenant:
+			return -1
+		case a.Tenant > b.Tenant:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// billingCycleResult describes a billing cycle: the plan's changes minus the
+// failed ones, per tenant of the agreement.
+func billingCycleResult(start time.Time, d time.Duration, cfg mapping.Config, plan billing.Plan, res billing.Result, err error, applied bool) CycleResult {
+	tenantOf := map[int]string{}
+	o := outcomes{}
+	for _, ba := range cfg.BillingAccounts() {
+		tenantOf[ba.Agreement] = ba.TenantID
+		o.of(ba.TenantID)
+	}
+	failed := map[[2]any]int{}
+	for _, f := range res.Failed {
+		failed[[2]any{f.Agreement, f.ItemID}]++
+		t := o.of(tenantOf[f.Agreement])
+		t.Errors = append(t.Errors, f.Error())
+	}
+	if applied {
+		for _, c := range plan.Changes {
+			k := [2]any{c.Agreement, c.ItemID}
+			if failed[k] > 0 && c.Action != billing.NoOp {
+				failed[k]--
+				continue
+			}
+			t := o.of(tenantOf[c.Agreement])
+			switch c.Action {
+			case billing.Create:
+				t.Created++
+			case billing.Update:
+				t.Updated++
+			case billing.Delete:
+				t.Deleted++
+			case billing.NoOp:
+				t.Unchanged++
+			}
+		}
+	}
+	for _, s := range plan.Skipped {
+		t := o.of(tenantOf[s.Agreement])
+		t.Errors = append(t.Errors, s.Err.Error())
+	}
+	return CycleResult{Job: JobBilling, Start: start, Duration: d, Tenants: o.sorted(), Err: err, Failed: err != nil && !applied}
+}
+
+// serviceOrderCycleResult describes a service order cycle per tenant.
+func serviceOrderCycleResult(start time.Time, d time.Duration, cfg mapping.Config, res serviceorder.Result, err error) CycleResult {
+	o := outcomes{}
+	for _, t := range cfg.Tenants {
+		if t.Account != nil && t.Account.Number > 0 {
+			o.of(t.ID)
+		}
+	}
+	for _, r := range res.Created {
+		o.of(r.TenantID).OrdersCreated++
+	}
+	for _, r := range res.Recovered {
+		o.of(r.TenantID).OrdersCreated++
+	}
+	for _, r := range res.Closed {
+		o.of(r.TenantID).OrdersClosed++
+	}
+	for _, r := range res.Pending {
+		o.of(r.TenantID).OrdersPending++
+	}
+	for _, f := range res.Failed {
+		if f.TenantID == "" {
+			continue // a failure to record the cycle: in Err
+		}
+		t := o.of(f.TenantID)
+		t.Errors = append(t.Errors, f.Error())
+	}
+	if err == nil {
+		err = res.Err()
+	}
+	return CycleResult{Job: JobServiceOrders, Start: start, Duration: d, Tenants: o.sorted(), Err: err,
+		Failed: err != nil && len(res.Failed) == 0, PendingCloses: len(res.Pending)}
+}

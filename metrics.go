@@ -1,0 +1,144 @@
+package kasperskytigerpaw
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the integration's Prometheus metrics: the jobs' cycles (give
+// Observe as a job's OnCycle) and the requests of the API clients (give each
+// client an http.Client whose Transport is RoundTripper). Every name starts
+// with kt_.
+type Metrics struct {
+	cycles        *prometheus.CounterVec
+	cycleDuration *prometheus.HistogramVec
+	lastSuccess   *prometheus.GaugeVec
+	tenantFails   *prometheus.CounterVec
+	pending       prometheus.Gauge
+	charges       *prometheus.CounterVec
+	orders        *prometheus.CounterVec
+	requests      *prometheus.CounterVec
+	writes        *prometheus.CounterVec
+	reqDuration   *prometheus.HistogramVec
+}
+
+// NewMetrics creates the metrics and registers them with reg.
+func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	m := &Metrics{
+		cycles: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kt_cycles_total",
+			Help: "Cycles run, by job and outcome (ok, partial: some changes failed, failed: nothing done)."}, []string{"job", "outcome"}),
+		cycleDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "kt_cycle_duration_seconds",
+			Help: "How long cycles ran, by job.", Buckets: prometheus.ExponentialBuckets(0.05, 3, 10)}, []string{"job"}),
+		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "kt_last_success_timestamp_seconds",
+			Help: "Unix time of the end of the last cycle that made every change, by job."}, []string{"job"}),
+		tenantFails: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kt_tenant_failures_total",
+			Help: "Failed changes and skipped agreements, by job and tenant."}, []string{"job", "tenant"}),
+		pending: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kt_pending_locked_closes",
+			Help: "Service order closes refused because the order is locked, as of the last cycle."}),
+		charges: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kt_charges_total",
+			Help: "Additional charges by what billing cycles did to them (created, updated, deleted, unchanged)."}, []string{"action"}),
+		orders: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kt_service_orders_total",
+			Help: "Service orders by what cycles did to them (created, closed)."}, []string{"action"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kt_requests_total",
+			Help: "HTTP requests sent, by API, method and status class (2xx, 4xx, 5xx, error)."}, []string{"api", "method", "class"}),
+		writes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kt_writes_total",
+			Help: "HTTP requests that change Tigerpaw (see IsTigerpawWrite), by API and status class; the consoles are only read."}, []string{"api", "class"}),
+		reqDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "kt_request_duration_seconds",
+			Help: "HTTP request durations, by API.", Buckets: prometheus.DefBuckets}, []string{"api"}),
+	}
+	for _, c := range []prometheus.Collector{m.cycles, m.cycleDuration, m.lastSuccess, m.tenantFails, m.pending,
+		m.charges, m.orders, m.requests, m.writes, m.reqDuration} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// Observe records one cycle. It is safe for concurrent use.
+func (m *Metrics) Observe(r CycleResult) {
+	outcome := "ok"
+	switch {
+	case r.Failed:
+		outcome = "failed"
+	case r.Err != nil:
+		outcome = "partial"
+	}
+	m.cycles.WithLabelValues(r.Job, outcome).Inc()
+	m.cycleDuration.WithLabelValues(r.Job).Observe(r.Duration.Seconds())
+	if r.Err == nil {
+		m.lastSuccess.WithLabelValues(r.Job).Set(float64(r.Start.Add(r.Duration).Unix()))
+	}
+	for _, t := range r.Tenants {
+		if n := len(t.Errors); n > 0 {
+			m.tenantFails.WithLabelValues(r.Job, t.Tenant).Add(float64(n))
+		}
+		if r.Job == JobBilling {
+			m.charges.WithLabelValues("created").Add(float64(t.Created))
+			m.charges.WithLabelValues("updated").Add(float64(t.Updated))
+			m.charges.WithLabelValues("deleted").Add(float64(t.Deleted))
+			m.charges.WithLabelValues("unchanged").Add(float64(t.Unchanged))
+		} else {
+			m.orders.WithLabelValues("created").Add(float64(t.OrdersCreated))
+			m.orders.WithLabelValues("closed").Add(float64(t.OrdersClosed))
+		}
+	}
+	if r.Job == JobServiceOrders && !r.Failed {
+		m.pending.Set(float64(r.PendingCloses))
+	}
+}
+
+// API names, as in the metrics' api label.
+const (
+	APITigerpaw = "tigerpaw"
+	APIKSC      = "ksc"
+	APIHub      = "hub"
+)
+
+// IsTigerpawWrite reports whether a request to Tigerpaw's REST API changes
+// something: a PUT, PATCH or DELETE, or a POST other than a search.
+func IsTigerpawWrite(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodPut, http.MethodPatch, http.MethodDelete:
+		return true
+	case http.MethodPost:
+		p := strings.ToLower(req.URL.Path)
+		return !strings.HasSuffix(p, "/search") && !strings.Contains(p, "/search/")
+	}
+	return false
+}
+
+// RoundTripper returns next (http.DefaultTransport when nil) counting its
+// requests as those of api (APITigerpaw, APIKSC, APIHub); for APITigerpaw it
+// counts the writes too.
+func (m *Metrics) RoundTripper(api string, next http.RoundTripper) http.RoundTripper {
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	return &countingTransport{m: m, api: api, next: next}
+}
+
+type countingTransport struct {
+	m    *Metrics
+	api  string
+	next http.RoundTripper
+}
+
+func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
+	resp, err := t.next.RoundTrip(req)
+	class := "error"
+	if err == nil {
+		class = strconv.Itoa(resp.StatusCode/100) + "xx"
+	}
+	t.m.requests.WithLabelValues(t.api, req.Method, class).Inc()
+	if t.api == APITigerpaw && IsTigerpawWrite(req) {
+		t.m.writes.WithLabelValues(t.api, class).Inc()
+	}
+	t.m.reqDuration.WithLabelValues(t.api).Observe(time.Since(start).Seconds())
+	return resp, err
+}
