@@ -1,5 +1,7 @@
 package tigerpawtest
 
+import "slices"
+
 func (s *Server) agreementSummary(a *Agreement) map[string]any {
 	count := 0
 	for _, ch := range s.st.charges {
@@ -29,11 +31,17 @@ func (s *Server) agreementsOfAccount(c *call) answer {
 	if _, miss, found := s.account(c.ids[0]); !found {
 		return miss
 	}
-	var mine []*Agreement
-	for _, a := range derefSorted(s.st.agreements) {
+	// Filter before sorting: the account's agreements are few, the server's many.
+	var numbers []int
+	for n, a := range s.st.agreements {
 		if a.AccountNumber == c.ids[0] {
-			mine = append(mine, s.st.agreements[a.Number])
+			numbers = append(numbers, n)
 		}
+	}
+	slices.Sort(numbers)
+	mine := make([]*Agreement, 0, len(numbers))
+	for _, n := range numbers {
+		mine = append(mine, s.st.agreements[n])
 	}
 	start, size := pagingQuery(c.r.URL.Query())
 	items, env := pageOf(mine, start, size)

@@ -452,11 +452,17 @@ func (s *Server) Charges(agreementNumber int) []Charge {
 }
 
 func (st *state) chargesOf(agreement int) []Charge {
-	out := []Charge{}
-	for _, id := range slices.Sorted(maps.Keys(st.charges)) {
-		if c := st.charges[id]; c.AgreementNumber == agreement {
-			out = append(out, *c)
+	// Filter before sorting: the agreement's charges are few, the server's many.
+	var ids []int
+	for id, c := range st.charges {
+		if c.AgreementNumber == agreement {
+			ids = append(ids, id)
 		}
+	}
+	slices.Sort(ids)
+	out := make([]Charge, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, *st.charges[id])
 	}
 	return out
 }

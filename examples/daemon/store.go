@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/mspkit/kaspersky-tigerpaw/mapping"
+	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
+	"github.com/mspkit/kaspersky-tigerpaw/store/postgres"
+)
+
+// storeConfig is the config's "store": where the mapping and the service
+// order state are kept. Kind "file" (the default) uses mappingDir and
+// stateFile; "postgres" uses the database at DSN, "env:NAME" to read it from
+// the environment variable NAME, and a leader lease so that only one replica
+// runs cycles.
+type storeConfig struct {
+	Kind string `json:"kind"`
+	DSN  string `json:"dsn"`
+	// LeaseTTL is how long a leader's lease lasts without renewal; 30s when
+	// zero. The leader renews it before each cycle.
+	LeaseTTL duration `json:"leaseTTL"`
+}
+
+// leaseName is the lease the replicas of one daemon share.
+const leaseName = "daemon"
+
+// stores are the opened stores and, for postgres, the lease. lead must
+// succeed before a cycle runs: it takes or renews the lease (a no-op for
+// files); a replica whose lead fails skips the cycle.
+type stores struct {
+	mapping mapping.Store
+	state   serviceorder.Store
+	lead    func(ctx context.Context) error
+	close   func()
+}
+
+// errNotLeader is returned by the writes of a replica that holds no lease.
+var errNotLeader = errors.New("store: this replica does not hold the leader lease")
+
+// openStores opens the stores the config names.
+func openStores(ctx context.Context, sc storeConfig, mappingDir, stateFile string) (*stores, error) {
+	switch sc.Kind {
+	case "", "file":
+		m, err := mapping.NewFileStore(mappingDir)
+		if err != nil {
+			return nil, err
+		}
+		s, err := serviceorder.OpenFileStore(stateFile)
+		if err != nil {
+			return nil, err
+		}
+		return &stores{mapping: m, state: s, lead: func(context.Context) error { return nil }, close: func() {}}, nil
+	case "postgres":
+	default:
+		return nil, fmt.Errorf("config: store.kind %q: want \"file\" or \"postgres\"", sc.Kind)
+	}
+	dsn := sc.DSN
+	if dsn != "" {
+		v, err := resolveSecret("store.dsn", dsn)
+		if err != nil {
+			return nil, err
+		}
+		dsn = v
+	}
+	if dsn == "" {
+		return nil, errors.New("config: store.dsn: empty")
+	}
+	db, err := postgres.Open(ctx, postgres.Options{DSN: dsn})
+	if err != nil {
+		return nil, err
+	}
+	ttl := time.Duration(sc.LeaseTTL)
+	if ttl <= 0 {
+		ttl = 30 * time.Second
+	}
+	// The holder names this opening: host, process and a random part, so
+	// that two openings (or a restart) are two replicas.
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	l := &leader{db: db, holder: fmt.Sprintf("%s/%d/%x", host, os.Getpid(), b), ttl: ttl}
+	return &stores{
+		mapping: &leaderMapping{l: l},
+		state:   &leaderState{l: l},
+		lead:    l.lead,
+		close: func() {
+			rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if f := l.current(); f != nil {
+				_ = f.Release(rctx)
+			}
+			db.Close()
+		},
+	}, nil
+}
+
+// leader holds the lease of this replica, if any.
+type leader struct {
+	db     *postgres.DB
+	holder string
+	ttl    time.Duration
+
+	mu    sync.Mutex
+	fence *postgres.Fence
+}
+
+// lead takes or renews the lease; on failure the replica is no leader and
+// its writes fail until a later lead succeeds.
+func (l *leader) lead(ctx context.Context) error {
+	f, err := l.db.Acquire(ctx, leaseName, l.holder, l.ttl)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err != nil {
+		l.fence = nil
+		return err
+	}
+	l.fence = f
+	return nil
+}
+
+func (l *leader) current() *postgres.Fence {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.fence
+}
+
+// leaderMapping is the mapping store whose writes carry the current fence.
+type leaderMapping struct{ l *leader }
+
+func (m *leaderMapping) Load(ctx context.Context, name string) (mapping.Config, error) {
+	return m.l.db.Mapping(nil).Load(ctx, name)
+}
+
+func (m *leaderMapping) List(ctx context.Context) ([]mapping.Config, error) {
+	return m.l.db.Mapping(nil).List(ctx)
+}
+
+func (m *leaderMapping) Save(ctx context.Context, cfg mapping.Config) (int64, error) {
+	f := m.l.current()
+	if f == nil {
+		return 0, errNotLeader
+	}
+	return m.l.db.Mapping(f).Save(ctx, cfg)
+}
+
+func (m *leaderMapping) Delete(ctx context.Context, name string, revision int64) error {
+	f := m.l.current()
+	if f == nil {
+		return errNotLeader
+	}
+	return m.l.db.Mapping(f).Delete(ctx, name, revision)
+}
+
+// leaderState is the service order store whose writes carry the current fence.
+type leaderState struct{ l *leader }
+
+// stateStoreName names the daemon's service order state in the database.
+const stateStoreName = "daemon"
+
+func (s *leaderState) Load(ctx context.Context) (serviceorder.State, error) {
+	return s.l.db.ServiceOrders(stateStoreName, nil).Load(ctx)
+}
+
+func (s *leaderState) Apply(ctx context.Context, c serviceorder.Change) error {
+	f := s.l.current()
+	if f == nil {
+		return errNotLeader
+	}
+	return s.l.db.ServiceOrders(stateStoreName, f).Apply(ctx, c)
+}
