@@ -123,7 +123,11 @@ func New(opt Options) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "companies", http.StatusSeeOther)
+		// A relative Location, resolved by the client against the URL it asked
+		// for, so that the console works under any prefix (http.Redirect would
+		// make it absolute from the stripped path).
+		w.Header().Set("Location", "companies")
+		w.WriteHeader(http.StatusSeeOther)
 	})
 	mux.HandleFunc("GET /companies", h.companies)
 	mux.HandleFunc("POST /companies", h.postCompanies)
