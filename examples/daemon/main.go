@@ -224,15 +224,13 @@ func runService(ctx, work context.Context, o options, out io.Writer, log *slog.L
 		return err
 	}
 	obs.attach(d)
-	if o.listen != "" {
-		if d.console, err = newConsoleSetup(cfg, rules); err != nil {
-			return err
-		}
-	}
 	if o.dryRun {
 		return d.planBilling(work)
 	}
 	if o.listen != "" {
+		if d.console, err = newConsoleSetup(cfg, rules); err != nil {
+			return err
+		}
 		shutdown, err := d.serve(o.listen, obs)
 		if err != nil {
 			return err
