@@ -84,6 +84,8 @@ type config struct {
 	// durations ("24h", "5m").
 	BillingEvery       duration `json:"billingEvery"`
 	ServiceOrdersEvery duration `json:"serviceOrdersEvery"`
+	// Console is the configuration console's credentials (see consoleConfig).
+	Console consoleConfig `json:"console"`
 
 	// secrets are the resolved secret values (see resolve); never logged.
 	secrets secrets
