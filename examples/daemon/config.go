@@ -43,6 +43,10 @@ type config struct {
 		// CompleteOpenTasks completes an order's open tasks when the daemon closes
 		// it, for a Tigerpaw that refuses to close orders with open tasks.
 		CompleteOpenTasks bool `json:"completeOpenTasks,omitempty"`
+		// RequestsPerSecond is the client's sustained request rate to Tigerpaw
+		// (0: tigerpaw.DefaultRateLimit, 10 per second), with a burst of
+		// tigerpaw.DefaultBurst.
+		RequestsPerSecond int `json:"requestsPerSecond,omitempty"`
 	} `json:"tigerpaw"`
 	KSC struct {
 		// URL is the KSC Open API base URL, e.g. https://ksc.example.com:13299.
@@ -185,6 +189,9 @@ func (cfg *config) check() error {
 		needSecret(cfg.Hub.PasswordEnv, cfg.Hub.Password, "hub.passwordEnv", "hub.password")
 	default:
 		errs = append(errs, fmt.Errorf("config: solution %q: unknown solution; want \"ksc\" or \"hub\"", cfg.Solution))
+	}
+	if r := cfg.Tigerpaw.RequestsPerSecond; r < 0 || r > 10000 {
+		errs = append(errs, fmt.Errorf("config: tigerpaw.requestsPerSecond %d is outside 0..10000", r))
 	}
 	need(cfg.Integration, "integration")
 	need(cfg.MappingDir, "mappingDir")

@@ -77,6 +77,8 @@ func TestConfigErrors(t *testing.T) {
 			want: `config: tigerpaw.apiKey: unknown field "apiKey"`},
 		{name: "unknown top-level field", edit: func(c map[string]any) { c["colour"] = "red" },
 			want: `config: colour: unknown field "colour"`},
+		{name: "negative rate", edit: func(c map[string]any) { section(c, "tigerpaw")["requestsPerSecond"] = -1 },
+			want: "config: tigerpaw.requestsPerSecond -1 is outside 0..10000"},
 		{name: "unknown solution", edit: func(c map[string]any) { c["solution"] = "xdr" },
 			want: `config: solution "xdr": unknown solution; want "ksc" or "hub"`},
 		{name: "unreadable CA file", edit: func(c map[string]any) { section(c, "ksc")["caFile"] = filepath.Join(dir, "none.pem") },

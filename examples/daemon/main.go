@@ -40,6 +40,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	kt "github.com/mspkit/kaspersky-tigerpaw"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/hub"
@@ -245,8 +247,12 @@ func runService(ctx, work context.Context, o options, out io.Writer, log *slog.L
 
 func newTigerpaw(cfg *config, log *slog.Logger, m *kt.Metrics) (*tigerpaw.Client, error) {
 	hc := &http.Client{Timeout: 60 * time.Second, Transport: m.RoundTripper(kt.APITigerpaw, nil)}
-	return tigerpaw.NewClient(cfg.Tigerpaw.URL, tigerpaw.WithKeys(cfg.secrets.tigerpawPublic, cfg.secrets.tigerpawPrivate),
-		tigerpaw.WithLogger(log), tigerpaw.WithHTTPClient(hc))
+	opts := []tigerpaw.Option{tigerpaw.WithKeys(cfg.secrets.tigerpawPublic, cfg.secrets.tigerpawPrivate),
+		tigerpaw.WithLogger(log), tigerpaw.WithHTTPClient(hc)}
+	if r := cfg.Tigerpaw.RequestsPerSecond; r > 0 {
+		opts = append(opts, tigerpaw.WithRateLimit(rate.Limit(r), tigerpaw.DefaultBurst))
+	}
+	return tigerpaw.NewClient(cfg.Tigerpaw.URL, opts...)
 }
 
 // instrumentedClient is an HTTP client for api whose requests m counts, with
