@@ -477,14 +477,7 @@ func (w *crashWorld) killOnce(t *testing.T, rng *rand.Rand, mode int, runTime ti
 	switch mode {
 	case killAtRandom:
 		trigger = time.After(time.Duration(rng.Int64N(int64(runTime) + 1)))
-	case killWriteHeld, killWriteApplied:
-		fired := make(chan time.Time, 1)
-		go func() {
-			<-held
-			fired <- time.Now()
-		}()
-		trigger = fired
-	default:
+	case killAfterWrite:
 		tick := time.NewTicker(200 * time.Microsecond)
 		defer tick.Stop()
 		fired := make(chan time.Time, 1)
@@ -516,6 +509,7 @@ func (w *crashWorld) killOnce(t *testing.T, rng *rand.Rand, mode int, runTime ti
 		st.completedBeforeKill++
 		return false
 	case <-trigger:
+	case <-held: // nil unless a write is to be held
 	}
 	atKill := w.writes()
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil && !errors.Is(err, os.ErrProcessDone) {
