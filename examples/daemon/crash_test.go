@@ -568,18 +568,27 @@ func TestDaemonSurvivesSIGKILL(t *testing.T) {
 			killed.change(t, p, now)
 		}
 		runTime := oracle.runClean(t, fmt.Sprintf("oracle, phase %d", p))
-		kills, completed := 0, false
-		for attempt := 0; kills < killsPerPhase && attempt < 4*killsPerPhase; attempt++ {
+		// window is the range of the random kill moments: the undisturbed
+		// run's duration, halved whenever a run ends before its kill (a busy
+		// machine's runs vary), so that the phase's kills land.
+		kills, completed, window := 0, false, runTime
+		for attempt := 0; kills < killsPerPhase && attempt < 10*killsPerPhase; attempt++ {
 			mode := rng.IntN(killModes)
+			if p == 0 && attempt < 3 {
+				// The first phase writes every charge and order: its first
+				// kills are sure to find a write.
+				mode = []int{killWriteHeld, killWriteApplied, killAfterWrite}[attempt]
+			}
 			if completed {
 				// The phase's writes are done: the kills that wait for a write
 				// would never land.
 				mode = killAtRandom
 			}
-			if killed.killOnce(t, rng, mode, runTime, &st) {
+			if killed.killOnce(t, rng, mode, window, &st) {
 				kills++
 			} else {
 				completed = true
+				window /= 2
 				cycles++
 			}
 		}
