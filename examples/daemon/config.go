@@ -88,6 +88,9 @@ type config struct {
 	// durations ("24h", "5m").
 	BillingEvery       duration `json:"billingEvery"`
 	ServiceOrdersEvery duration `json:"serviceOrdersEvery"`
+	// Concurrency bounds the tenants whose console inventory is read at once
+	// (0: 4).
+	Concurrency int `json:"concurrency,omitempty"`
 
 	// secrets are the resolved secret values (see resolve); never logged.
 	secrets secrets
@@ -189,6 +192,9 @@ func (cfg *config) check() error {
 		needSecret(cfg.Hub.PasswordEnv, cfg.Hub.Password, "hub.passwordEnv", "hub.password")
 	default:
 		errs = append(errs, fmt.Errorf("config: solution %q: unknown solution; want \"ksc\" or \"hub\"", cfg.Solution))
+	}
+	if n := cfg.Concurrency; n < 0 || n > 256 {
+		errs = append(errs, fmt.Errorf("config: concurrency %d is outside 0..256", n))
 	}
 	if r := cfg.Tigerpaw.RequestsPerSecond; r < 0 || r > 10000 {
 		errs = append(errs, fmt.Errorf("config: tigerpaw.requestsPerSecond %d is outside 0..10000", r))

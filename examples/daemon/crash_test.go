@@ -277,7 +277,7 @@ func newCrashWorld(t *testing.T, bin string, start time.Time) *crashWorld {
 			"requestsPerSecond": 1000},
 		"ksc":         map[string]any{"url": w.ksc.URL, "user": demoUser, "internal": true, "password": "env:CRASH_KSC_PASSWORD", "caFile": ca},
 		"integration": "main", "mappingDir": filepath.Join(dir, "mapping"), "rulesFile": filepath.Join(dir, "rules.json"),
-		"stateFile": filepath.Join(dir, "orders.json"), "billingEvery": "1h", "serviceOrdersEvery": "1h",
+		"stateFile": filepath.Join(dir, "orders.json"), "billingEvery": "1h", "serviceOrdersEvery": "1h", "concurrency": 2,
 	})
 	return w
 }

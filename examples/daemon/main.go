@@ -223,6 +223,7 @@ func runService(ctx, work context.Context, o options, out io.Writer, log *slog.L
 	if err != nil {
 		return err
 	}
+	d.billing.Concurrency, d.orders.Concurrency = cfg.Concurrency, cfg.Concurrency
 	obs.attach(d)
 	if o.dryRun {
 		return d.planBilling(work)
