@@ -94,7 +94,11 @@ func newScaleWorld(tb testing.TB, tenants, devices int) *scaleWorld {
 	w.ksc = ksctest.NewServer()
 	tb.Cleanup(w.ksc.Close)
 	w.tp = tigerpawtest.NewServer(tb, tigerpawtest.WithClock(w.clock))
-	w.kscCount = &requestCounter{base: w.ksc.CertClientTransport()}
+	// As the daemon's transports: an idle connection per concurrent request
+	// (the default 2 makes the others handshake TLS again at every request).
+	ktr := w.ksc.CertClientTransport().(*http.Transport).Clone()
+	ktr.MaxIdleConnsPerHost = 32
+	w.kscCount = &requestCounter{base: ktr}
 	w.tpCount = &requestCounter{base: w.tp.HTTPClient().Transport}
 
 	w.ksc.AddUser(ksctest.User{Name: scaleUser, Password: scalePassword, Internal: true})

@@ -247,7 +247,7 @@ func runService(ctx, work context.Context, o options, out io.Writer, log *slog.L
 }
 
 func newTigerpaw(cfg *config, log *slog.Logger, m *kt.Metrics) (*tigerpaw.Client, error) {
-	hc := &http.Client{Timeout: 60 * time.Second, Transport: m.RoundTripper(kt.APITigerpaw, nil)}
+	hc := &http.Client{Timeout: 60 * time.Second, Transport: m.RoundTripper(kt.APITigerpaw, pooledTransport(nil))}
 	opts := []tigerpaw.Option{tigerpaw.WithKeys(cfg.secrets.tigerpawPublic, cfg.secrets.tigerpawPrivate),
 		tigerpaw.WithLogger(log), tigerpaw.WithHTTPClient(hc)}
 	if r := cfg.Tigerpaw.RequestsPerSecond; r > 0 {
@@ -259,9 +259,18 @@ func newTigerpaw(cfg *config, log *slog.Logger, m *kt.Metrics) (*tigerpaw.Client
 // instrumentedClient is an HTTP client for api whose requests m counts, with
 // the given root CAs (nil: the system's).
 func instrumentedClient(m *kt.Metrics, api string, roots *x509.CertPool) *http.Client {
+	return &http.Client{Transport: m.RoundTripper(api, pooledTransport(roots))}
+}
+
+// pooledTransport is http.DefaultTransport with the given root CAs (nil: the
+// system's) that keeps an idle connection for each of up to 32 concurrent
+// requests per host: with the default 2, the tenants read at once beyond two
+// each open a new connection (and TLS handshake) per request.
+func pooledTransport(roots *x509.CertPool) *http.Transport {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots}
-	return &http.Client{Transport: m.RoundTripper(api, tr)}
+	tr.MaxIdleConnsPerHost = 32
+	return tr
 }
 
 // newSource connects to the configured Kaspersky console. The returned func
