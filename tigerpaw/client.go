@@ -204,7 +204,7 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 			return nil, ctxErr(r, err, lastErr)
 		}
 		start := time.Now()
-		body, status, retryAfter, err := c.attempt(ctx, r, target, payload)
+		body, status, retryAfter, err := c.attempt(retry.WithAttempt(ctx, attempt), r, target, payload)
 		elapsed := time.Since(start)
 		c.release()
 		if err == nil {

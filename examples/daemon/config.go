@@ -91,6 +91,8 @@ type config struct {
 	// Concurrency bounds the tenants whose console inventory is read at once
 	// (0: 4).
 	Concurrency int `json:"concurrency,omitempty"`
+	// Console is the configuration console's credentials (see consoleConfig).
+	Console consoleConfig `json:"console"`
 
 	// secrets are the resolved secret values (see resolve); never logged.
 	secrets secrets

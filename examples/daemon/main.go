@@ -98,7 +98,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print the billing plan and exit; write nothing")
 	fs.BoolVar(&o.verbose, "v", false, "log at debug level")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format, text or json")
-	fs.StringVar(&o.listen, "listen", "", "serve /healthz, /readyz, /status and /metrics on this address (a port alone listens on loopback)")
+	fs.StringVar(&o.listen, "listen", "", "serve /healthz, /readyz, /status, /metrics and the configuration console /console/ on this address (a port alone listens on loopback)")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", time.Minute, "after a signal, how long the cycle in flight may run before it is cancelled")
 	if err := fs.Parse(args); err != nil {
 		return exitConfig
@@ -172,6 +172,8 @@ type daemon struct {
 	// status and metrics see every cycle.
 	status  *statusBoard
 	metrics *kt.Metrics
+	// console, when set, is the configuration console of -listen.
+	console *consoleSetup
 }
 
 // run wires the clients, stores and jobs from the configuration file and runs
@@ -229,6 +231,9 @@ func runService(ctx, work context.Context, o options, out io.Writer, log *slog.L
 		return d.planBilling(work)
 	}
 	if o.listen != "" {
+		if d.console, err = newConsoleSetup(cfg, rules); err != nil {
+			return err
+		}
 		shutdown, err := d.serve(o.listen, obs)
 		if err != nil {
 			return err
@@ -431,7 +436,12 @@ func (d *daemon) runServiceOrders(ctx context.Context) error {
 		d.observeFailure(kt.JobServiceOrders, err)
 		return err
 	}
-	res, err := d.orders.Run(ctx, cfg, d.rules)
+	rules, err := d.currentRules(ctx)
+	if err != nil {
+		d.observeFailure(kt.JobServiceOrders, err)
+		return err
+	}
+	res, err := d.orders.Run(ctx, cfg, rules)
 	d.log.Info("service order cycle", "created", len(res.Created), "recovered", len(res.Recovered),
 		"closed", len(res.Closed), "pending", len(res.Pending), "failed", len(res.Failed))
 	if err != nil {

@@ -281,7 +281,7 @@ func retryable(method string, status int) bool {
 // Transport failures are retried for reads only.
 func (c *Client) send(ctx context.Context, method, path string, query url.Values, body []byte, token string) (response, error) {
 	for attempt := 1; ; attempt++ {
-		resp, err := c.attempt(ctx, method, path, query, body, token)
+		resp, err := c.attempt(retry.WithAttempt(ctx, attempt), method, path, query, body, token)
 		if err == nil && !retryable(method, resp.status) {
 			return resp, nil
 		}

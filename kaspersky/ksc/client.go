@@ -392,7 +392,7 @@ func (c *core) send(ctx context.Context, method string, body []byte, auth reques
 			}
 			return 0, nil, fmt.Errorf("ksc: %s: rate limiter: %w", method, err)
 		}
-		status, resp, retryAfter, err := c.attempt(ctx, method, body, auth)
+		status, resp, retryAfter, err := c.attempt(retry.WithAttempt(ctx, attempt), method, body, auth)
 		if err == nil && !retryableStatus(status, resp) {
 			return status, resp, nil
 		}
