@@ -98,6 +98,9 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	if hc == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: cfg.rootCAs}
+		// Companies read at once reuse their connections rather than each
+		// opening a new TLS one (Go keeps two idle per host by default).
+		tr.MaxIdleConnsPerHost = 32
 		hc = &http.Client{Transport: tr}
 	}
 	logger := cfg.logger
