@@ -2,12 +2,15 @@ package kasperskytigerpaw
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"runtime"
 	"runtime/metrics"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 )
@@ -113,20 +116,67 @@ func BenchmarkCycle1000(b *testing.B) {
 	}
 }
 
+var (
+	benchKSCRate = flag.Float64("cycle.ksc-rate", 5000, "BenchmarkCycleParallelism: the limited runs' KSC requests per second")
+	benchTPRate  = flag.Float64("cycle.tigerpaw-rate", 1000, "BenchmarkCycleParallelism: the limited runs' Tigerpaw requests per second")
+	benchTenants = flag.Int("cycle.tenants", 1000, "BenchmarkCycleParallelism: the number of tenants (of 100 devices)")
+)
+
+// benchBurst is 20 ms worth of requests at r per second, at least 1.
+func benchBurst(r float64) int { return max(1, int(r/50)) }
+
 // BenchmarkCycleParallelism measures the steady cycle of 1,000 tenants × 100
-// devices reading 1, 4 and 16 tenants at once.
+// devices (-cycle.tenants) with 1, 4 and 16 tenants read at once (the jobs' Concurrency), each
+// without a rate limit and with one limiter per host (-cycle.ksc-rate and
+// -cycle.tigerpaw-rate requests per second, a burst of 20 ms of requests so
+// that timer overshoot does not lower the rate). One world is seeded and its
+// first cycle run once; every setting then runs steady cycles on it with its
+// own clients over the same order store. Besides s/steady-cycle it reports
+// s/limiter-floor, the time the cycle's requests need at the limiters' rates
+// (the sum of both APIs': each job reads the console before it reads or
+// writes Tigerpaw): where s/steady-cycle meets it, the limiter binds.
 func BenchmarkCycleParallelism(b *testing.B) {
-	for _, p := range []int{1, 4, 16} {
-		b.Run(fmt.Sprintf("p%d", p), func(b *testing.B) {
-			for b.Loop() {
-				f := runScale(b, 1000, 100, 1, p)
-				if f.firstCycleFailure != nil || f.steadyFailures != 0 {
-					b.Fatalf("first cycle: %v; steady cycles failed: %d", f.firstCycleFailure, f.steadyFailures)
-				}
-				b.ReportMetric(f.steady.Seconds(), "s/steady-cycle")
-			}
-		})
+	w := newScaleWorld(b, *benchTenants, 100)
+	store := serviceorder.NewMemoryStore()
+	if _, _, err := w.cycle(context.Background(), w.jobs(b, store, 0)); err != nil {
+		b.Fatalf("first cycle: %v", err)
 	}
+	for _, p := range []int{1, 4, 16} {
+		for _, limited := range []bool{false, true} {
+			name := fmt.Sprintf("p%d/unlimited", p)
+			if limited {
+				name = fmt.Sprintf("p%d/ksc%.0f-tigerpaw%.0f", p, *benchKSCRate, *benchTPRate)
+			}
+			b.Run(name, func(b *testing.B) {
+				w.kscLimiter, w.tpLimiter = nil, nil
+				if limited {
+					w.kscLimiter = rate.NewLimiter(rate.Limit(*benchKSCRate), benchBurst(*benchKSCRate))
+					w.tpLimiter = rate.NewLimiter(rate.Limit(*benchTPRate), benchBurst(*benchTPRate))
+				}
+				j := w.jobs(b, store, p)
+				writes := w.writes()
+				k0, t0 := w.requests()
+				cycles := 0
+				start := time.Now()
+				for b.Loop() {
+					w.advance(10 * time.Minute)
+					bres, sres, err := w.cycle(context.Background(), j)
+					if err != nil || len(bres.Failed) != 0 || len(sres.Failed) != 0 {
+						b.Fatalf("steady cycle: %v (billing failures %d, order failures %d)", err, len(bres.Failed), len(sres.Failed))
+					}
+					cycles++
+				}
+				elapsed := time.Since(start)
+				k1, t1 := w.requests()
+				kscPer, tpPer := float64(k1-k0)/float64(cycles), float64(t1-t0)/float64(cycles)
+				b.ReportMetric(elapsed.Seconds()/float64(cycles), "s/steady-cycle")
+				b.ReportMetric(float64(w.writes()-writes)/float64(cycles), "writes/steady-cycle")
+				b.ReportMetric(kscPer / *benchKSCRate + tpPer / *benchTPRate, "s/limiter-floor")
+				b.Logf("per steady cycle: KSC %.0f requests, Tigerpaw %.0f requests", kscPer, tpPer)
+			})
+		}
+	}
+	w.kscLimiter, w.tpLimiter = nil, nil
 }
 
 // TestCycleSmallScaleSteadyWritesNothing is the benchmark's world at 20 tenants:

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mspkit/kaspersky-tigerpaw/internal/retry"
 )
 
 // Metrics are the integration's Prometheus metrics: the jobs' cycles (give
@@ -23,6 +25,7 @@ type Metrics struct {
 	orders        *prometheus.CounterVec
 	requests      *prometheus.CounterVec
 	writes        *prometheus.CounterVec
+	retries       *prometheus.CounterVec
 	reqDuration   *prometheus.HistogramVec
 }
 
@@ -47,11 +50,13 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "HTTP requests sent, by API, method and status class (2xx, 4xx, 5xx, error)."}, []string{"api", "method", "class"}),
 		writes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kt_writes_total",
 			Help: "HTTP requests that change Tigerpaw (see IsTigerpawWrite), by API and status class; the consoles are only read."}, []string{"api", "class"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kt_retries_total",
+			Help: "HTTP requests that repeat a failed attempt (see RequestAttempt), by API."}, []string{"api"}),
 		reqDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "kt_request_duration_seconds",
 			Help: "HTTP request durations, by API.", Buckets: prometheus.DefBuckets}, []string{"api"}),
 	}
 	for _, c := range []prometheus.Collector{m.cycles, m.cycleDuration, m.lastSuccess, m.tenantFails, m.pending,
-		m.charges, m.orders, m.requests, m.writes, m.reqDuration} {
+		m.charges, m.orders, m.requests, m.writes, m.retries, m.reqDuration} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -112,9 +117,17 @@ func IsTigerpawWrite(req *http.Request) bool {
 	return false
 }
 
+// RequestAttempt returns which attempt of a call req is, counted from 1, when
+// req was sent by one of the module's clients (tigerpaw, ksc, hub), and 0
+// otherwise. An attempt above 1 is a retry. It lets an http.RoundTripper given
+// to a client count retries.
+func RequestAttempt(req *http.Request) int {
+	return retry.AttemptOf(req.Context())
+}
+
 // RoundTripper returns next (http.DefaultTransport when nil) counting its
-// requests as those of api (APITigerpaw, APIKSC, APIHub); for APITigerpaw it
-// counts the writes too.
+// requests as those of api (APITigerpaw, APIKSC, APIHub), and the retries
+// among them; for APITigerpaw it counts the writes too.
 func (m *Metrics) RoundTripper(api string, next http.RoundTripper) http.RoundTripper {
 	if next == nil {
 		next = http.DefaultTransport
@@ -136,6 +149,9 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		class = strconv.Itoa(resp.StatusCode/100) + "xx"
 	}
 	t.m.requests.WithLabelValues(t.api, req.Method, class).Inc()
+	if RequestAttempt(req) > 1 {
+		t.m.retries.WithLabelValues(t.api).Inc()
+	}
 	if t.api == APITigerpaw && IsTigerpawWrite(req) {
 		t.m.writes.WithLabelValues(t.api, class).Inc()
 	}

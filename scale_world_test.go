@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/mspkit/kaspersky-tigerpaw/billing"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/ksc"
@@ -67,6 +69,10 @@ type scaleWorld struct {
 	// agreement of the same account, for billing moves.
 	accounts, agreements, spare []int
 
+	// kscLimiter and tpLimiter, when set, pace the requests to each host (one
+	// limiter per host, shared by the clients jobs builds).
+	kscLimiter, tpLimiter *rate.Limiter
+
 	mu  sync.Mutex
 	now time.Time
 }
@@ -88,7 +94,11 @@ func newScaleWorld(tb testing.TB, tenants, devices int) *scaleWorld {
 	w.ksc = ksctest.NewServer()
 	tb.Cleanup(w.ksc.Close)
 	w.tp = tigerpawtest.NewServer(tb, tigerpawtest.WithClock(w.clock))
-	w.kscCount = &requestCounter{base: w.ksc.CertClientTransport()}
+	// As the daemon's transports: an idle connection per concurrent request
+	// (the default 2 makes the others handshake TLS again at every request).
+	ktr := w.ksc.CertClientTransport().(*http.Transport).Clone()
+	ktr.MaxIdleConnsPerHost = 32
+	w.kscCount = &requestCounter{base: ktr}
 	w.tpCount = &requestCounter{base: w.tp.HTTPClient().Transport}
 
 	w.ksc.AddUser(ksctest.User{Name: scaleUser, Password: scalePassword, Internal: true})
@@ -205,17 +215,27 @@ type scaleJobs struct {
 // concurrency tenants read at once.
 func (w *scaleWorld) jobs(tb testing.TB, store serviceorder.Store, concurrency int) *scaleJobs {
 	tb.Helper()
-	kc, err := ksc.NewClient(w.ksc.URL,
+	kopts := []ksc.Option{
 		ksc.WithHTTPClient(&http.Client{Transport: w.kscCount}),
 		ksc.WithCredentials(ksc.Credentials{User: scaleUser, Password: scalePassword, Internal: true}),
 		ksc.WithRetryPolicy(ksc.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond}),
 		ksc.WithClock(w.clock),
-	)
+	}
+	topts := []tigerpaw.Option{tigerpaw.WithHTTPClient(&http.Client{Transport: w.tpCount}), tigerpaw.WithClock(w.clock)}
+	if w.kscLimiter != nil {
+		kopts = append(kopts, ksc.WithLimiter(w.kscLimiter))
+	}
+	if w.tpLimiter != nil {
+		// The client's own concurrency bound (tigerpaw.DefaultMaxConcurrency)
+		// stays; only the pace changes.
+		topts = append(topts, tigerpaw.WithLimiter(w.tpLimiter))
+	}
+	kc, err := ksc.NewClient(w.ksc.URL, kopts...)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = kc.Close(context.Background()) })
-	tp := w.tp.Client(tb, tigerpaw.WithHTTPClient(&http.Client{Transport: w.tpCount}), tigerpaw.WithClock(w.clock))
+	tp := w.tp.Client(tb, topts...)
 	src := NewCycleSource(ksc.NewSource(kc))
 	desk, err := NewDesk(tp)
 	if err != nil {

@@ -89,7 +89,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	u.Path = strings.TrimRight(u.Path, "/")
 	c := &Client{
 		base:       u,
-		httpClient: &http.Client{Timeout: 60 * time.Second},
+		httpClient: defaultHTTPClient(),
 		logger:     slog.New(slog.DiscardHandler),
 		limiter:    rate.NewLimiter(DefaultRateLimit, DefaultBurst),
 		retry:      retry.Policy(DefaultRetryPolicy()),
@@ -204,7 +204,7 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 			return nil, ctxErr(r, err, lastErr)
 		}
 		start := time.Now()
-		body, status, retryAfter, err := c.attempt(ctx, r, target, payload)
+		body, status, retryAfter, err := c.attempt(retry.WithAttempt(ctx, attempt), r, target, payload)
 		elapsed := time.Since(start)
 		c.release()
 		if err == nil {
@@ -335,4 +335,14 @@ func pathf(format string, args ...any) string {
 		}
 	}
 	return fmt.Sprintf(format, args...)
+}
+
+// defaultHTTPClient is the client used without WithHTTPClient: a minute per
+// request, and enough idle connections kept per host that requests in flight
+// at once (up to WithMaxConcurrency) reuse theirs instead of each opening a
+// new TLS connection, as Go's default of two would make them.
+func defaultHTTPClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 32
+	return &http.Client{Timeout: 60 * time.Second, Transport: tr}
 }

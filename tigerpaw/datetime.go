@@ -192,13 +192,14 @@ func placeZoneless(v reflect.Value, loc *time.Location, depth int) {
 	}
 }
 
-// decodeBody decodes a Tigerpaw JSON body into v: numbers normalised, zone-less
-// date-times placed in loc.
+// decodeBody decodes a Tigerpaw JSON body into v: numbers normalised, number
+// and string forms of a field tolerated (decodeTolerant), zone-less date-times
+// placed in loc.
 func decodeBody(body []byte, v any, loc *time.Location) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return fmt.Errorf("empty body")
 	}
-	if err := json.Unmarshal(normalizeNumbers(body), v); err != nil {
+	if err := decodeTolerant(normalizeNumbers(body), v); err != nil {
 		return err
 	}
 	placeZoneless(reflect.ValueOf(v), loc, 0)

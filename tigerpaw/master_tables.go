@@ -13,10 +13,12 @@ import (
 type MasterTablesService struct{ c *Client }
 
 // ExternalProduct is an external product (an integration's identity in Tigerpaw).
+// ProductType is an integer enum in 18.2.1; a name is accepted too.
 type ExternalProduct struct {
 	ExternalProductID int `json:"ExternalProductId"`
 	Product           string
-	ProductType       string
+	ProductType       ProductType
+	SystemEntry       bool
 	Active            bool
 }
 

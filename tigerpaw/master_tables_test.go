@@ -27,8 +27,8 @@ func TestMasterTables(t *testing.T) {
 	}
 	eps, err := m.ExternalProducts(ctx)
 	check("ExternalProducts", []tigerpaw.ExternalProduct{
-		{ExternalProductID: 50, Product: "Kaspersky", ProductType: "Security", Active: true},
-		{ExternalProductID: 51, Product: "Other RMM", ProductType: "RMM"},
+		{ExternalProductID: 50, Product: "Kaspersky", ProductType: "0", Active: true},
+		{ExternalProductID: 51, Product: "Other RMM", ProductType: "RMM", SystemEntry: true},
 	}, eps, err)
 	types, err := m.AccountTypes(ctx)
 	check("AccountTypes", []tigerpaw.AccountType{

@@ -43,6 +43,10 @@ type config struct {
 		// CompleteOpenTasks completes an order's open tasks when the daemon closes
 		// it, for a Tigerpaw that refuses to close orders with open tasks.
 		CompleteOpenTasks bool `json:"completeOpenTasks,omitempty"`
+		// RequestsPerSecond is the client's sustained request rate to Tigerpaw
+		// (0: tigerpaw.DefaultRateLimit, 10 per second), with a burst of
+		// tigerpaw.DefaultBurst.
+		RequestsPerSecond int `json:"requestsPerSecond,omitempty"`
 	} `json:"tigerpaw"`
 	KSC struct {
 		// URL is the KSC Open API base URL, e.g. https://ksc.example.com:13299.
@@ -88,6 +92,11 @@ type config struct {
 	// files mappingDir and stateFile (the default), or PostgreSQL with a
 	// leader lease; see storeConfig.
 	Store storeConfig `json:"store,omitempty"`
+	// Concurrency bounds the tenants whose console inventory is read at once
+	// (0: 4).
+	Concurrency int `json:"concurrency,omitempty"`
+	// Console is the configuration console's credentials (see consoleConfig).
+	Console consoleConfig `json:"console"`
 
 	// secrets are the resolved secret values (see resolve); never logged.
 	secrets secrets
@@ -189,6 +198,12 @@ func (cfg *config) check() error {
 		needSecret(cfg.Hub.PasswordEnv, cfg.Hub.Password, "hub.passwordEnv", "hub.password")
 	default:
 		errs = append(errs, fmt.Errorf("config: solution %q: unknown solution; want \"ksc\" or \"hub\"", cfg.Solution))
+	}
+	if n := cfg.Concurrency; n < 0 || n > 256 {
+		errs = append(errs, fmt.Errorf("config: concurrency %d is outside 0..256", n))
+	}
+	if r := cfg.Tigerpaw.RequestsPerSecond; r < 0 || r > 10000 {
+		errs = append(errs, fmt.Errorf("config: tigerpaw.requestsPerSecond %d is outside 0..10000", r))
 	}
 	need(cfg.Integration, "integration")
 	need(cfg.RulesFile, "rulesFile")

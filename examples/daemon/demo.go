@@ -200,6 +200,7 @@ func demo(ctx, work context.Context, o options, out io.Writer, log *slog.Logger)
 	}
 	obs.attach(d)
 	if o.listen != "" {
+		d.console = memoryConsole(sol, w.product, d.rules)
 		shutdown, err := d.serve(o.listen, obs)
 		if err != nil {
 			return err

@@ -40,6 +40,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	kt "github.com/mspkit/kaspersky-tigerpaw"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/hub"
@@ -96,7 +98,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print the billing plan and exit; write nothing")
 	fs.BoolVar(&o.verbose, "v", false, "log at debug level")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format, text or json")
-	fs.StringVar(&o.listen, "listen", "", "serve /healthz, /readyz, /status and /metrics on this address (a port alone listens on loopback)")
+	fs.StringVar(&o.listen, "listen", "", "serve /healthz, /readyz, /status, /metrics and the configuration console /console/ on this address (a port alone listens on loopback)")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", time.Minute, "after a signal, how long the cycle in flight may run before it is cancelled")
 	if err := fs.Parse(args); err != nil {
 		return exitConfig
@@ -173,6 +175,8 @@ type daemon struct {
 	// lead and hold are the stores' leader lease (see stores); nil: no lease.
 	lead func(context.Context) error
 	hold func(context.Context) (context.Context, context.CancelFunc)
+	// console, when set, is the configuration console of -listen.
+	console *consoleSetup
 }
 
 // run wires the clients, stores and jobs from the configuration file and runs
@@ -222,11 +226,15 @@ func runService(ctx, work context.Context, o options, out io.Writer, log *slog.L
 		return err
 	}
 	d.lead, d.hold = st.lead, st.hold
+	d.billing.Concurrency, d.orders.Concurrency = cfg.Concurrency, cfg.Concurrency
 	obs.attach(d)
 	if o.dryRun {
 		return d.planBilling(work)
 	}
 	if o.listen != "" {
+		if d.console, err = newConsoleSetup(cfg, rules); err != nil {
+			return err
+		}
 		shutdown, err := d.serve(o.listen, obs)
 		if err != nil {
 			return err
@@ -245,17 +253,30 @@ func runService(ctx, work context.Context, o options, out io.Writer, log *slog.L
 }
 
 func newTigerpaw(cfg *config, log *slog.Logger, m *kt.Metrics) (*tigerpaw.Client, error) {
-	hc := &http.Client{Timeout: 60 * time.Second, Transport: m.RoundTripper(kt.APITigerpaw, nil)}
-	return tigerpaw.NewClient(cfg.Tigerpaw.URL, tigerpaw.WithKeys(cfg.secrets.tigerpawPublic, cfg.secrets.tigerpawPrivate),
-		tigerpaw.WithLogger(log), tigerpaw.WithHTTPClient(hc))
+	hc := &http.Client{Timeout: 60 * time.Second, Transport: m.RoundTripper(kt.APITigerpaw, pooledTransport(nil))}
+	opts := []tigerpaw.Option{tigerpaw.WithKeys(cfg.secrets.tigerpawPublic, cfg.secrets.tigerpawPrivate),
+		tigerpaw.WithLogger(log), tigerpaw.WithHTTPClient(hc)}
+	if r := cfg.Tigerpaw.RequestsPerSecond; r > 0 {
+		opts = append(opts, tigerpaw.WithRateLimit(rate.Limit(r), tigerpaw.DefaultBurst))
+	}
+	return tigerpaw.NewClient(cfg.Tigerpaw.URL, opts...)
 }
 
 // instrumentedClient is an HTTP client for api whose requests m counts, with
 // the given root CAs (nil: the system's).
 func instrumentedClient(m *kt.Metrics, api string, roots *x509.CertPool) *http.Client {
+	return &http.Client{Transport: m.RoundTripper(api, pooledTransport(roots))}
+}
+
+// pooledTransport is http.DefaultTransport with the given root CAs (nil: the
+// system's) that keeps an idle connection for each of up to 32 concurrent
+// requests per host: with the default 2, the tenants read at once beyond two
+// each open a new connection (and TLS handshake) per request.
+func pooledTransport(roots *x509.CertPool) *http.Transport {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots}
-	return &http.Client{Transport: m.RoundTripper(api, tr)}
+	tr.MaxIdleConnsPerHost = 32
+	return tr
 }
 
 // newSource connects to the configured Kaspersky console. The returned func
@@ -424,7 +445,12 @@ func (d *daemon) serviceOrderCycle(ctx context.Context) error {
 		d.observeFailure(kt.JobServiceOrders, err)
 		return err
 	}
-	res, err := d.orders.Run(ctx, cfg, d.rules)
+	rules, err := d.currentRules(ctx)
+	if err != nil {
+		d.observeFailure(kt.JobServiceOrders, err)
+		return err
+	}
+	res, err := d.orders.Run(ctx, cfg, rules)
 	d.log.Info("service order cycle", "created", len(res.Created), "recovered", len(res.Recovered),
 		"closed", len(res.Closed), "pending", len(res.Pending), "failed", len(res.Failed))
 	if err != nil {

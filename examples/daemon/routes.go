@@ -1,9 +1,9 @@
 package main
 
-// extraRoutes are the handlers mounted on the -listen server next to
-// /healthz, /readyz, /status and /metrics: the place to add, e.g., a web
-// console. d is the running daemon (its store, jobs and logger).
-func extraRoutes(d *daemon) []route {
-	_ = d
-	return nil
+// extraRoutes are the handlers mounted on the -listen server at addr next to
+// /healthz, /readyz, /status and /metrics: the configuration console under
+// /console/ (see console.go). d is the running daemon (its store, jobs and
+// logger).
+func extraRoutes(d *daemon, addr string) ([]route, error) {
+	return d.consoleRoutes(addr)
 }

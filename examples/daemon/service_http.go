@@ -236,7 +236,12 @@ func (d *daemon) serve(addr string, o *observers) (func(), error) {
 	if err != nil {
 		return nil, asConfigError(fmt.Errorf("-listen %s: %w", addr, err))
 	}
-	srv := &http.Server{Handler: newMux(o, extraRoutes(d)...), ReadHeaderTimeout: 10 * time.Second}
+	extra, err := extraRoutes(d, listenAddr(addr))
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	srv := &http.Server{Handler: newMux(o, extra...), ReadHeaderTimeout: 10 * time.Second}
 	d.log.Info("listening", "addr", ln.Addr().String())
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -98,6 +98,9 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	if hc == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: cfg.rootCAs}
+		// Companies read at once reuse their connections rather than each
+		// opening a new TLS one (Go keeps two idle per host by default).
+		tr.MaxIdleConnsPerHost = 32
 		hc = &http.Client{Transport: tr}
 	}
 	logger := cfg.logger
@@ -281,7 +284,7 @@ func retryable(method string, status int) bool {
 // Transport failures are retried for reads only.
 func (c *Client) send(ctx context.Context, method, path string, query url.Values, body []byte, token string) (response, error) {
 	for attempt := 1; ; attempt++ {
-		resp, err := c.attempt(ctx, method, path, query, body, token)
+		resp, err := c.attempt(retry.WithAttempt(ctx, attempt), method, path, query, body, token)
 		if err == nil && !retryable(method, resp.status) {
 			return resp, nil
 		}

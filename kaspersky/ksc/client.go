@@ -99,6 +99,9 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	if hc == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: cfg.rootCAs}
+		// Keep a connection per concurrent caller: the default 2 idle ones
+		// make every further concurrent request a new TLS handshake.
+		tr.MaxIdleConnsPerHost = 32
 		hc = &http.Client{Transport: tr}
 	}
 	logger := cfg.logger
@@ -389,7 +392,7 @@ func (c *core) send(ctx context.Context, method string, body []byte, auth reques
 			}
 			return 0, nil, fmt.Errorf("ksc: %s: rate limiter: %w", method, err)
 		}
-		status, resp, retryAfter, err := c.attempt(ctx, method, body, auth)
+		status, resp, retryAfter, err := c.attempt(retry.WithAttempt(ctx, attempt), method, body, auth)
 		if err == nil && !retryableStatus(status, resp) {
 			return status, resp, nil
 		}

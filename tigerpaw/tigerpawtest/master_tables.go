@@ -8,7 +8,12 @@ import (
 func (s *Server) listExternalProducts(*call) answer {
 	out := []any{}
 	for _, p := range valuesSorted(s.st.externalProducts) {
-		out = append(out, map[string]any{"ExternalProductId": p.ID, "Product": p.Product, "ProductType": p.ProductType, "Active": p.Active})
+		var productType any = p.ProductType
+		if p.ProductTypeName != "" {
+			productType = p.ProductTypeName
+		}
+		out = append(out, map[string]any{"ExternalProductId": p.ID, "Product": p.Product, "ProductType": productType,
+			"SystemEntry": p.SystemEntry, "Active": p.Active})
 	}
 	return ok(out)
 }

@@ -110,12 +110,16 @@ type ServiceOrderType struct {
 	Priority string
 }
 
-// ExternalProduct is an external product.
+// ExternalProduct is an external product. ProductType is served as the
+// integer 18.2.1 documents; set ProductTypeName to serve a name in its place,
+// as a server that writes enum names would.
 type ExternalProduct struct {
-	ID          int
-	Product     string
-	ProductType string
-	Active      bool
+	ID              int
+	Product         string
+	ProductType     int
+	ProductTypeName string
+	SystemEntry     bool
+	Active          bool
 }
 
 // CrossReference links an account to an external product.

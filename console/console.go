@@ -1,0 +1,241 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/mspkit/kaspersky-tigerpaw/billing"
+	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
+	"github.com/mspkit/kaspersky-tigerpaw/mapping"
+	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Planner computes the billing plan of a configuration without writing
+// anything; *kasperskytigerpaw.BillingJob implements it.
+type Planner interface {
+	Plan(ctx context.Context, cfg mapping.Config) (billing.Plan, error)
+}
+
+// Options configures the console. Store, Directory, Integration, Source, Rules
+// and Lookups are required.
+type Options struct {
+	// Store holds the integration's configuration.
+	Store mapping.Store
+	// Directory is Tigerpaw as the mapping sees it (kasperskytigerpaw.NewDirectory).
+	Directory mapping.Directory
+	// Integration names the configuration in Store.
+	Integration string
+	// Solution and ExternalProductID are used when Store has no configuration
+	// named Integration yet.
+	Solution          mapping.Solution
+	ExternalProductID int
+	// Source lists the console's tenants (the Companies tab).
+	Source kaspersky.Source
+	// Rules holds the service order rules.
+	Rules RulesStore
+	// Lookups lists what Tigerpaw offers for the service order settings
+	// (kasperskytigerpaw.NewLookups).
+	Lookups serviceorder.Lookups
+	// Planner computes the Billing plan view; nil shows the view as unavailable.
+	Planner Planner
+	// Token, when set, is accepted as "Authorization: Bearer <token>" or as the
+	// password of basic auth with any user name.
+	Token string
+	// User and Password, when both set, are accepted as basic-auth credentials.
+	User, Password string
+	// Addr is the address the embedder listens on. New refuses a non-loopback
+	// address without Token or User/Password. Without credentials, requests from
+	// non-loopback clients are refused whatever Addr says.
+	Addr string
+	// Logger receives save and error records; nil discards.
+	Logger *slog.Logger
+}
+
+// handler serves the console.
+type handler struct {
+	opt  Options
+	log  *slog.Logger
+	tmpl *template.Template
+	csrf string
+	mux  *http.ServeMux
+}
+
+// New returns the console's handler.
+func New(opt Options) (http.Handler, error) {
+	switch {
+	case opt.Store == nil:
+		return nil, errors.New("console: Options.Store is required")
+	case opt.Directory == nil:
+		return nil, errors.New("console: Options.Directory is required")
+	case opt.Source == nil:
+		return nil, errors.New("console: Options.Source is required")
+	case opt.Rules == nil:
+		return nil, errors.New("console: Options.Rules is required")
+	case opt.Lookups == nil:
+		return nil, errors.New("console: Options.Lookups is required")
+	}
+	if err := mapping.CheckName(opt.Integration); err != nil {
+		return nil, fmt.Errorf("console: Options.Integration: %w", err)
+	}
+	if (opt.User == "") != (opt.Password == "") {
+		return nil, errors.New("console: Options.User and Options.Password go together")
+	}
+	if opt.Addr != "" && !LoopbackAddr(opt.Addr) && !opt.hasCredentials() {
+		return nil, fmt.Errorf("console: Options.Addr %q is not loopback: a token or user and password are required", opt.Addr)
+	}
+	h := &handler{opt: opt, log: opt.Logger}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	var key [32]byte
+	if _, err := rand.Read(key[:]); err != nil {
+		return nil, fmt.Errorf("console: csrf key: %w", err)
+	}
+	m := hmac.New(sha256.New, key[:])
+	m.Write([]byte("console csrf"))
+	h.csrf = hex.EncodeToString(m.Sum(nil))
+	t, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("console: templates: %w", err)
+	}
+	h.tmpl = t
+	static, _ := fs.Sub(staticFS, "static")
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		// A relative Location, resolved by the client against the URL it asked
+		// for, so that the console works under any prefix (http.Redirect would
+		// make it absolute from the stripped path).
+		w.Header().Set("Location", "companies")
+		w.WriteHeader(http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /companies", h.companies)
+	mux.HandleFunc("POST /companies", h.postCompanies)
+	mux.HandleFunc("GET /accounts", h.accounts)
+	mux.HandleFunc("POST /accounts", h.postAccounts)
+	mux.HandleFunc("GET /serviceorders", h.serviceOrders)
+	mux.HandleFunc("POST /serviceorders", h.postServiceOrders)
+	mux.HandleFunc("GET /pricebook", h.priceBook)
+	mux.HandleFunc("POST /pricebook", h.postPriceBook)
+	mux.HandleFunc("GET /plan", h.plan)
+	mux.HandleFunc("GET /unmapped", h.unmapped)
+	h.mux = mux
+	return h, nil
+}
+
+func (o *Options) hasCredentials() bool { return o.Token != "" || (o.User != "" && o.Password != "") }
+
+// LoopbackAddr reports whether addr (host:port, or a host) names a loopback
+// interface: "localhost", 127.0.0.0/8 or ::1. An empty host ("":8080, which
+// listens on every interface) is not loopback.
+func LoopbackAddr(addr string) bool {
+	host := addr
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		host = h
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// ServeHTTP implements http.Handler: authentication, CSRF check, then the page.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.authorized(r) {
+		if h.opt.hasCredentials() {
+			w.Header().Set("WWW-Authenticate", `Basic realm="console", charset="UTF-8"`)
+		}
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+	w.Header().Set("Cache-Control", "no-store")
+	if r.Method == http.MethodPost {
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "bad form: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(h.csrf)) != 1 {
+			http.Error(w, "forbidden: missing or wrong CSRF token; reload the page", http.StatusForbidden)
+			return
+		}
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+func (h *handler) authorized(r *http.Request) bool {
+	o := &h.opt
+	if !o.hasCredentials() {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		ip := net.ParseIP(host)
+		return ip != nil && ip.IsLoopback()
+	}
+	if o.Token != "" {
+		if auth, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && equal(auth, o.Token) {
+			return true
+		}
+	}
+	u, p, ok := r.BasicAuth()
+	if !ok {
+		return false
+	}
+	if o.Token != "" && equal(p, o.Token) {
+		return true
+	}
+	return o.User != "" && equal(u, o.User) && equal(p, o.Password)
+}
+
+func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+
+// page is what every template gets.
+type page struct {
+	Tab    string
+	Title  string
+	CSRF   string
+	Notice string
+	Error  string
+	Errors map[string]string
+	// Problems lists every validation problem in words.
+	Problems []string
+	Data     any
+	Section  string
+}
+
+// render executes the named template into a buffer and writes it.
+func (h *handler) render(w http.ResponseWriter, status int, name string, p *page) {
+	p.CSRF = h.csrf
+	var buf bytes.Buffer
+	if err := h.tmpl.ExecuteTemplate(&buf, name, p); err != nil {
+		h.log.Error("console: rendering", "page", name, "error", err)
+		http.Error(w, "internal error rendering the page", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}

@@ -1,0 +1,19 @@
+// Package console is the integration's configuration window as a web page: the
+// Companies, Accounts, Service orders and Price book items tabs of the product,
+// plus read-only Billing plan and Unmapped accounts views.
+//
+// It is an [http.Handler] an embedder mounts (the reference daemon serves it
+// under -listen):
+//
+//	h, err := console.New(console.Options{
+//		Store: store, Directory: dir, Integration: "main", Solution: mapping.SolutionKSC,
+//		Source: src, Rules: console.NewMemoryRules(rules), Lookups: lookups,
+//	})
+//
+// Pages are rendered on the server from html/template; every change is staged
+// in the posted form until Save changes, which validates the whole section
+// (against Tigerpaw through the [mapping.Directory] and [serviceorder.Lookups])
+// and stores it all or nothing. A save based on an outdated revision is refused
+// and reported, never written over the other save. Every form carries a CSRF
+// token; without credentials in [Options] only loopback clients are served.
+package console

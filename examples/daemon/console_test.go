@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	kt "github.com/mspkit/kaspersky-tigerpaw"
+	"github.com/mspkit/kaspersky-tigerpaw/console"
+	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
+	"github.com/mspkit/kaspersky-tigerpaw/mapping"
+	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
+	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw"
+)
+
+// TestDemoConsole runs -demo -listen on loopback: /console/ serves the
+// configuration console over the demo's fakes, its forms carry a CSRF token,
+// a post without it is refused, and a General section without its closed
+// status is refused with 422.
+func TestDemoConsole(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- runMain(ctx, []string{"-demo", "-listen", "127.0.0.1:0", "-log-format", "json"}, &stdout, &stderr)
+	}()
+	waitFor(t, "the demo to serve", func() bool {
+		select {
+		case code := <-done:
+			t.Fatalf("the demo exited with %d:\n%s\n%s", code, stdout.String(), stderr.String())
+		default:
+		}
+		return fakeCounted.MatchString(stdout.String()) && listeningAddr.MatchString(stderr.String())
+	})
+	base := "http://" + listeningAddr.FindStringSubmatch(stderr.String())[1]
+
+	// /console/ redirects to the Companies tab (http.Get follows it).
+	code, body := httpGet(t, base+"/console/")
+	if code != http.StatusOK || !strings.Contains(body, `id="tenant-vs-contoso"`) || !strings.Contains(body, "Fabrikam") {
+		t.Fatalf("/console/: %d\n%s", code, body)
+	}
+	code, body = httpGet(t, base+"/console/accounts")
+	if code != http.StatusOK || !regexp.MustCompile(`<option value="\d+" selected>Contoso Ltd \(\d+\)</option>`).MatchString(body) {
+		t.Fatalf("/console/accounts does not show Contoso mapped: %d\n%s", code, body)
+	}
+	if strings.Contains(body, demoPassword) {
+		t.Error("the Accounts tab renders the demo's KSC password")
+	}
+	code, body = httpGet(t, base+"/console/plan")
+	if code != http.StatusOK || !strings.Contains(body, `id="plan-counts"`) {
+		t.Errorf("/console/plan: %d\n%s", code, body)
+	}
+
+	// A post without the form's CSRF token is refused.
+	resp, err := http.PostForm(base+"/console/serviceorders", url.Values{"section": {"general"}, "action": {"save"}, "revision": {"1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a post without CSRF token: %d, want 403", resp.StatusCode)
+	}
+
+	// Saving General with the token: the next cycles use the saved rules.
+	_, body = httpGet(t, base+"/console/serviceorders")
+	csrf := regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`).FindStringSubmatch(body)
+	rep := regexp.MustCompile(`<option value="(\d+)" selected>Dana Helpdesk</option>`).FindStringSubmatch(body)
+	if csrf == nil || rep == nil {
+		t.Fatalf("no CSRF token or selected rep on the Service orders tab:\n%s", body)
+	}
+	resp, err = http.PostForm(base+"/console/serviceorders", url.Values{"csrf": {csrf[1]}, "section": {"general"}, "action": {"save"},
+		"revision": {"1"}, "rep": {rep[1]}, "newStatus": {"New"}, "closedStatus": {""}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("saving General without a closed status: %d, want 422", resp.StatusCode)
+	}
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Errorf("exit code %d after the end of the context", code)
+	}
+}
+
+// fakeSource is a kaspersky.Source with no tenant.
+type fakeSource struct{}
+
+func (fakeSource) Tenants(context.Context) ([]kaspersky.Tenant, error) { return nil, nil }
+func (fakeSource) Inventory(context.Context, string) (kaspersky.Inventory, error) {
+	return kaspersky.Inventory{}, nil
+}
+func (fakeSource) Events(context.Context, string, time.Time) ([]kaspersky.Event, error) {
+	return nil, nil
+}
+
+func consoleDaemon(t *testing.T, s *consoleSetup) *daemon {
+	t.Helper()
+	tp, err := tigerpaw.NewClient("http://127.0.0.1:1", tigerpaw.WithKeys("pub", "priv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &daemon{store: mapping.NewMemoryStore(), name: "main", rules: serviceorder.DefaultRules(),
+		billing: &kt.BillingJob{Source: fakeSource{}, Tigerpaw: tp}, log: slog.New(slog.DiscardHandler), console: s}
+}
+
+// TestConsoleRoutesSecurity: off a loopback address the console is served
+// only with credentials from the config, and then asks for them.
+func TestConsoleRoutesSecurity(t *testing.T) {
+	t.Parallel()
+	rules := console.NewMemoryRules(serviceorder.DefaultRules())
+	d := consoleDaemon(t, &consoleSetup{rules: rules, solution: mapping.SolutionKSC})
+	if routes, err := d.consoleRoutes("0.0.0.0:9464"); err != nil || len(routes) != 0 {
+		t.Errorf("non-loopback without credentials: %d routes, %v; want none", len(routes), err)
+	}
+	if routes, err := d.consoleRoutes("127.0.0.1:9464"); err != nil || len(routes) != 1 {
+		t.Errorf("loopback: %d routes, %v; want the console", len(routes), err)
+	}
+
+	d = consoleDaemon(t, &consoleSetup{rules: rules, solution: mapping.SolutionKSC, token: "tok-123"})
+	routes, err := d.consoleRoutes("0.0.0.0:9464")
+	if err != nil || len(routes) != 1 {
+		t.Fatalf("non-loopback with a token: %d routes, %v", len(routes), err)
+	}
+	srv := httptest.NewServer(newMux(&observers{status: newStatusBoard()}, routes...))
+	defer srv.Close()
+	get := func(auth string) int {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/console/static/console.css", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if c := get(""); c != http.StatusUnauthorized {
+		t.Errorf("without credentials: %d, want 401", c)
+	}
+	if c := get("Bearer wrong"); c != http.StatusUnauthorized {
+		t.Errorf("with a wrong token: %d, want 401", c)
+	}
+	if c := get("Bearer tok-123"); c != http.StatusOK {
+		t.Errorf("with the token: %d, want 200", c)
+	}
+}
+
+// TestNewConsoleSetup reads the console's secrets from env: and file:
+// references; errors name the field, never a value.
+func TestNewConsoleSetup(t *testing.T) {
+	dir := t.TempDir()
+	pw := filepath.Join(dir, "pw")
+	if err := os.WriteFile(pw, []byte("file-secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KT_TEST_CONSOLE_TOKEN", "env-secret")
+	cfg := &config{Solution: "ksc", RulesFile: filepath.Join(dir, "rules.json")}
+	cfg.Console = consoleConfig{Token: "env:KT_TEST_CONSOLE_TOKEN", User: "admin", Password: "file:" + pw, ExternalProductID: 7}
+	s, err := newConsoleSetup(cfg, serviceorder.DefaultRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.token != "env-secret" || s.user != "admin" || s.password != "file-secret" || s.externalProductID != 7 || s.solution != mapping.SolutionKSC {
+		t.Errorf("setup = token %q user %q password %q product %d solution %q", s.token, s.user, s.password, s.externalProductID, s.solution)
+	}
+
+	cfg.Console = consoleConfig{Token: "env:KT_TEST_CONSOLE_UNSET", User: "admin"}
+	_, err = newConsoleSetup(cfg, serviceorder.DefaultRules())
+	var cerr *configError
+	if err == nil || !strings.Contains(err.Error(), "console.token") || !strings.Contains(err.Error(), "console.user and console.password") {
+		t.Errorf("bad console section: %v", err)
+	} else if !errors.As(err, &cerr) {
+		t.Errorf("error %v is not a configError", err)
+	}
+
+	if _, err := parseConfig([]byte(`{"console": {"tokn": "env:X"}}`)); err == nil || !strings.Contains(err.Error(), "console.tokn") {
+		t.Errorf("unknown console field: %v", err)
+	}
+}
+
+// TestFileRules: a save writes the rules file, which loadRules reads back; a
+// save at an old revision is a conflict and writes nothing; the service order
+// cycles read the console's rules.
+func TestFileRules(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "rules.json")
+	r := serviceorder.DefaultRules()
+	f := &fileRules{path: path, rules: r, rev: 1}
+	r.General = serviceorder.General{Rep: 3, NewStatus: "New", ClosedStatus: "Closed"}
+	rev, err := f.SaveRules(ctx, r, 1)
+	if err != nil || rev != 2 {
+		t.Fatalf("save: %d, %v", rev, err)
+	}
+	back, err := loadRules(path)
+	if err != nil || back.General != r.General {
+		t.Fatalf("the file holds %+v, %v; want %+v", back.General, err, r.General)
+	}
+	r.General.Rep = 4
+	if _, err := f.SaveRules(ctx, r, 1); err == nil {
+		t.Error("a save at revision 1 after revision 2 succeeded")
+	}
+	data, _ := os.ReadFile(path)
+	var onDisk serviceorder.Rules
+	if err := json.Unmarshal(data, &onDisk); err != nil || onDisk.General.Rep != 3 {
+		t.Errorf("after the conflict the file holds rep %d, %v; want 3", onDisk.General.Rep, err)
+	}
+	d := consoleDaemon(t, &consoleSetup{rules: f})
+	cur, err := d.currentRules(ctx)
+	if err != nil || cur.General.Rep != 3 {
+		t.Errorf("currentRules: rep %d, %v; want 3 (the console's)", cur.General.Rep, err)
+	}
+}
