@@ -76,6 +76,9 @@ func TestOpenStoresPostgresOnlyLeaderWrites(t *testing.T) {
 	if err := b.state.Apply(ctx, ch); !errors.Is(err, errNotLeader) {
 		t.Fatalf("second replica writes: err = %v, want errNotLeader", err)
 	}
+	if _, err := b.mapping.Save(ctx, mapping.Config{Name: "standby-save"}); !errors.Is(err, errNotLeader) {
+		t.Fatalf("second replica saves a mapping: err = %v, want errNotLeader", err)
+	}
 }
 
 // TestStoreDefaultIsFile: a config without "store" (or with kind "file")
