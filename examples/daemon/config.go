@@ -88,6 +88,10 @@ type config struct {
 	// durations ("24h", "5m").
 	BillingEvery       duration `json:"billingEvery"`
 	ServiceOrdersEvery duration `json:"serviceOrdersEvery"`
+	// Store is where the mapping and the service order state are kept: the
+	// files mappingDir and stateFile (the default), or PostgreSQL with a
+	// leader lease; see storeConfig.
+	Store storeConfig `json:"store,omitempty"`
 	// Concurrency bounds the tenants whose console inventory is read at once
 	// (0: 4).
 	Concurrency int `json:"concurrency,omitempty"`
@@ -202,9 +206,19 @@ func (cfg *config) check() error {
 		errs = append(errs, fmt.Errorf("config: tigerpaw.requestsPerSecond %d is outside 0..10000", r))
 	}
 	need(cfg.Integration, "integration")
-	need(cfg.MappingDir, "mappingDir")
 	need(cfg.RulesFile, "rulesFile")
-	need(cfg.StateFile, "stateFile")
+	switch cfg.Store.Kind {
+	case "", "file":
+		need(cfg.MappingDir, "mappingDir")
+		need(cfg.StateFile, "stateFile")
+	case "postgres":
+		need(cfg.Store.DSN, "store.dsn")
+		if cfg.Store.LeaseTTL != 0 && cfg.Store.LeaseTTL < duration(minLeaseTTL) {
+			errs = append(errs, fmt.Errorf("config: store.leaseTTL must be at least %v", minLeaseTTL))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("config: store.kind %q: unknown store; want \"file\" or \"postgres\"", cfg.Store.Kind))
+	}
 	if cfg.BillingEvery < duration(time.Minute) {
 		errs = append(errs, errors.New("config: billingEvery must be at least 1m"))
 	}
@@ -244,6 +258,12 @@ func (cfg *config) resolveAll() error {
 	}
 	if caFile != "" {
 		if _, err := certPool(caFile, caField); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if cfg.Store.Kind == "postgres" {
+		// Read here so that a bad reference exits 2; openStores reads it again.
+		if _, err := resolveSecret("store.dsn", cfg.Store.DSN); err != nil {
 			errs = append(errs, err)
 		}
 	}

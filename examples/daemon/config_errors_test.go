@@ -98,6 +98,21 @@ func TestConfigErrors(t *testing.T) {
 			want: "config: tigerpaw.privateKey: secret file " + filepath.Join(dir, "nokey") + ": no such file or directory"},
 		{name: "bad secret reference", edit: func(c map[string]any) { section(c, "ksc")["password"] = "hunter2" },
 			want: `config: ksc.password: want "env:NAME" or "file:PATH"`},
+		{name: "unknown store kind", edit: func(c map[string]any) { c["store"] = map[string]any{"kind": "sqlite"} },
+			want: `config: store.kind "sqlite": unknown store; want "file" or "postgres"`},
+		{name: "postgres store without dsn", edit: func(c map[string]any) { c["store"] = map[string]any{"kind": "postgres"} },
+			want: "config: store.dsn is required"},
+		{name: "postgres dsn env variable unset", edit: func(c map[string]any) {
+			c["store"] = map[string]any{"kind": "postgres", "dsn": "env:KT_CFGTEST_UNSET"}
+		}, want: "config: store.dsn: environment variable KT_CFGTEST_UNSET is unset"},
+		{name: "postgres dsn not a reference", edit: func(c map[string]any) {
+			c["store"] = map[string]any{"kind": "postgres", "dsn": "host=db password=password-from-env"}
+		}, want: `config: store.dsn: want "env:NAME" or "file:PATH"`},
+		{name: "short lease", edit: func(c map[string]any) {
+			c["store"] = map[string]any{"kind": "postgres", "dsn": "env:KT_CFGTEST_PASSWORD", "leaseTTL": "10ms"}
+		}, want: "config: store.leaseTTL must be at least 1s"},
+		{name: "unknown store field", edit: func(c map[string]any) { c["store"] = map[string]any{"kind": "file", "path": "/x"} },
+			want: `config: store.path: unknown field "path"`},
 		{name: "missing rules file", edit: func(map[string]any) {},
 			want: "config: rulesFile: open " + filepath.Join(dir, "rules.json") + ": no such file or directory"},
 	}

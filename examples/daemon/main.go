@@ -172,6 +172,9 @@ type daemon struct {
 	// status and metrics see every cycle.
 	status  *statusBoard
 	metrics *kt.Metrics
+	// lead and hold are the stores' leader lease (see stores); nil: no lease.
+	lead func(context.Context) error
+	hold func(context.Context) (context.Context, context.CancelFunc)
 	// console, when set, is the configuration console of -listen.
 	console *consoleSetup
 }
@@ -209,22 +212,20 @@ func runService(ctx, work context.Context, o options, out io.Writer, log *slog.L
 		return asConfigError(err)
 	}
 	defer closeSource()
-	store, err := mapping.NewFileStore(cfg.MappingDir)
+	st, err := openStores(work, cfg.Store, cfg.MappingDir, cfg.StateFile, log)
 	if err != nil {
 		return err
 	}
-	state, err := serviceorder.OpenFileStore(cfg.StateFile)
-	if err != nil {
-		return err
-	}
+	defer st.close()
 	var deskOpts []kt.DeskOption
 	if cfg.Tigerpaw.CompleteOpenTasks {
 		deskOpts = append(deskOpts, kt.WithCompleteOpenTasks())
 	}
-	d, err := newDaemon(src, tp, store, cfg.Integration, rules, state, out, log, deskOpts...)
+	d, err := newDaemon(src, tp, st.mapping, cfg.Integration, rules, st.state, out, log, deskOpts...)
 	if err != nil {
 		return err
 	}
+	d.lead, d.hold = st.lead, st.hold
 	d.billing.Concurrency, d.orders.Concurrency = cfg.Concurrency, cfg.Concurrency
 	obs.attach(d)
 	if o.dryRun {
@@ -414,6 +415,10 @@ func (d *daemon) planBilling(ctx context.Context) error {
 
 // runBilling runs one billing cycle and logs what it did.
 func (d *daemon) runBilling(ctx context.Context) error {
+	return d.leading(ctx, kt.JobBilling, d.billingCycle)
+}
+
+func (d *daemon) billingCycle(ctx context.Context) error {
 	d.status.setRunning(kt.JobBilling)
 	cfg, err := d.mapping(ctx)
 	if err != nil {
@@ -430,6 +435,10 @@ func (d *daemon) runBilling(ctx context.Context) error {
 
 // runServiceOrders runs one service order cycle and logs what it did.
 func (d *daemon) runServiceOrders(ctx context.Context) error {
+	return d.leading(ctx, kt.JobServiceOrders, d.serviceOrderCycle)
+}
+
+func (d *daemon) serviceOrderCycle(ctx context.Context) error {
 	d.status.setRunning(kt.JobServiceOrders)
 	cfg, err := d.mapping(ctx)
 	if err != nil {

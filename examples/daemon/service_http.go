@@ -74,6 +74,10 @@ type jobStatus struct {
 	NextRun *time.Time `json:"nextRun,omitempty"`
 	// Cycles are the last cycles, the latest first.
 	Cycles []cycleStatus `json:"cycles"`
+	// Standby is set when this replica skipped the job's last cycle because
+	// another replica holds the leader lease; SkippedCycles counts those.
+	Standby       bool `json:"standby,omitempty"`
+	SkippedCycles int  `json:"skippedCycles,omitempty"`
 }
 
 // cycleStatus is a cycle in /status.
@@ -120,6 +124,18 @@ func (b *statusBoard) setNext(job string, next time.Time) {
 	b.job(job).NextRun = &next
 }
 
+// setStandby records a cycle skipped because another replica leads.
+func (b *statusBoard) setStandby(job string) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	j := b.job(job)
+	j.Running, j.Standby = false, true
+	j.SkippedCycles++
+}
+
 func (b *statusBoard) record(r kt.CycleResult) {
 	if b == nil {
 		return
@@ -131,7 +147,7 @@ func (b *statusBoard) record(r kt.CycleResult) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	j := b.job(r.Job)
-	j.Running = false
+	j.Running, j.Standby = false, false
 	j.Cycles = append([]cycleStatus{c}, j.Cycles...)
 	if len(j.Cycles) > statusCycles {
 		j.Cycles = j.Cycles[:statusCycles]

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"sync"
 	"time"
@@ -25,26 +26,38 @@ type storeConfig struct {
 	// LeaseTTL is how long a leader's lease lasts without renewal; 30s when
 	// zero. The leader renews it before each cycle.
 	LeaseTTL duration `json:"leaseTTL"`
+	// Schema is the database schema of the tables; "kt" when empty. Two
+	// integrations on one database use two schemas.
+	Schema string `json:"schema,omitempty"`
 }
+
+// minLeaseTTL is the shortest lease the config accepts.
+const minLeaseTTL = time.Second
 
 // leaseName is the lease the replicas of one daemon share.
 const leaseName = "daemon"
 
 // stores are the opened stores and, for postgres, the lease. lead must
 // succeed before a cycle runs: it takes or renews the lease (a no-op for
-// files); a replica whose lead fails skips the cycle.
+// files); a replica whose lead fails skips the cycle. hold returns a context
+// for the cycle that ends when the lease is lost (its renewal failed), so
+// that the cycle stops before its next write. close releases the lease and
+// closes the database.
 type stores struct {
 	mapping mapping.Store
 	state   serviceorder.Store
 	lead    func(ctx context.Context) error
+	hold    func(ctx context.Context) (context.Context, context.CancelFunc)
 	close   func()
 }
 
 // errNotLeader is returned by the writes of a replica that holds no lease.
 var errNotLeader = errors.New("store: this replica does not hold the leader lease")
 
-// openStores opens the stores the config names.
-func openStores(ctx context.Context, sc storeConfig, mappingDir, stateFile string) (*stores, error) {
+// openStores opens the stores the config names. For postgres, a goroutine
+// renews the lease every third of its ttl while this replica holds it, until
+// close; log gets the lease's losses.
+func openStores(ctx context.Context, sc storeConfig, mappingDir, stateFile string, log *slog.Logger) (*stores, error) {
 	switch sc.Kind {
 	case "", "file":
 		m, err := mapping.NewFileStore(mappingDir)
@@ -55,7 +68,9 @@ func openStores(ctx context.Context, sc storeConfig, mappingDir, stateFile strin
 		if err != nil {
 			return nil, err
 		}
-		return &stores{mapping: m, state: s, lead: func(context.Context) error { return nil }, close: func() {}}, nil
+		return &stores{mapping: m, state: s, lead: func(context.Context) error { return nil },
+			hold:  func(ctx context.Context) (context.Context, context.CancelFunc) { return context.WithCancel(ctx) },
+			close: func() {}}, nil
 	case "postgres":
 	default:
 		return nil, fmt.Errorf("config: store.kind %q: want \"file\" or \"postgres\"", sc.Kind)
@@ -71,7 +86,7 @@ func openStores(ctx context.Context, sc storeConfig, mappingDir, stateFile strin
 	if dsn == "" {
 		return nil, errors.New("config: store.dsn: empty")
 	}
-	db, err := postgres.Open(ctx, postgres.Options{DSN: dsn})
+	db, err := postgres.Open(ctx, postgres.Options{DSN: dsn, Schema: sc.Schema})
 	if err != nil {
 		return nil, err
 	}
@@ -84,12 +99,21 @@ func openStores(ctx context.Context, sc storeConfig, mappingDir, stateFile strin
 	host, _ := os.Hostname()
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
-	l := &leader{db: db, holder: fmt.Sprintf("%s/%d/%x", host, os.Getpid(), b), ttl: ttl}
+	l := &leader{db: db, holder: fmt.Sprintf("%s/%d/%x", host, os.Getpid(), b), ttl: ttl, log: log}
+	keepCtx, stopKeep := context.WithCancel(context.Background())
+	kept := make(chan struct{})
+	go func() {
+		defer close(kept)
+		l.keep(keepCtx)
+	}()
 	return &stores{
 		mapping: &leaderMapping{l: l},
 		state:   &leaderState{l: l},
 		lead:    l.lead,
+		hold:    l.hold,
 		close: func() {
+			stopKeep()
+			<-kept
 			rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			if f := l.current(); f != nil {
@@ -105,9 +129,12 @@ type leader struct {
 	db     *postgres.DB
 	holder string
 	ttl    time.Duration
+	log    *slog.Logger
 
 	mu    sync.Mutex
 	fence *postgres.Fence
+	// lost is closed when fence is dropped; the cycles holding it end.
+	lost chan struct{}
 }
 
 // lead takes or renews the lease; on failure the replica is no leader and
@@ -117,11 +144,76 @@ func (l *leader) lead(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err != nil {
-		l.fence = nil
+		l.dropLocked()
 		return err
+	}
+	if l.fence == nil || l.fence.Token() != f.Token() {
+		l.dropLocked()
+		l.lost = make(chan struct{})
 	}
 	l.fence = f
 	return nil
+}
+
+// dropLocked forgets the fence and ends the cycles holding it.
+func (l *leader) dropLocked() {
+	if l.lost != nil {
+		close(l.lost)
+		l.lost = nil
+	}
+	l.fence = nil
+}
+
+// hold returns a context that ends when the lease held now is lost (at once
+// when none is held).
+func (l *leader) hold(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	l.mu.Lock()
+	lost := l.lost
+	l.mu.Unlock()
+	if lost == nil {
+		cancel(errNotLeader)
+		return ctx, func() {}
+	}
+	go func() {
+		select {
+		case <-lost:
+			cancel(errNotLeader)
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { cancel(context.Canceled) }
+}
+
+// keep renews the held lease every third of its ttl until ctx ends; a failed
+// renewal (the database unreachable, or the lease expired and was taken)
+// drops it, which ends the cycles holding it.
+func (l *leader) keep(ctx context.Context) {
+	t := time.NewTicker(l.ttl / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		f := l.current()
+		if f == nil {
+			continue
+		}
+		rctx, cancel := context.WithTimeout(ctx, l.ttl/3)
+		err := f.Renew(rctx)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			continue
+		}
+		l.mu.Lock()
+		if l.fence == f {
+			l.dropLocked()
+		}
+		l.mu.Unlock()
+		l.log.Warn("leader lease lost: writes stop until a cycle takes it again", "lease", leaseName, "err", err)
+	}
 }
 
 func (l *leader) current() *postgres.Fence {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,13 +10,14 @@ import (
 	"time"
 
 	"github.com/mspkit/kaspersky-tigerpaw/internal/testenv"
+	"github.com/mspkit/kaspersky-tigerpaw/mapping"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 	"github.com/mspkit/kaspersky-tigerpaw/store/postgres"
 )
 
 func TestOpenStoresFileIsDefault(t *testing.T) {
 	dir := t.TempDir()
-	st, err := openStores(t.Context(), storeConfig{}, filepath.Join(dir, "mapping"), filepath.Join(dir, "state.json"))
+	st, err := openStores(t.Context(), storeConfig{}, filepath.Join(dir, "mapping"), filepath.Join(dir, "state.json"), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("openStores with no kind: %v", err)
 	}
@@ -35,7 +37,7 @@ func TestOpenStoresRejectsBadConfig(t *testing.T) {
 		{Kind: "postgres", DSN: "host=db password=s3cret"},
 		{Kind: "postgres", DSN: "env:KT_TEST_NO_SUCH_VARIABLE"},
 	} {
-		_, err := openStores(t.Context(), sc, t.TempDir(), filepath.Join(t.TempDir(), "s.json"))
+		_, err := openStores(t.Context(), sc, t.TempDir(), filepath.Join(t.TempDir(), "s.json"), slog.New(slog.DiscardHandler))
 		if err == nil || strings.Contains(err.Error(), "s3cret") {
 			t.Errorf("openStores(%+v) = %v, want an error naming store without the secret", sc, err)
 		}
@@ -48,7 +50,7 @@ func TestOpenStoresPostgresOnlyLeaderWrites(t *testing.T) {
 	}
 	t.Setenv("KT_DAEMON_TEST_DSN", os.Getenv("KT_POSTGRES_DSN"))
 	ctx := t.Context()
-	a, err := openStores(ctx, storeConfig{Kind: "postgres", DSN: "env:KT_DAEMON_TEST_DSN"}, "", "")
+	a, err := openStores(ctx, storeConfig{Kind: "postgres", DSN: "env:KT_DAEMON_TEST_DSN"}, "", "", slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +65,7 @@ func TestOpenStoresPostgresOnlyLeaderWrites(t *testing.T) {
 	if err := a.state.Apply(ctx, ch); err != nil {
 		t.Fatalf("leader write: %v", err)
 	}
-	b, err := openStores(ctx, storeConfig{Kind: "postgres", DSN: "env:KT_DAEMON_TEST_DSN"}, "", "")
+	b, err := openStores(ctx, storeConfig{Kind: "postgres", DSN: "env:KT_DAEMON_TEST_DSN"}, "", "", slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,5 +75,46 @@ func TestOpenStoresPostgresOnlyLeaderWrites(t *testing.T) {
 	}
 	if err := b.state.Apply(ctx, ch); !errors.Is(err, errNotLeader) {
 		t.Fatalf("second replica writes: err = %v, want errNotLeader", err)
+	}
+	if _, err := b.mapping.Save(ctx, mapping.Config{Name: "standby-save"}); !errors.Is(err, errNotLeader) {
+		t.Fatalf("second replica saves a mapping: err = %v, want errNotLeader", err)
+	}
+}
+
+// TestStoreDefaultIsFile: a config without "store" (or with kind "file")
+// needs mappingDir and stateFile and opens the file stores, whose cycles
+// always lead and are never stopped by a lease.
+func TestStoreDefaultIsFile(t *testing.T) {
+	base := `{"tigerpaw": {"url": "https://tp", "publicKey": "env:A", "privateKey": "env:B"},
+	  "ksc": {"url": "https://ksc", "user": "u", "password": "env:C"}, "integration": "main", "rulesFile": "r.json"%s}`
+	for _, extra := range []string{"", `, "store": {"kind": "file"}`} {
+		if _, err := parseConfig([]byte(strings.Replace(base, "%s", extra, 1))); err == nil ||
+			!strings.Contains(err.Error(), "mappingDir is required") || !strings.Contains(err.Error(), "stateFile is required") {
+			t.Errorf("file store %q without mappingDir and stateFile: err = %v", extra, err)
+		}
+	}
+	cfg, err := parseConfig([]byte(strings.Replace(base, "%s", `, "mappingDir": "m", "stateFile": "s.json"`, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Store.Kind != "" {
+		t.Errorf("store.kind = %q by default", cfg.Store.Kind)
+	}
+	dir := t.TempDir()
+	st, err := openStores(t.Context(), cfg.Store, filepath.Join(dir, "m"), filepath.Join(dir, "s.json"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.close()
+	if _, ok := st.mapping.(*mapping.FileStore); !ok {
+		t.Errorf("mapping store is %T, want *mapping.FileStore", st.mapping)
+	}
+	if _, ok := st.state.(*serviceorder.FileStore); !ok {
+		t.Errorf("state store is %T, want *serviceorder.FileStore", st.state)
+	}
+	ctx, cancel := st.hold(t.Context())
+	defer cancel()
+	if err := ctx.Err(); err != nil {
+		t.Errorf("a file store's cycle context ended: %v", err)
 	}
 }
