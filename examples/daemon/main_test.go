@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
+	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/ksctest"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
 )
 
@@ -142,19 +143,7 @@ func TestLoadRules(t *testing.T) {
 // TestRunOnceFromConfigFile runs the daemon's real wiring (configuration file,
 // secrets from the environment, file stores, CA file) once against the fakes.
 func TestRunOnceFromConfigFile(t *testing.T) {
-	now := time.Now().UTC().Truncate(time.Second)
-	w := seedTigerpaw(now)
-	defer w.srv.Close()
-	k := seedKSC(now)
-	defer k.Close()
-	dir := t.TempDir()
-	ca := filepath.Join(dir, "ksc-ca.pem")
-	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: k.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("TEST_TP_PUBLIC", w.srv.PublicKey)
-	t.Setenv("TEST_TP_PRIVATE", w.srv.PrivateKey)
-	t.Setenv("TEST_KSC_PASSWORD", demoPassword)
+	w, k, dir, ca := configWorld(t)
 
 	// The mapping, as an MSP's configuration program would have saved it.
 	store, err := mapping.NewFileStore(filepath.Join(dir, "mapping"))
@@ -236,4 +225,26 @@ func TestExampleConfigParses(t *testing.T) {
 	if cfg.Solution != "ksc" || time.Duration(cfg.BillingEvery) != 24*time.Hour {
 		t.Errorf("parsed %+v", cfg)
 	}
+}
+
+// configWorld seeds the demo's fakes for a test of the daemon's -config
+// wiring: it writes KSC's CA to a file in a temporary directory and sets the
+// secrets the test configurations read (TEST_TP_PUBLIC, TEST_TP_PRIVATE,
+// TEST_KSC_PASSWORD). The fakes are closed when the test ends.
+func configWorld(t *testing.T) (w *demoTigerpaw, k *ksctest.Server, dir, ca string) {
+	t.Helper()
+	now := time.Now().UTC().Truncate(time.Second)
+	w = seedTigerpaw(now)
+	t.Cleanup(w.srv.Close)
+	k = seedKSC(now)
+	t.Cleanup(k.Close)
+	dir = t.TempDir()
+	ca = filepath.Join(dir, "ksc-ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: k.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TEST_TP_PUBLIC", w.srv.PublicKey)
+	t.Setenv("TEST_TP_PRIVATE", w.srv.PrivateKey)
+	t.Setenv("TEST_KSC_PASSWORD", demoPassword)
+	return w, k, dir, ca
 }

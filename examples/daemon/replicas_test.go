@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"io"
 	"os"
 	"path/filepath"
@@ -30,19 +29,7 @@ func TestTwoDaemonsOnePostgres(t *testing.T) {
 	if dsn == "" {
 		testenv.Missing(t, "PostgreSQL (KT_POSTGRES_DSN)", "source .ci/services/postgres.sh or set KT_POSTGRES_DSN")
 	}
-	now := time.Now().UTC().Truncate(time.Second)
-	w := seedTigerpaw(now)
-	defer w.srv.Close()
-	k := seedKSC(now)
-	defer k.Close()
-	dir := t.TempDir()
-	ca := filepath.Join(dir, "ksc-ca.pem")
-	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: k.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("TEST_TP_PUBLIC", w.srv.PublicKey)
-	t.Setenv("TEST_TP_PRIVATE", w.srv.PrivateKey)
-	t.Setenv("TEST_KSC_PASSWORD", demoPassword)
+	w, k, dir, ca := configWorld(t)
 	t.Setenv("TEST_PG_DSN", dsn)
 
 	b := make([]byte, 6)
