@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/mspkit/kaspersky-tigerpaw/billing"
@@ -121,7 +122,7 @@ func New(opt Options) (http.Handler, error) {
 	h.tmpl = t
 	static, _ := fs.Sub(staticFS, "static")
 	mux := http.NewServeMux()
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(filesOnly{static})))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		// A relative Location, resolved by the client against the URL it asked
 		// for, so that the console works under any prefix (http.Redirect would
@@ -143,6 +144,22 @@ func New(opt Options) (http.Handler, error) {
 	return h, nil
 }
 
+// filesOnly is an fs.FS whose directories do not exist, so that the file
+// server answers 404 for them instead of listing them.
+type filesOnly struct{ fsys fs.FS }
+
+func (f filesOnly) Open(name string) (fs.File, error) {
+	file, err := f.fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := file.Stat(); err != nil || st.IsDir() {
+		file.Close()
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return file, nil
+}
+
 func (o *Options) hasCredentials() bool { return o.Token != "" || (o.User != "" && o.Password != "") }
 
 // LoopbackAddr reports whether addr (host:port, or a host) names a loopback
@@ -160,18 +177,41 @@ func LoopbackAddr(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// ServeHTTP implements http.Handler: authentication, CSRF check, then the page.
+// securityPolicy is the Content-Security-Policy of every console answer: its
+// own scripts, styles and images only, no framing, forms posted only to the
+// console itself and no <base> element to redirect relative URLs.
+const securityPolicy = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+
+// ServeHTTP implements http.Handler: authentication, the Host and Origin
+// checks, the CSRF check, then the page.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hdr := w.Header()
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("X-Frame-Options", "DENY")
+	hdr.Set("Content-Security-Policy", securityPolicy)
+	hdr.Set("Cache-Control", "no-store")
 	if !h.authorized(r) {
 		if h.opt.hasCredentials() {
-			w.Header().Set("WWW-Authenticate", `Basic realm="console", charset="UTF-8"`)
+			hdr.Set("WWW-Authenticate", `Basic realm="console", charset="UTF-8"`)
 		}
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
-	w.Header().Set("X-Frame-Options", "DENY")
-	w.Header().Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
-	w.Header().Set("Cache-Control", "no-store")
+	// Without credentials the loopback client is the only check, which a web
+	// page can pass by DNS rebinding (its own name resolving to 127.0.0.1):
+	// serve only requests addressed to a loopback name, so that such a page
+	// can neither read a page (and its CSRF token) nor post a form.
+	if !h.opt.hasCredentials() && !LoopbackAddr(strings.ToLower(r.Host)) {
+		http.Error(w, fmt.Sprintf("misdirected request: without credentials the console answers only to a loopback host name (localhost, 127.0.0.1 or [::1]), not Host %q", r.Host),
+			http.StatusMisdirectedRequest)
+		return
+	}
+	if !safeMethod(r.Method) {
+		if err := sameOrigin(r); err != nil {
+			http.Error(w, "forbidden: "+err.Error(), http.StatusForbidden)
+			return
+		}
+	}
 	if r.Method == http.MethodPost {
 		if err := r.ParseForm(); err != nil {
 			http.Error(w, "bad form: "+err.Error(), http.StatusBadRequest)
@@ -185,6 +225,60 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
 }
 
+// safeMethod reports whether m changes nothing (RFC 9110, section 9.2.1).
+func safeMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
+}
+
+// sameOrigin checks that a state-changing request comes from a page of the
+// console itself. A browser names the page's origin in Origin (or, when it
+// sends no Origin, in Sec-Fetch-Site or Referer); its host must be the
+// request's Host. A request with none of the three is not from a browser
+// (curl, a script) and passes: the Host check and the CSRF token still apply.
+func sameOrigin(r *http.Request) error {
+	if origin := r.Header.Get("Origin"); origin != "" {
+		if !sameHost(origin, r.Host) {
+			return fmt.Errorf("Origin %q is not this console (Host %q)", origin, r.Host)
+		}
+		return nil
+	}
+	switch site := r.Header.Get("Sec-Fetch-Site"); site {
+	case "", "same-origin", "none":
+	default:
+		return fmt.Errorf("Sec-Fetch-Site %q: the form was not posted from this console", site)
+	}
+	if ref := r.Header.Get("Referer"); ref != "" && !sameHost(ref, r.Host) {
+		return fmt.Errorf("Referer %q is not this console (Host %q)", ref, r.Host)
+	}
+	return nil
+}
+
+// sameHost reports whether the URL u (an Origin or a Referer) names host (a
+// Host header), the default port of u's scheme being implied when absent.
+func sameHost(u, host string) bool {
+	p, err := url.Parse(u)
+	if err != nil || p.Host == "" || (p.Scheme != "http" && p.Scheme != "https") {
+		return false // "null", an opaque origin, or not a web URL
+	}
+	def := "80"
+	if p.Scheme == "https" {
+		def = "443"
+	}
+	return strings.EqualFold(withPort(p.Host, def), withPort(host, def))
+}
+
+// withPort is hostport with port def when it has none.
+func withPort(hostport, def string) string {
+	if _, _, err := net.SplitHostPort(hostport); err == nil {
+		return hostport
+	}
+	return net.JoinHostPort(strings.Trim(hostport, "[]"), def)
+}
+
 func (h *handler) authorized(r *http.Request) bool {
 	o := &h.opt
 	if !o.hasCredentials() {
@@ -196,7 +290,7 @@ func (h *handler) authorized(r *http.Request) bool {
 		return ip != nil && ip.IsLoopback()
 	}
 	if o.Token != "" {
-		if auth, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && equal(auth, o.Token) {
+		if auth, ok := bearerToken(r); ok && equal(auth, o.Token) {
 			return true
 		}
 	}
@@ -208,6 +302,17 @@ func (h *handler) authorized(r *http.Request) bool {
 		return true
 	}
 	return o.User != "" && equal(u, o.User) && equal(p, o.Password)
+}
+
+// bearerToken is the token of an "Authorization: Bearer <token>" header; the
+// scheme's name is case-insensitive (RFC 9110, section 11.1).
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimLeft(token, " ")
+	return token, token != ""
 }
 
 func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
