@@ -27,6 +27,9 @@ import (
 // package; each test has its own tab. Screenshots go to KT_CONSOLE_SCREENSHOTS
 // when set, else to the test's temp dir.
 
+// rebindHost is a name the shared browser resolves to 127.0.0.1.
+const rebindHost = "rebind.attacker.test"
+
 // browserTimeout bounds each browser test.
 const browserTimeout = 45 * time.Second
 
@@ -81,7 +84,10 @@ func startBrowser() {
 	s.dataDir = dir
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(s.bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(dir), chromedp.WindowSize(1280, 900))
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.UserDataDir(dir), chromedp.WindowSize(1280, 900),
+		// rebindHost resolves to loopback, as an attacker's name does after
+		// DNS rebinding (TestBrowserRebinding).
+		chromedp.Flag("host-resolver-rules", "MAP "+rebindHost+" 127.0.0.1"))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	s.ctx, s.cancel = bctx, func() { cancelBrowser(); cancelAlloc() }
@@ -484,5 +490,46 @@ func TestBrowserViews(t *testing.T) {
 	b.wantText("#unmapped tbody", "Litware Supplies")
 	if strings.Contains(b.text("#unmapped tbody"), "Northwind") {
 		t.Error("the Vendor filter lists a customer")
+	}
+}
+
+// TestBrowserRebinding is DNS rebinding in a real browser: a page of the
+// attacker's name, resolved to 127.0.0.1, is of the same origin as the
+// console under that name, so without the Host check its script could read
+// the CSRF token and post. The console refuses every such request; nothing is
+// saved.
+func TestBrowserRebinding(t *testing.T) {
+	w := newWorld(t)
+	b := openBrowser(t, w)
+	b.open("accounts")
+	token := eval[string](b, `document.querySelector('input[name="csrf"]').value`)
+	rev := eval[string](b, `document.querySelector('input[name="revision"]').value`)
+	if token == "" {
+		t.Fatal("no CSRF token on the Accounts tab")
+	}
+	before := w.saved(t)
+	port := b.base[strings.LastIndex(b.base, ":")+1 : len(b.base)-1]
+	b.do("open the attacker's page", chromedp.Navigate("http://"+rebindHost+":"+port+"/accounts"))
+	if body := b.text("body"); strings.Contains(body, token) || !strings.Contains(body, "loopback host name") {
+		t.Errorf("the console under the attacker's name answers:\n%s", body)
+	}
+	// The page's script reads a tab and posts the Accounts form.
+	js := fmt.Sprintf(`(async () => {
+		const page = await fetch("/accounts");
+		const text = await page.text();
+		const form = new URLSearchParams({csrf: %q, revision: %q, row: "0", "id.0": "vs-1", "account.0": "101",
+			"shown.0": "101", "agreement.0": "501", "level.0": "2", "billing.0": "on", action: "save"});
+		const post = await fetch("/accounts", {method: "POST", body: form});
+		return [String(page.status), String(text.includes(%q)), String(post.status)];
+	})()`, token, rev, token)
+	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("the attacker's script: %v", err)
+	}
+	if want := []string{"421", "false", "421"}; !cmp.Equal(got, want) {
+		t.Errorf("the attacker's script got GET status, token read, POST status %v; want %v", got, want)
+	}
+	if diff := cmp.Diff(before, w.saved(t)); diff != "" {
+		t.Errorf("the attacker's post changed the mapping:\n%s", diff)
 	}
 }
