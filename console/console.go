@@ -59,14 +59,19 @@ type Options struct {
 	Lookups serviceorder.Lookups
 	// Planner computes the Billing plan view; nil shows the view as unavailable.
 	Planner Planner
-	// Token, when set, is accepted as "Authorization: Bearer <token>" or as the
-	// password of basic auth with any user name.
+	// Token, when set, is accepted as "Authorization: Bearer <token>" (the
+	// scheme in any case) or as the password of basic auth with any user name.
 	Token string
 	// User and Password, when both set, are accepted as basic-auth credentials.
 	User, Password string
 	// Addr is the address the embedder listens on. New refuses a non-loopback
 	// address without Token or User/Password. Without credentials, requests from
-	// non-loopback clients are refused whatever Addr says.
+	// non-loopback clients, and requests whose Host is not a loopback name
+	// (localhost, 127.0.0.0/8, [::1]; any port), are refused whatever Addr says:
+	// the latter is what a page of another name rebound to 127.0.0.1 sends.
+	// With or without credentials, a state-changing request whose Origin (or,
+	// without one, Sec-Fetch-Site or Referer) is not the console's own Host is
+	// refused; an embedder behind a reverse proxy must pass the Host through.
 	Addr string
 	// Logger receives save and error records; nil discards.
 	Logger *slog.Logger

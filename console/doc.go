@@ -15,5 +15,9 @@
 // (against Tigerpaw through the [mapping.Directory] and [serviceorder.Lookups])
 // and stores it all or nothing. A save based on an outdated revision is refused
 // and reported, never written over the other save. Every form carries a CSRF
-// token; without credentials in [Options] only loopback clients are served.
+// token, and a post from a page of another origin (its Origin header) is
+// refused. Without credentials in [Options] only loopback clients asking for a
+// loopback host name (localhost, 127.0.0.1, [::1]) are served, which keeps a
+// DNS-rebinding page (its own name resolved to 127.0.0.1) from reading or
+// posting the forms.
 package console
