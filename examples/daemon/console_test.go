@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -223,5 +224,125 @@ func TestFileRules(t *testing.T) {
 	cur, err := d.currentRules(ctx)
 	if err != nil || cur.General.Rep != 3 {
 		t.Errorf("currentRules: rep %d, %v; want 3 (the console's)", cur.General.Rep, err)
+	}
+}
+
+// oneTenant is a kaspersky.Source with the virtual server vs-1.
+type oneTenant struct{ fakeSource }
+
+func (oneTenant) Tenants(context.Context) ([]kaspersky.Tenant, error) {
+	return []kaspersky.Tenant{{ID: "vs-1", Name: "Contoso", Kind: kaspersky.KindVirtualServer}}, nil
+}
+
+// TestConsoleHostAndOrigin: the daemon's loopback console without
+// credentials answers only to a loopback Host (what DNS rebinding sends is
+// another name), so a rebinding page reads no CSRF token and saves nothing;
+// a post from another Origin is refused; the console's own post saves.
+func TestConsoleHostAndOrigin(t *testing.T) {
+	t.Parallel()
+	d := consoleDaemon(t, &consoleSetup{rules: console.NewMemoryRules(serviceorder.DefaultRules()), solution: mapping.SolutionKSC})
+	d.billing.Source = oneTenant{}
+	routes, err := d.consoleRoutes("127.0.0.1:9464")
+	if err != nil || len(routes) != 1 {
+		t.Fatalf("loopback: %d routes, %v; want the console", len(routes), err)
+	}
+	srv := httptest.NewServer(newMux(&observers{status: newStatusBoard()}, routes...))
+	defer srv.Close()
+	u, _ := url.Parse(srv.URL)
+	do := func(method, path, host string, form url.Values, hdr map[string]string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(form.Encode()))
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		if host != "" {
+			req.Host = host
+		}
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	code, body := do(http.MethodGet, "/console/companies", "", nil, nil)
+	csrf := regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`).FindStringSubmatch(body)
+	if code != http.StatusOK || csrf == nil {
+		t.Fatalf("GET /console/companies: %d, no CSRF token:\n%s", code, body)
+	}
+	foreign := "rebind.attacker.example:" + u.Port()
+	code, body = do(http.MethodGet, "/console/companies", foreign, nil, nil)
+	if code != http.StatusMisdirectedRequest || strings.Contains(body, csrf[1]) {
+		t.Errorf("GET with Host %s: %d, token answered %v; want 421 without it", foreign, code, strings.Contains(body, csrf[1]))
+	}
+	form := url.Values{"csrf": {csrf[1]}, "revision": {"0"}, "tenant": {"vs-1"}, "action": {"save"}}
+	unsaved := func(what string) {
+		t.Helper()
+		if cfg, err := d.store.Load(t.Context(), d.name); err == nil {
+			t.Errorf("%s saved the mapping: %+v", what, cfg.Tenants)
+		}
+	}
+	if code, body := do(http.MethodPost, "/console/companies", foreign, form, map[string]string{"Origin": "http://" + foreign}); code != http.StatusMisdirectedRequest {
+		t.Errorf("POST with Host %s: %d, want 421\n%s", foreign, code, body)
+	}
+	unsaved("a post with a foreign Host")
+	if code, body := do(http.MethodPost, "/console/companies", "", form, map[string]string{"Origin": "http://attacker.example"}); code != http.StatusForbidden {
+		t.Errorf("POST with a foreign Origin: %d, want 403\n%s", code, body)
+	}
+	unsaved("a post with a foreign Origin")
+	if code, body := do(http.MethodPost, "/console/companies", "localhost:"+u.Port(), form, map[string]string{"Origin": "http://localhost:" + u.Port()}); code != http.StatusOK {
+		t.Fatalf("POST from the console's own page: %d\n%s", code, body)
+	}
+	if cfg, err := d.store.Load(t.Context(), d.name); err != nil || len(cfg.Tenants) != 1 {
+		t.Errorf("the console's own post saved %+v, %v; want vs-1", cfg.Tenants, err)
+	}
+}
+
+// TestConsoleNits: through the daemon's mount, a lower-case bearer scheme is
+// accepted, /console/static/ lists nothing, and every answer carries nosniff
+// and the CSP's form-action, base-uri and frame-ancestors.
+func TestConsoleNits(t *testing.T) {
+	t.Parallel()
+	d := consoleDaemon(t, &consoleSetup{rules: console.NewMemoryRules(serviceorder.DefaultRules()), solution: mapping.SolutionKSC, token: "tok-123"})
+	routes, err := d.consoleRoutes("0.0.0.0:9464")
+	if err != nil || len(routes) != 1 {
+		t.Fatalf("non-loopback with a token: %d routes, %v", len(routes), err)
+	}
+	srv := httptest.NewServer(newMux(&observers{status: newStatusBoard()}, routes...))
+	defer srv.Close()
+	get := func(path, auth string) (int, string, http.Header) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		req.Header.Set("Authorization", auth)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), resp.Header
+	}
+	for _, auth := range []string{"bearer tok-123", "BEARER tok-123"} {
+		if code, _, _ := get("/console/static/console.css", auth); code != http.StatusOK {
+			t.Errorf("Authorization %q: %d, want 200", auth, code)
+		}
+	}
+	code, body, _ := get("/console/static/", "Bearer tok-123")
+	if code != http.StatusNotFound || strings.Contains(body, "console.css") {
+		t.Errorf("/console/static/: %d, want 404 without a listing:\n%s", code, body)
+	}
+	for _, p := range []string{"/console/companies", "/console/static/console.css", "/console/static/"} {
+		for _, auth := range []string{"Bearer tok-123", ""} {
+			_, _, h := get(p, auth)
+			csp := h.Get("Content-Security-Policy")
+			if h.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(csp, "form-action 'self'") ||
+				!strings.Contains(csp, "base-uri 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+				t.Errorf("GET %s (Authorization %q): nosniff %q, CSP %q", p, auth, h.Get("X-Content-Type-Options"), csp)
+			}
+		}
 	}
 }
