@@ -24,8 +24,8 @@ const consolePath = "/console/"
 // references ("env:NAME" or "file:PATH"), and the External Product of a new
 // integration.
 type consoleConfig struct {
-	// Token is accepted as "Authorization: Bearer <token>" or as the password
-	// of basic auth.
+	// Token is accepted as "Authorization: Bearer <token>" (the scheme in any
+	// case) or as the password of basic auth.
 	Token string `json:"token,omitempty"`
 	// User (plain) and Password (a secret reference) are basic-auth
 	// credentials.
@@ -73,7 +73,9 @@ func newConsoleSetup(cfg *config, rules serviceorder.Rules) (*consoleSetup, erro
 
 // consoleRoutes is the configuration console for the -listen server at addr:
 // none, with a warning, when addr is not loopback and no credentials are
-// configured.
+// configured. Without credentials the console answers only loopback clients
+// asking for a loopback Host name (see console.Options.Addr), so it must be
+// opened as http://127.0.0.1:PORT/console/ or http://localhost:PORT/console/.
 func (d *daemon) consoleRoutes(addr string) ([]route, error) {
 	s := d.console
 	if s == nil {
