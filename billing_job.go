@@ -220,6 +220,11 @@ func (j *BillingJob) Plan(ctx context.Context, cfg mapping.Config) (billing.Plan
 	for _, sk := range plan.Skipped {
 		j.logger().WarnContext(ctx, "billing skips the agreement; its charges are left as they are", "agreement", sk.Agreement, "err", sk.Err)
 	}
+	if plan.Failed() != nil {
+		// Not applied (see Run): listing former agreements would only ask
+		// again with credentials that were refused.
+		return plan, nil
+	}
 	return j.retire(ctx, plan, accounts, w)
 }
 
