@@ -95,7 +95,7 @@ func BillingInput(cfg mapping.Config) (billing.PriceBook, []billing.Account) {
 // ids match Tigerpaw's regardless of letter case and surrounding spaces, as
 // Tigerpaw and billing match them, and the list holds the price under each
 // spelling the mapping uses.
-func LoadPrices(ctx context.Context, c *tigerpaw.Client, cfg mapping.Config) (billing.PriceList, error) {
+func LoadPrices(ctx context.Context, c *tigerpaw.Client, cfg mapping.Config) (*billing.Prices, error) {
 	if c == nil {
 		return nil, errors.New("kasperskytigerpaw: LoadPrices: nil tigerpaw client")
 	}
@@ -105,7 +105,7 @@ func LoadPrices(ctx context.Context, c *tigerpaw.Client, cfg mapping.Config) (bi
 			levels = append(levels, ba.PriceLevel)
 		}
 	}
-	prices := billing.PriceList{}
+	prices := &billing.Prices{}
 	if len(levels) == 0 {
 		return prices, nil
 	}
@@ -139,11 +139,14 @@ func LoadPrices(ctx context.Context, c *tigerpaw.Client, cfg mapping.Config) (bi
 		if err != nil {
 			return nil, fmt.Errorf("price book item %q: details: %w", id, err)
 		}
-		for _, level := range levels {
-			if p, ok := detail.PriceAt(level); ok {
-				for _, spelling := range spellings[key] {
-					prices[billing.PriceKey{Item: spelling, Level: level}] = billing.Money(p.SellingPrice)
-				}
+		// Every entry of a level in use goes to the list, which refuses a
+		// negative price and a level listed twice.
+		for _, p := range detail.Pricing {
+			if !slices.Contains(levels, p.PriceLevel) {
+				continue
+			}
+			for _, spelling := range spellings[key] {
+				prices.Add(spelling, p.PriceLevel, billing.Money(p.SellingPrice))
 			}
 		}
 	}
@@ -174,7 +177,7 @@ func (j *BillingJob) Plan(ctx context.Context, cfg mapping.Config) (billing.Plan
 	for _, a := range accounts {
 		tenants = append(tenants, a.TenantID)
 	}
-	inventories := readInventories(ctx, j.Source, tenants, j.Concurrency, j.logger())
+	inventories, unread := readInventories(ctx, j.Source, tenants, j.Concurrency, j.logger())
 	if err := ctx.Err(); err != nil {
 		return billing.Plan{}, err
 	}
@@ -196,18 +199,31 @@ func (j *BillingJob) Plan(ctx context.Context, cfg mapping.Config) (billing.Plan
 	if err != nil {
 		return plan, err
 	}
-	if len(empty) > 0 {
-		emptyAgreements := map[int]string{}
-		for _, a := range accounts {
-			if empty[a.TenantID] {
-				emptyAgreements[a.AgreementNumber] = a.TenantID
-			}
+	// Say why a tenant's inventory is missing: billing only knows it is.
+	why := map[int]error{}
+	for _, a := range accounts {
+		if _, ok := why[a.AgreementNumber]; ok {
+			continue
 		}
-		for i, sk := range plan.Skipped {
-			if tenant, ok := emptyAgreements[sk.Agreement]; ok && errors.Is(sk.Err, billing.ErrNoInventory) {
-				plan.Skipped[i].Err = fmt.Errorf("tenant %s: %w", tenant, ErrEmptyInventory)
-			}
+		switch {
+		case unread[a.TenantID] != nil:
+			why[a.AgreementNumber] = fmt.Errorf("tenant %q: %w: %w", a.TenantID, billing.ErrNoInventory, unread[a.TenantID])
+		case empty[a.TenantID]:
+			why[a.AgreementNumber] = fmt.Errorf("tenant %s: %w", a.TenantID, ErrEmptyInventory)
 		}
+	}
+	for i, sk := range plan.Skipped {
+		if reason, ok := why[sk.Agreement]; ok && errors.Is(sk.Err, billing.ErrNoInventory) {
+			plan.Skipped[i].Err = reason
+		}
+	}
+	for _, sk := range plan.Skipped {
+		j.logger().WarnContext(ctx, "billing skips the agreement; its charges are left as they are", "agreement", sk.Agreement, "err", sk.Err)
+	}
+	if plan.Failed() != nil {
+		// Not applied (see Run): listing former agreements would only ask
+		// again with credentials that were refused.
+		return plan, nil
 	}
 	return j.retire(ctx, plan, accounts, w)
 }
@@ -243,18 +259,27 @@ func (j *BillingJob) retire(ctx context.Context, plan billing.Plan, accounts []b
 				}
 				j.logger().WarnContext(ctx, "cannot list the account's agreements; charges on its former agreements are checked next cycle",
 					"account", a.AccountNumber, "err", err)
+				if credentialsRefused(err) {
+					return plan, nil // asking again would be refused again
+				}
 				break
 			}
 			if chosen[agr.AgreementNumber] {
 				continue
 			}
 			existing, err := r.List(ctx, agr.AgreementNumber)
+			if err == nil {
+				err = billing.CheckCharges(agr.AgreementNumber, existing)
+			}
 			if err != nil {
 				if ctx.Err() != nil {
 					return plan, ctx.Err()
 				}
 				j.logger().WarnContext(ctx, "cannot list the charges of a former agreement; checked next cycle",
 					"account", a.AccountNumber, "agreement", agr.AgreementNumber, "err", err)
+				if credentialsRefused(err) || errors.Is(err, billing.ErrUnauthorized) {
+					return plan, nil
+				}
 				continue
 			}
 			n := len(plan.Changes)
@@ -273,7 +298,11 @@ func (j *BillingJob) retire(ctx context.Context, plan billing.Plan, accounts []b
 
 // Run plans the billing of cfg and applies the plan. The plan is returned with
 // the result, for a report; a failure of some changes does not stop the others
-// and is in the result and the error.
+// and is in the result and the error. When the plan cannot be made, or fails
+// as a whole (billing.Plan.Failed: every agreement skipped, or credentials
+// refused), nothing is applied and the error wraps ErrCycleFailed. Agreements
+// skipped while others were planned make the cycle partial: the error is nil,
+// OnCycle's CycleResult says which.
 func (j *BillingJob) Run(ctx context.Context, cfg mapping.Config) (plan billing.Plan, res billing.Result, err error) {
 	applied := false // whether Apply ran, for OnCycle
 	if j.OnCycle != nil {
@@ -282,7 +311,12 @@ func (j *BillingJob) Run(ctx context.Context, cfg mapping.Config) (plan billing.
 	}
 	plan, err = j.Plan(ctx, cfg)
 	if err != nil {
-		return plan, billing.Result{}, err
+		return plan, billing.Result{}, fmt.Errorf("%w: %w", ErrCycleFailed, err)
+	}
+	if ferr := plan.Failed(); ferr != nil {
+		// Nothing of a plan whose every agreement was skipped, or that met
+		// refused credentials, is applied: the cycle failed.
+		return plan, billing.Result{}, fmt.Errorf("%w: %w", ErrCycleFailed, ferr)
 	}
 	w, err := j.writer()
 	if err != nil {
@@ -306,9 +340,10 @@ func (j *BillingJob) now() time.Time { return clockOr(j.Now)() }
 func (j *BillingJob) logger() *slog.Logger { return loggerOr(j.Logger) }
 
 // readInventories reads the inventories of the tenants, at most concurrency at
-// once. A tenant that cannot be read, or whose inventory names another tenant,
-// is logged and left out.
-func readInventories(ctx context.Context, src kaspersky.Source, tenants []string, concurrency int, log *slog.Logger) []kaspersky.Inventory {
+// once (see readTenants: once the console refuses the credentials, no further
+// tenant is read). A tenant that cannot be read, or whose inventory names
+// another tenant, is logged and left out; unread says why.
+func readInventories(ctx context.Context, src kaspersky.Source, tenants []string, concurrency int, log *slog.Logger) (_ []kaspersky.Inventory, unread map[string]error) {
 	// The same tenant billed twice is billing's to report: read it once.
 	unique := make([]string, 0, len(tenants))
 	seen := make(map[string]bool, len(tenants))
@@ -319,12 +354,11 @@ func readInventories(ctx context.Context, src kaspersky.Source, tenants []string
 		}
 	}
 	results := make([]*kaspersky.Inventory, len(unique))
-	forEach(ctx, len(unique), concurrency, func(i int) {
+	errs := readTenants(ctx, len(unique), concurrency, func(ctx context.Context, i int) error {
 		id := unique[i]
 		inv, err := src.Inventory(ctx, id)
 		if err != nil {
-			log.WarnContext(ctx, "cannot read the tenant's inventory; its billing is skipped", "tenant", id, "err", err)
-			return
+			return err
 		}
 		switch inv.Tenant.ID {
 		case "":
@@ -333,17 +367,22 @@ func readInventories(ctx context.Context, src kaspersky.Source, tenants []string
 		default:
 			// Billing keys inventories by tenant: taking this one would bill
 			// one tenant's devices to another tenant's account.
-			log.WarnContext(ctx, "the console answered with another tenant's inventory; its billing is skipped",
-				"tenant", id, "answered_tenant", inv.Tenant.ID)
-			return
+			return fmt.Errorf("the console answered with the inventory of tenant %q", inv.Tenant.ID)
 		}
 		results[i] = &inv
+		return nil
 	})
+	unread = map[string]error{}
 	out := make([]kaspersky.Inventory, 0, len(unique))
-	for _, inv := range results {
-		if inv != nil {
-			out = append(out, *inv)
+	for i, inv := range results {
+		if errs[i] != nil {
+			unread[unique[i]] = errs[i]
+			if ctx.Err() == nil {
+				log.WarnContext(ctx, "cannot read the tenant's inventory; its billing is skipped", "tenant", unique[i], "err", errs[i])
+			}
+			continue
 		}
+		out = append(out, *inv)
 	}
-	return out
+	return out, unread
 }

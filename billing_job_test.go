@@ -629,9 +629,10 @@ func TestBillingJobKeepsChargesOnAnEmptyAnswer(t *testing.T) {
 	}
 	w.src.set(kaspersky.Inventory{Tenant: kaspersky.Tenant{ID: "vs-1", Name: "Contoso VS", Kind: kaspersky.KindVirtualServer}})
 
+	// The only agreement skipped: the cycle failed, and says so.
 	plan, res, err := job.Run(t.Context(), w.cfg)
-	if err != nil {
-		t.Fatal(err)
+	if !errors.Is(err, ErrCycleFailed) || !errors.Is(err, ErrEmptyInventory) {
+		t.Errorf("run = %v, want ErrCycleFailed for the empty inventory", err)
 	}
 	if len(plan.Changes) != 0 || res.Deleted != 0 {
 		t.Errorf("an empty answer planned %s", plan)

@@ -14,7 +14,8 @@ import (
 //
 // Its errors tell billing.Apply what happened: a refusal by Tigerpaw (a 4xx
 // answer, or Success:false) wraps billing.ErrRejected, a missing charge
-// billing.ErrNotFound; any other error (a dropped connection, a timeout, a 5xx)
+// billing.ErrNotFound, refused credentials (401) billing.ErrUnauthorized as
+// well as billing.ErrRejected; any other error (a dropped connection, a timeout, a 5xx)
 // means the write may have been applied, and Apply re-reads the agreement before
 // it creates anything again. The charge writes are assumed endpoints (see
 // package tigerpaw); a user whose Tigerpaw lacks them can implement
@@ -109,6 +110,10 @@ func chargeError(err error) error {
 		return nil
 	case errors.Is(err, tigerpaw.ErrNotFound):
 		return fmt.Errorf("%w: %w", billing.ErrNotFound, err)
+	case errors.Is(err, tigerpaw.ErrUnauthorized):
+		// Refused credentials applied nothing, and Plan lists no further
+		// agreement with them.
+		return fmt.Errorf("%w: %w: %w", billing.ErrUnauthorized, billing.ErrRejected, err)
 	case refused(err):
 		return fmt.Errorf("%w: %w", billing.ErrRejected, err)
 	}

@@ -1,6 +1,9 @@
 package kasperskytigerpaw
 
 import (
+	"errors"
+	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -26,10 +29,14 @@ type CycleResult struct {
 	Duration time.Duration `json:"duration"`
 	// Tenants are the outcomes of the tenants the cycle handled, ordered by id.
 	Tenants []TenantOutcome `json:"tenants"`
-	// Err is the cycle's error: nil when every change was made. A cycle that
-	// failed whole (nothing read or written) has Failed set too.
+	// Err is the cycle's error: nil when every change was made and no tenant
+	// or agreement was skipped. A cycle with Err but not Failed is partial.
 	Err error `json:"-"`
-	// Failed says the cycle failed whole, before any tenant was handled.
+	// Failed says the cycle failed as a whole (Err wraps ErrCycleFailed and
+	// says why): it could not start, every tenant's read failed or every
+	// agreement was skipped, or a server refused the credentials. A service
+	// that runs the cycle once should exit with a failure, and one that keeps
+	// running should report itself not ready, until a cycle does not fail.
 	Failed bool `json:"failed"`
 	// PendingCloses are service order closes refused because the order is
 	// locked, retried on later cycles.
@@ -52,6 +59,11 @@ type TenantOutcome struct {
 	// Errors are the tenant's failed changes and skipped agreements.
 	Errors []string `json:"errors,omitempty"`
 }
+
+// ErrCycleFailed is wrapped by the error of a cycle that failed as a whole
+// (see CycleResult.Failed): the errors of BillingJob.Run and ServiceOrderJob.Run
+// and CycleResult.Err of such a cycle.
+var ErrCycleFailed = errors.New("kasperskytigerpaw: the cycle failed")
 
 // OK reports whether the cycle made every change it planned.
 func (r CycleResult) OK() bool { return r.Err == nil }
@@ -124,11 +136,24 @@ func billingCycleResult(start time.Time, d time.Duration, cfg mapping.Config, pl
 		t := o.of(tenantOf[s.Agreement])
 		t.Errors = append(t.Errors, s.Err.Error())
 	}
-	return CycleResult{Job: JobBilling, Start: start, Duration: d, Tenants: o.sorted(), Err: err, Failed: err != nil && !applied}
+	whole := err != nil && !applied
+	if whole && !errors.Is(err, ErrCycleFailed) {
+		err = fmt.Errorf("%w: %w", ErrCycleFailed, err)
+	}
+	if !whole && len(plan.Skipped) > 0 {
+		// Partial: the skipped agreements' charges were not brought up to date.
+		skipped := make([]error, len(plan.Skipped))
+		for i, s := range plan.Skipped {
+			skipped[i] = fmt.Errorf("agreement %d skipped: %w", s.Agreement, s.Err)
+		}
+		err = errors.Join(append([]error{err}, skipped...)...)
+	}
+	return CycleResult{Job: JobBilling, Start: start, Duration: d, Tenants: o.sorted(), Err: err, Failed: whole}
 }
 
-// serviceOrderCycleResult describes a service order cycle per tenant.
-func serviceOrderCycleResult(start time.Time, d time.Duration, cfg mapping.Config, res serviceorder.Result, err error) CycleResult {
+// serviceOrderCycleResult describes a service order cycle per tenant; unread
+// says why tenants were not (wholly) read.
+func serviceOrderCycleResult(start time.Time, d time.Duration, cfg mapping.Config, res serviceorder.Result, err error, unread map[string]error) CycleResult {
 	o := outcomes{}
 	for _, t := range cfg.Tenants {
 		if t.Account != nil && t.Account.Number > 0 {
@@ -154,9 +179,33 @@ func serviceOrderCycleResult(start time.Time, d time.Duration, cfg mapping.Confi
 		t := o.of(f.TenantID)
 		t.Errors = append(t.Errors, f.Error())
 	}
+	ids := slices.Sorted(maps.Keys(unread))
+	for _, id := range ids {
+		t := o.of(id)
+		t.Errors = append(t.Errors, unread[id].Error())
+	}
 	if err == nil {
 		err = res.Err()
 	}
+	failed := err != nil && len(res.Failed) == 0 || errors.Is(err, ErrCycleFailed)
+	for _, f := range res.Failed {
+		if credentialsRefused(f) {
+			failed = true // Tigerpaw refused the credentials
+			err = fmt.Errorf("%w: service orders: %w", ErrCycleFailed, err)
+			break
+		}
+	}
+	switch {
+	case failed && !errors.Is(err, ErrCycleFailed):
+		err = fmt.Errorf("%w: %w", ErrCycleFailed, err)
+	case !failed && len(ids) > 0:
+		// Partial: the unread tenants' orders were left as they are.
+		notRead := make([]error, len(ids))
+		for i, id := range ids {
+			notRead[i] = fmt.Errorf("tenant %q: %w", id, unread[id])
+		}
+		err = errors.Join(append([]error{err}, notRead...)...)
+	}
 	return CycleResult{Job: JobServiceOrders, Start: start, Duration: d, Tenants: o.sorted(), Err: err,
-		Failed: err != nil && len(res.Failed) == 0, PendingCloses: len(res.Pending)}
+		Failed: failed, PendingCloses: len(res.Pending)}
 }

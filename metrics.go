@@ -75,7 +75,7 @@ func (m *Metrics) Observe(r CycleResult) {
 	}
 	m.cycles.WithLabelValues(r.Job, outcome).Inc()
 	m.cycleDuration.WithLabelValues(r.Job).Observe(r.Duration.Seconds())
-	if r.Err == nil {
+	if r.Err == nil && !r.Failed {
 		m.lastSuccess.WithLabelValues(r.Job).Set(float64(r.Start.Add(r.Duration).Unix()))
 	}
 	for _, t := range r.Tenants {

@@ -3,6 +3,7 @@ package kasperskytigerpaw
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -54,12 +55,21 @@ type ServiceOrderJob struct {
 const DefaultEventOverlap = time.Hour
 
 // Run reads every mapped tenant and runs one cycle. A tenant that cannot be
-// read is still passed to the Runner, marked unread, so that none of its
-// orders is closed for want of data; its events are read again next time.
+// read, or whose inventory is not self-consistent (kaspersky.CheckInventory),
+// is still passed to the Runner, marked unread, so that none of its orders is
+// closed for want of data; its events are read again next time. Once the
+// console refuses the credentials, no further tenant is read in the cycle.
+//
+// The error wraps ErrCycleFailed when the cycle failed as a whole: every
+// tenant's read failed, or the console refused the credentials (the Runner
+// still runs, for the orders it owes from earlier cycles). Otherwise it is
+// the Runner's; tenants not read make the cycle partial, which OnCycle's
+// CycleResult says.
 func (j *ServiceOrderJob) Run(ctx context.Context, cfg mapping.Config, rules serviceorder.Rules) (res serviceorder.Result, err error) {
+	var unread map[string]error
 	if j.OnCycle != nil {
 		start := j.now()
-		defer func() { j.OnCycle(serviceOrderCycleResult(start, j.now().Sub(start), cfg, res, err)) }()
+		defer func() { j.OnCycle(serviceOrderCycleResult(start, j.now().Sub(start), cfg, res, err, unread)) }()
 	}
 	if j.Source == nil || j.Runner == nil {
 		return serviceorder.Result{}, errors.New("kasperskytigerpaw: ServiceOrderJob needs a Source and a Runner")
@@ -78,28 +88,74 @@ func (j *ServiceOrderJob) Run(ctx context.Context, cfg mapping.Config, rules ser
 	}
 	horizon := rules.LongestLifetime()
 	inputs := make([]serviceorder.TenantInput, len(tenants))
-	forEach(ctx, len(tenants), j.Concurrency, func(i int) {
-		inputs[i] = j.readTenant(ctx, tenants[i], lastReads[tenants[i].ID], horizon)
+	errs := readTenants(ctx, len(tenants), j.Concurrency, func(ctx context.Context, i int) error {
+		var err error
+		inputs[i], err = j.readTenant(ctx, tenants[i], lastReads[tenants[i].ID], horizon)
+		return err
 	})
 	if err := ctx.Err(); err != nil {
 		return serviceorder.Result{}, err
 	}
-	return j.Runner.Run(ctx, serviceorder.Cycle{Rules: rules, Accounts: accounts, Tenants: inputs})
+	unread = map[string]error{}
+	var refused error
+	for i, t := range tenants {
+		if errs[i] == nil {
+			continue
+		}
+		unread[t.ID] = errs[i]
+		if errs[i] == errNotReadRefused {
+			// Not read at all: unread for the Runner.
+			inputs[i] = serviceorder.TenantInput{Tenant: kaspersky.Tenant{ID: t.ID, Name: t.Name}}
+			j.logger().WarnContext(ctx, "tenant not read; its status orders are left as they are", "tenant", t.ID, "err", errs[i])
+		}
+		if refused == nil && credentialsRefused(errs[i]) {
+			refused = errs[i]
+		}
+	}
+	res, err = j.Runner.Run(ctx, serviceorder.Cycle{Rules: rules, Accounts: accounts, Tenants: inputs})
+	var failed error
+	switch {
+	case refused != nil:
+		failed = fmt.Errorf("%w: service orders: %w", ErrCycleFailed, refused)
+	case len(tenants) > 0 && len(unread) == len(tenants):
+		failed = fmt.Errorf("%w: service orders: no tenant could be read (%d); tenant %q: %w", ErrCycleFailed, len(tenants), tenants[0].ID, unread[tenants[0].ID])
+	}
+	if failed != nil {
+		j.logger().ErrorContext(ctx, "the service order cycle failed", "err", failed)
+		return res, errors.Join(failed, err)
+	}
+	return res, err
 }
 
-func (j *ServiceOrderJob) readTenant(ctx context.Context, t mapping.Tenant, lastRead time.Time, horizon time.Duration) serviceorder.TenantInput {
+// readTenant reads a tenant's inventory and events. Its error says why the
+// inventory cannot be acted on or the events were not read; the input is
+// still the Runner's, marked unread as far as it was not read.
+func (j *ServiceOrderJob) readTenant(ctx context.Context, t mapping.Tenant, lastRead time.Time, horizon time.Duration) (serviceorder.TenantInput, error) {
 	log := j.logger()
 	in := serviceorder.TenantInput{Tenant: kaspersky.Tenant{ID: t.ID, Name: t.Name}}
 	inv, err := j.Source.Inventory(ctx, t.ID)
+	var invErr error
 	switch {
 	case err != nil:
 		log.WarnContext(ctx, "cannot read the tenant's inventory; its status orders are left as they are", "tenant", t.ID, "err", err)
+		if credentialsRefused(err) {
+			return in, err // reading its events would be refused too
+		}
+		invErr = fmt.Errorf("inventory not read: %w", err)
 	case emptyInventory(&inv):
 		// An answer with nothing in it is more likely a console or permission
 		// problem than a customer whose every device left at once: closing all
 		// its orders now would reopen them all on the next good answer.
 		log.WarnContext(ctx, "the console reported no device, license or mailbox for the tenant; its status orders are left as they are", "tenant", t.ID)
+		invErr = ErrEmptyInventory
 	default:
+		if cerr := kaspersky.CheckInventory(&inv); cerr != nil {
+			// Devices missing from a read that contradicts itself are not
+			// devices whose problems ended.
+			log.WarnContext(ctx, "the tenant's inventory is not consistent; its status orders are left as they are", "tenant", t.ID, "err", cerr)
+			invErr = cerr
+			break
+		}
 		in.InventoryOK = true
 		in.Devices = inv.Devices
 		in.Office365 = inv.Office365
@@ -127,11 +183,14 @@ func (j *ServiceOrderJob) readTenant(ctx context.Context, t mapping.Tenant, last
 	events, err := j.Source.Events(ctx, t.ID, since)
 	if err != nil {
 		log.WarnContext(ctx, "cannot read the tenant's events; they are read again next cycle", "tenant", t.ID, "err", err)
-		return in
+		if credentialsRefused(err) {
+			return in, err
+		}
+		return in, errors.Join(invErr, fmt.Errorf("events not read: %w", err))
 	}
 	in.Events = events
 	in.ReadAt = readAt
-	return in
+	return in, invErr
 }
 
 func (j *ServiceOrderJob) now() time.Time { return clockOr(j.Now)() }

@@ -13,6 +13,12 @@ import (
 // closed agreement). Apply does not retry such a write.
 var ErrRejected = errors.New("write rejected")
 
+// ErrUnauthorized is wrapped by a ChargeReader's or ChargeWriter's error when
+// the server refused its credentials. Biller.Plan lists no further agreement
+// once a list fails so (they are skipped with the reason), and Plan.Failed
+// reports the plan as failed.
+var ErrUnauthorized = errors.New("credentials refused")
+
 // ErrNotFound is wrapped by a ChargeWriter's error when the charge to update or
 // delete does not exist. Apply takes a delete of a missing charge as done.
 var ErrNotFound = errors.New("charge not found")

@@ -51,7 +51,8 @@ func (b *Biller) Count(inv *kaspersky.Inventory, now time.Time) []Usage {
 // each with the item's description (see Describe). Usage of an application the
 // price book does not map, or of a category that has no item, is returned as
 // unbilled, for a report. The error wraps ErrNoPrice when an item has no price at
-// the account's level, and ErrInvalidConfig for unusable account settings; in
+// the account's level, ErrInvalidPrice when that price is negative or refused
+// by a PriceChecker, and ErrInvalidConfig for unusable account settings; in
 // both cases no charge is returned, so that a caller never acts on a partial
 // picture. The slices are valid until the next call of Desired.
 func (b *Biller) Desired(acct Account, usage []Usage) (charges []Charge, unbilled []Usage, err error) {
@@ -86,10 +87,21 @@ func (b *Biller) Desired(acct Account, usage []Usage) (charges []Charge, unbille
 			continue // keep clearing the scratch quantities
 		}
 		item := &b.book.items[s]
+		if pc, ok := b.prices.(PriceChecker); ok {
+			if perr := pc.PriceErr(item.id, acct.PriceLevel); perr != nil {
+				err = fmt.Errorf("billing: account %d agreement %d: %w", acct.AccountNumber, acct.AgreementNumber, perr)
+				continue
+			}
+		}
 		price, ok := b.prices.Price(item.id, acct.PriceLevel)
-		if !ok {
+		switch {
+		case !ok:
 			err = fmt.Errorf("billing: account %d agreement %d: item %q at price level %d: %w",
 				acct.AccountNumber, acct.AgreementNumber, item.id, acct.PriceLevel, ErrNoPrice)
+			continue
+		case price < 0:
+			err = fmt.Errorf("billing: account %d agreement %d: item %q at price level %d: the selling price %s is negative: %w",
+				acct.AccountNumber, acct.AgreementNumber, item.id, acct.PriceLevel, price, ErrInvalidPrice)
 			continue
 		}
 		b.desired = append(b.desired, Charge{

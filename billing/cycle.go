@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
@@ -26,9 +27,13 @@ var ErrNoInventory = errors.New("no inventory for the tenant")
 // billed together: their desired charges are summed per item. An agreement is
 // skipped, with the reason in Plan.Skipped and nothing planned for it, when an
 // account's settings are invalid, when accounts on it disagree on the price
-// level, when a tenant's inventory is missing or given more than once, when an
-// item has no price, or when its charges cannot be listed. The error is ctx's error when ctx ends; other
-// problems are in Plan.Skipped.
+// level, when a tenant's inventory is missing, given more than once or not
+// self-consistent (kaspersky.CheckInventory), when an item has no usable price,
+// when its charges cannot be listed or the list is not consistent (see
+// CheckCharges; a charge of a price book item with a blank description counts
+// too). Once a list fails with ErrUnauthorized, no further agreement is listed:
+// they are skipped with that reason, and Plan.Failed reports the plan failed.
+// The error is ctx's error when ctx ends; other problems are in Plan.Skipped.
 func (b *Biller) Plan(ctx context.Context, r ChargeReader, accounts []Account, inventories []kaspersky.Inventory, now time.Time) (Plan, error) {
 	if r == nil {
 		return Plan{}, fmt.Errorf("billing: Plan: the ChargeReader is nil: %w", ErrInvalidConfig)
@@ -54,6 +59,7 @@ func (b *Biller) Plan(ctx context.Context, r ChargeReader, accounts []Account, i
 		return cmp.Compare(x.TenantID, y.TenantID)
 	})
 	var plan Plan
+	var refused error // the first list refused for the credentials
 	for start := 0; start < len(sorted); {
 		end := start + 1
 		for end < len(sorted) && sorted[end].AgreementNumber == sorted[start].AgreementNumber {
@@ -66,17 +72,30 @@ func (b *Biller) Plan(ctx context.Context, r ChargeReader, accounts []Account, i
 		}
 		agreement := group[0].AgreementNumber
 		desired, unbilled, err := b.desiredFor(group, byTenant, listed, now)
+		if err == nil && refused != nil {
+			// One refusal is enough: asking again with the same credentials
+			// would only count failed logins against the account.
+			err = fmt.Errorf("billing: agreement %d: charges not listed: the server refused the credentials (%w)", agreement, refused)
+		}
 		if err == nil {
 			var existing []Charge
 			existing, err = r.List(ctx, agreement)
-			if err != nil {
+			switch {
+			case err != nil:
 				if ctx.Err() != nil {
 					return plan, ctx.Err()
 				}
 				err = fmt.Errorf("billing: listing the charges of agreement %d: %w", agreement, err)
-			} else {
+				if errors.Is(err, ErrUnauthorized) {
+					refused = err
+				}
+			default:
+				err = b.checkCharges(agreement, existing)
+			}
+			if err == nil {
 				plan.Changes = AppendDiff(plan.Changes, agreement, desired, existing)
 				plan.Unbilled = append(plan.Unbilled, unbilled...)
+				plan.Planned++
 			}
 		}
 		if err != nil {
@@ -111,6 +130,11 @@ func (b *Biller) desiredFor(group []Account, byTenant map[string]*kaspersky.Inve
 		case inv == nil:
 			return nil, nil, fmt.Errorf("billing: agreement %d: tenant %q has several inventories; billing needs one: %w", acct.AgreementNumber, acct.TenantID, ErrNoInventory)
 		}
+		if err := kaspersky.CheckInventory(inv); err != nil {
+			// Counting an inventory that contradicts itself would bill what a
+			// short read left, and delete the rest.
+			return nil, nil, fmt.Errorf("billing: agreement %d: %w", acct.AgreementNumber, err)
+		}
 		charges, rest, err := b.Desired(acct, b.Count(inv, now))
 		if err != nil {
 			return nil, nil, err
@@ -129,4 +153,26 @@ func (b *Biller) desiredFor(group []Account, byTenant map[string]*kaspersky.Inve
 	}
 	slices.SortFunc(all, func(x, y Charge) int { return cmp.Compare(x.ItemID, y.ItemID) })
 	return all, unbilled, nil
+}
+
+// checkCharges is CheckCharges, and for the items of the price book also that
+// no charge has a blank description: whether the integration wrote such a
+// charge cannot be told, and taking it for a person's would bill the item twice.
+func (b *Biller) checkCharges(agreement int, existing []Charge) error {
+	if err := CheckCharges(agreement, existing); err != nil {
+		return err
+	}
+	for i := range existing {
+		c := &existing[i]
+		if strings.TrimSpace(c.Description) != "" {
+			continue
+		}
+		for j := range b.book.items {
+			if sameItem(b.book.items[j].id, c.ItemID) {
+				return fmt.Errorf("billing: agreement %d: charge %d of item %q has no description, so whether the integration wrote it cannot be told: %w",
+					agreement, c.DetailID, c.ItemID, ErrInconsistentCharges)
+			}
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package billing
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -120,6 +121,10 @@ type Skipped struct {
 type Plan struct {
 	Changes []Change
 	Skipped []Skipped
+	// Planned is how many agreements Biller.Plan compared with their usage: those
+	// it was given and did not skip. Failed tells a plan whose every agreement
+	// was skipped by it.
+	Planned int
 	// Unbilled is billable usage that no charge carries: applications the price
 	// book does not map, categories without an item, devices without a category
 	// while billing by category. It is for a report (Explain prints it); Apply
@@ -260,6 +265,67 @@ func deleteRank(a Action) int {
 		return 1
 	}
 	return 0
+}
+
+// ErrInconsistentCharges is wrapped by the reason an agreement is skipped when
+// its charge list contradicts itself (see CheckCharges): acting on it could
+// delete the only real charge or create a second one.
+var ErrInconsistentCharges = errors.New("inconsistent charge list")
+
+// CheckCharges reports whether an agreement's charge list, as a ChargeReader
+// listed it, is consistent enough to plan from: every charge has a DetailID and
+// no DetailID is listed twice (the same charge twice would be deleted as a
+// duplicate of itself), and no charge carries the owner's marker anywhere but
+// at the start of its description, or only the start of the marker (an owned
+// charge whose marker was cut or moved would be taken for a person's charge,
+// and billed a second time). Owned charges of one item with different
+// DetailIDs are consistent: the plan keeps one and deletes the others. The
+// error wraps ErrInconsistentCharges and names the agreement and the charge.
+func CheckCharges(agreement int, charges []Charge) error {
+	seen := make(map[int64]bool, len(charges))
+	for i := range charges {
+		c := &charges[i]
+		switch {
+		case c.DetailID <= 0:
+			return fmt.Errorf("billing: agreement %d: charge %d of %d (item %q) has no DetailId: %w",
+				agreement, i+1, len(charges), c.ItemID, ErrInconsistentCharges)
+		case seen[c.DetailID]:
+			return fmt.Errorf("billing: agreement %d: charge %d (item %q) is listed twice: %w",
+				agreement, c.DetailID, c.ItemID, ErrInconsistentCharges)
+		case !c.Owned() && strings.Contains(strings.ToLower(c.Description), strings.ToLower(OwnerMarker)):
+			return fmt.Errorf("billing: agreement %d: charge %d (item %q) carries the marker %s elsewhere than at the start of its description %q: %w",
+				agreement, c.DetailID, c.ItemID, OwnerMarker, c.Description, ErrInconsistentCharges)
+		case cutMarker(c.Description):
+			return fmt.Errorf("billing: agreement %d: charge %d (item %q) has a description %q that is the start of the marker %s: %w",
+				agreement, c.DetailID, c.ItemID, c.Description, OwnerMarker, ErrInconsistentCharges)
+		}
+		seen[c.DetailID] = true
+	}
+	return nil
+}
+
+// cutMarker reports whether a description is the beginning of the owner's
+// marker and nothing else: an owned charge's description cut short.
+func cutMarker(desc string) bool {
+	d := strings.TrimSpace(desc)
+	return len(d) > 1 && len(d) < len(OwnerMarker) && strings.EqualFold(d, OwnerMarker[:len(d)])
+}
+
+// Failed returns why the plan fails as a whole, or nil: a reader refused the
+// credentials (a reason wraps ErrUnauthorized or kaspersky.ErrUnauthorized), or
+// Biller.Plan skipped every agreement it was given. A dry run should report
+// such a plan as a failure, and a cycle should not apply it. A plan that skipped
+// some agreements only is partial: Skipped says which.
+func (p Plan) Failed() error {
+	for _, s := range p.Skipped {
+		if errors.Is(s.Err, ErrUnauthorized) || errors.Is(s.Err, kaspersky.ErrUnauthorized) {
+			return fmt.Errorf("billing: credentials refused: agreement %d skipped: %w", s.Agreement, s.Err)
+		}
+	}
+	if len(p.Skipped) > 0 && p.Planned == 0 {
+		return fmt.Errorf("billing: every agreement skipped (%d); agreement %d: %w", len(p.Skipped), p.Skipped[0].Agreement, p.Skipped[0].Err)
+	}
+	return nil
 }
 
 // Empty reports whether the plan writes nothing: no create, update or delete.

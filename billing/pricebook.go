@@ -86,6 +86,70 @@ func (p PriceList) Price(item string, level int) (Money, bool) {
 	return m, ok
 }
 
+// ErrInvalidPrice is wrapped by the reason an agreement is skipped when a price
+// it needs cannot be trusted: a negative selling price, or a price level the
+// server listed twice for the item.
+var ErrInvalidPrice = errors.New("invalid price")
+
+// PriceChecker is a PriceLookup that can tell why it holds no usable price for
+// an item at a level. Desired asks it before it prices a charge, and skips the
+// agreement with the reason it gives.
+type PriceChecker interface {
+	PriceLookup
+	// PriceErr returns why the item's price at the level cannot be used, or nil.
+	PriceErr(item string, level int) error
+}
+
+// Prices is a PriceChecker built from prices as the server lists them (see
+// Add): it keeps the valid ones and the reasons it refused the others, so that
+// only the agreements that need a refused price are skipped. The zero value is
+// empty and ready to use.
+type Prices struct {
+	// List holds the accepted prices.
+	List PriceList
+	// Refused holds why a price was refused, by item and level.
+	Refused map[PriceKey]error
+}
+
+var _ PriceChecker = (*Prices)(nil)
+
+// Add records the selling price the server lists for the item at a level. A
+// negative price is refused, and so is a level listed twice for one item, even
+// at the same price: a list that repeats itself may be missing something else.
+// Call it once per entry of the server's list.
+func (p *Prices) Add(item string, level int, price Money) {
+	k := PriceKey{Item: item, Level: level}
+	if p.List == nil {
+		p.List = PriceList{}
+	}
+	if p.Refused == nil {
+		p.Refused = map[PriceKey]error{}
+	}
+	if _, refused := p.Refused[k]; refused {
+		return
+	}
+	if prev, twice := p.List[k]; twice {
+		delete(p.List, k)
+		p.Refused[k] = fmt.Errorf("billing: item %q: price level %d is listed twice (%s and %s): %w", item, level, prev, price, ErrInvalidPrice)
+		return
+	}
+	if price < 0 {
+		p.Refused[k] = fmt.Errorf("billing: item %q at price level %d: the selling price %s is negative: %w", item, level, price, ErrInvalidPrice)
+		return
+	}
+	p.List[k] = price
+}
+
+// Price implements PriceLookup.
+func (p *Prices) Price(item string, level int) (Money, bool) {
+	return p.List.Price(item, level)
+}
+
+// PriceErr implements PriceChecker.
+func (p *Prices) PriceErr(item string, level int) error {
+	return p.Refused[PriceKey{Item: item, Level: level}]
+}
+
 // licensingOf returns the licensing model of an application; applications the
 // catalog does not know are licensed per device.
 func licensingOf(app kaspersky.AppID) kaspersky.Licensing {
