@@ -118,6 +118,8 @@ func deskError(err error) error {
 		return fmt.Errorf("%w: %w", serviceorder.ErrLocked, err)
 	case errors.Is(err, tigerpaw.ErrNotFound):
 		return fmt.Errorf("%w: %w", serviceorder.ErrNotFound, err)
+	case errors.Is(err, tigerpaw.ErrUnauthorized):
+		return fmt.Errorf("%w: %w", serviceorder.ErrUnauthorized, err)
 	}
 	return err
 }

@@ -15,6 +15,12 @@ var ErrLocked = errors.New("serviceorder: service order is locked")
 // exist. Adapters must map the client's own not-found error to it.
 var ErrNotFound = errors.New("serviceorder: service order not found")
 
+// ErrUnauthorized is what a [Desk] returns when Tigerpaw refuses its
+// credentials. Adapters must map the client's own error to it. After such a
+// failure the Runner sends nothing more to the Desk in that cycle: every
+// further call would be refused the same way.
+var ErrUnauthorized = errors.New("serviceorder: Tigerpaw refused the credentials")
+
 // NewOrder is a service order to create in Tigerpaw.
 type NewOrder struct {
 	// Account is the Tigerpaw account number (AccountNumber).

@@ -213,14 +213,21 @@ func (r *Runner) Run(ctx context.Context, c Cycle) (Result, error) {
 		}
 		done, batch = Change{Events: map[Key]time.Time{}}, batch[:0]
 	}
+	refused := false
 	for start := 0; start < len(plan.Actions) && ctx.Err() == nil; {
 		tid := plan.Actions[start].Order.TenantID
 		end := start
 		for end < len(plan.Actions) && plan.Actions[end].Order.TenantID == tid {
 			end++
 		}
-		if !r.applyTenant(ctx, tid, plan.Actions[start:end], &res, &done) {
+		if refused {
+			// Tigerpaw refused the credentials: asking again for every tenant
+			// would only be refused again (and may lock the account).
 			failed[tid] = true
+			res.Failed = append(res.Failed, Failure{TenantID: tid, Err: fmt.Errorf("not applied: %w", ErrUnauthorized)})
+		} else if !r.applyTenant(ctx, tid, plan.Actions[start:end], &res, &done) {
+			failed[tid] = true
+			refused = slices.ContainsFunc(res.Failed, func(f Failure) bool { return errors.Is(f.Err, ErrUnauthorized) })
 		}
 		batch = append(batch, tid)
 		if len(done.Put)+len(done.Delete)+len(done.Events) >= flushEvery {
@@ -283,6 +290,9 @@ func (r *Runner) applyTenant(ctx context.Context, tid string, actions []Action, 
 		}
 		if err != nil {
 			fail(a, err)
+			if errors.Is(err, ErrUnauthorized) {
+				return false
+			}
 		}
 	}
 	return ok

@@ -399,3 +399,62 @@ func TestRunBatchesStoreWrites(t *testing.T) {
 		t.Fatalf("%d orders recorded, want 310", len(st.Orders))
 	}
 }
+
+// refusingDesk refuses every call as Tigerpaw does with wrong credentials, and
+// counts the calls.
+type refusingDesk struct {
+	*sot.Desk
+	calls *int
+}
+
+func (d refusingDesk) FindByReference(ctx context.Context, ref string) ([]serviceorder.DeskOrder, error) {
+	*d.calls++
+	return nil, fmt.Errorf("%w: 401", serviceorder.ErrUnauthorized)
+}
+
+func (d refusingDesk) Create(ctx context.Context, o serviceorder.NewOrder) (int, error) {
+	*d.calls++
+	return 0, fmt.Errorf("%w: 401", serviceorder.ErrUnauthorized)
+}
+
+// After Tigerpaw refuses the credentials, the cycle sends nothing more: one
+// refused call, not one per order and tenant; every tenant is reported failed
+// and keeps its read time, so nothing is lost for the next cycle.
+func TestRunStopsAfterRefusedCredentials(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	calls := 0
+	r, err := serviceorder.NewRunner(refusingDesk{w.desk, &calls}, w.store, serviceorder.WithClock(w.clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.runner = r
+	w.enableStatus(kaspersky.StatusManyViruses, warnSettings, kaspersky.StatusWarning)
+	w.devices(tenantA, sot.Device(tenantA, "1", kaspersky.StatusWarning, kaspersky.StatusManyViruses),
+		sot.Device(tenantA, "2", kaspersky.StatusWarning, kaspersky.StatusManyViruses))
+	w.devices(tenantB, sot.Device(tenantB, "3", kaspersky.StatusWarning, kaspersky.StatusManyViruses))
+	res := w.cycle()
+	if calls != 1 {
+		t.Errorf("the desk was called %d times after a refusal, want 1", calls)
+	}
+	if len(res.Created) != 0 {
+		t.Errorf("created %v", res.Created)
+	}
+	failedTenants := map[string]bool{}
+	for _, f := range res.Failed {
+		if !errors.Is(f, serviceorder.ErrUnauthorized) {
+			t.Errorf("failure %v does not wrap ErrUnauthorized", f)
+		}
+		failedTenants[f.TenantID] = true
+	}
+	if !failedTenants[tenantA] || !failedTenants[tenantB] {
+		t.Errorf("failed tenants %v, want both", failedTenants)
+	}
+	reads, err := w.runner.LastReads(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reads) != 0 {
+		t.Errorf("read times recorded for refused tenants: %v", reads)
+	}
+}
