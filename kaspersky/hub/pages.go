@@ -55,16 +55,14 @@ func decodePlain[T any](raw []byte, _ *int) (T, error) {
 func decodeDevice(raw []byte, nested *int) (Device, error) {
 	var w struct {
 		Device
-		StatusDescriptions json.RawMessage `json:"statusDescriptions"`
+		StatusDescriptions nestedList[StatusDescription] `json:"statusDescriptions"`
 	}
+	w.StatusDescriptions = nestedList[StatusDescription]{budget: nested, field: "statusDescriptions"}
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return Device{}, err
 	}
 	d := w.Device
-	var err error
-	if d.StatusDescriptions, err = decodeNested[StatusDescription](w.StatusDescriptions, nested, "statusDescriptions"); err != nil {
-		return Device{}, err
-	}
+	d.StatusDescriptions = w.StatusDescriptions.out
 	return d, nil
 }
 
@@ -72,47 +70,106 @@ func decodeDevice(raw []byte, nested *int) (Device, error) {
 func decodeLicense(raw []byte, nested *int) (License, error) {
 	var w struct {
 		License
-		Users json.RawMessage `json:"users"`
+		Users nestedList[string] `json:"users"`
 	}
+	w.Users = nestedList[string]{budget: nested, field: "users"}
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return License{}, err
 	}
 	l := w.License
-	var err error
-	if l.Users, err = decodeNested[string](w.Users, nested, "users"); err != nil {
-		return License{}, err
-	}
+	l.Users = w.Users.out
 	return l, nil
 }
 
-// decodeNested decodes a JSON list nested in an item, one element at a time,
-// taking each from the budget. A missing or null list is an empty one: these
-// lists are not identities.
-func decodeNested[T any](raw json.RawMessage, budget *int, field string) ([]T, error) {
+// nestedList decodes a JSON list nested in an item once its elements are
+// counted and taken from the page's budget, straight from the item's bytes. A
+// null list is an empty one: these lists are not identities.
+type nestedList[T any] struct {
+	budget *int
+	field  string
+	out    []T
+}
+
+func (n *nestedList[T]) UnmarshalJSON(raw []byte) error {
+	n.out = nil
 	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
+	if string(raw) == "null" {
+		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-		return nil, fmt.Errorf("%s is not a list", field)
+	if len(raw) == 0 || raw[0] != '[' {
+		return fmt.Errorf("%s is %s, not a list", n.field, rawKind(raw))
 	}
-	var out []T
-	for dec.More() {
-		if *budget <= 0 {
-			return nil, fmt.Errorf("%s: the page's items hold more than %d nested elements", field, maxNestedPerPage)
+	count := countElements(raw)
+	if count > *n.budget {
+		return fmt.Errorf("%s: the page's items hold more than %d nested elements", n.field, maxNestedPerPage)
+	}
+	*n.budget -= count
+	out := make([]T, 0, count)
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return fmt.Errorf("%s: %w", n.field, err)
+	}
+	n.out = out
+	return nil
+}
+
+// countElements counts the elements of a valid JSON list without decoding
+// them: the commas at its top level, plus one unless it is empty.
+func countElements(list []byte) int {
+	depth, commas, inString, escaped, empty := 0, 0, false, false, true
+	for _, b := range list {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case b == '\\':
+				escaped = true
+			case b == '"':
+				inString = false
+			}
+			continue
+		case b == '"':
+			inString = true
+		case b == '[' || b == '{':
+			depth++
+		case b == ']' || b == '}':
+			depth--
+		case b == ',' && depth == 1:
+			commas++
 		}
-		*budget--
-		var v T
-		if err := dec.Decode(&v); err != nil {
-			return nil, fmt.Errorf("%s[%d]: %w", field, len(out), err)
+		if depth >= 1 && b != ' ' && b != '\t' && b != '\n' && b != '\r' && !(depth == 1 && b == '[') {
+			empty = false
 		}
-		out = append(out, v)
 	}
-	if _, err := dec.Token(); err != nil {
-		return nil, fmt.Errorf("%s: %w", field, err)
+	if empty {
+		return 0
 	}
-	return out, nil
+	return commas + 1
+}
+
+// itemHolder decodes one item of a page straight from the page decoder's
+// buffer, without a copy of its bytes.
+type itemHolder[T listItem] struct {
+	decode itemDecoder[T]
+	nested *int
+	item   T
+}
+
+// notObject is the error of an item that is not a JSON object.
+type notObject struct{ kind string }
+
+func (e notObject) Error() string { return "is " + e.kind + ", not an object" }
+
+func (h *itemHolder[T]) UnmarshalJSON(raw []byte) error {
+	if k := rawKind(raw); k != "an object" {
+		return notObject{k}
+	}
+	it, err := h.decode(raw, h.nested)
+	if err != nil {
+		return err
+	}
+	h.item = it
+	return nil
 }
 
 // pageAnswer is one decoded page: {"items":[…],"nextPage":N|null,"total":T}.
@@ -218,17 +275,15 @@ func (p *pageAnswer[T]) decodeItems(dec *json.Decoder) error {
 		if i >= p.limit {
 			return fmt.Errorf("field %q holds more than the %d items asked for", "items", p.limit)
 		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
+		h := itemHolder[T]{decode: p.decode, nested: &nested}
+		if err := dec.Decode(&h); err != nil {
+			var no notObject
+			if errors.As(err, &no) {
+				return fmt.Errorf("items[%d] %w", i, err)
+			}
 			return fmt.Errorf("items[%d]: %w", i, err)
 		}
-		if k := rawKind(raw); k != "an object" {
-			return fmt.Errorf("items[%d] is %s, not an object", i, k)
-		}
-		it, err := p.decode(raw, &nested)
-		if err != nil {
-			return fmt.Errorf("items[%d]: %w", i, err)
-		}
+		it := h.item
 		if field, id := it.identity(); strings.TrimSpace(id) == "" {
 			return fmt.Errorf("items[%d] has no %q", i, field)
 		}
