@@ -252,8 +252,8 @@ func (c *Client) login(ctx context.Context) (string, time.Time, error) {
 	}
 	if err := c.result(http.MethodPost, loginPath, resp, &out); err != nil {
 		var ae *APIError
-		if errors.As(err, &ae) && ae.StatusCode == http.StatusForbidden {
-			// A locked or disabled account: a refusal of the credentials too.
+		if errors.As(err, &ae) && (ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden) {
+			// Wrong credentials, or (403) a locked or disabled account.
 			return "", time.Time{}, fmt.Errorf("hub: log in as %q: %w: %w", c.email, ErrUnauthorized, err)
 		}
 		return "", time.Time{}, fmt.Errorf("hub: log in as %q: %w", c.email, err)
