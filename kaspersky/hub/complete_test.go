@@ -116,10 +116,10 @@ func TestListsIncompleteOrMalformed(t *testing.T) {
 			if n != 0 {
 				t.Errorf("%d items yielded from a list that failed", n)
 			}
-			if !errors.Is(last, ErrIncomplete) || !errors.Is(last, ErrBadResponse) || !strings.Contains(last.Error(), tt.want) {
+			if !errors.Is(last, ErrIncomplete) || !errors.Is(last, ErrBadResponse) || !strings.Contains(fmt.Sprint(last), tt.want) {
 				t.Errorf("err = %v\nwant ErrIncomplete containing %q", last, tt.want)
 			}
-			if !strings.Contains(last.Error(), "GET /api/v1/companies") {
+			if !strings.Contains(fmt.Sprint(last), "GET /api/v1/companies") {
 				t.Errorf("err = %v does not name the list", last)
 			}
 			// The source says the same.
@@ -162,7 +162,7 @@ func TestEveryListChecksItsItems(t *testing.T) {
 				} else {
 					_, err = src.Inventory(t.Context(), "c1")
 				}
-				if !errors.Is(err, ErrIncomplete) || !strings.Contains(err.Error(), f.Path) {
+				if !errors.Is(err, ErrIncomplete) || !strings.Contains(fmt.Sprint(err), f.Path) {
 					t.Errorf("err = %v, want ErrIncomplete naming %s", err, f.Path)
 				}
 			})
