@@ -60,10 +60,12 @@
 // decoded one item at a time straight from the body: at most the page size
 // asked for (WithPageSize, at most 10000) items, and at most 1 Mi elements of
 // the lists nested in them (devices' status descriptions, licenses' users)
-// per page, counted before they are decoded. A page's decode therefore
-// allocates at most about twice the body size cap beyond the body itself,
-// whatever the body holds (the tests check four times the cap). A list may
-// announce at most 1 Mi items in all.
+// per page, counted before they are decoded. Whatever a body holds, its
+// decode therefore allocates at most about four times the body size cap
+// (128 MiB; a 30 MB page of empty objects costs a few kilobytes, one of a
+// single item with millions of nested elements about 64 MiB), in addition to
+// reading the body itself. A list may announce at most 1 Mi items in all; the
+// items of a list are held until it has been read whole.
 //
 // # Credentials and transport
 //
