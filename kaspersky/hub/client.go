@@ -216,16 +216,18 @@ func (c *Client) acquire(ctx context.Context) (string, uint64, error) {
 		return "", 0, err
 	}
 	tok, exp, err := c.login(ctx)
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if err != nil {
 		if errors.Is(err, ErrUnauthorized) {
+			c.mu.Lock()
 			c.refusedAt, c.refusal = c.now(), err
-			c.log.Error("hub refused the credentials; no login until the hold-off ends",
+			c.mu.Unlock()
+			c.log.ErrorContext(ctx, "hub refused the credentials; no login until the hold-off ends",
 				slog.String("email", c.email), slog.Duration("hold_off", c.authHoldOff), slog.String("error", err.Error()))
 		}
 		return "", 0, err
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.refusedAt, c.refusal = time.Time{}, nil
 	c.token = tok
 	c.expires = exp
