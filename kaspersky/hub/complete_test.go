@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -244,14 +245,8 @@ func TestPageDecodeIsBounded(t *testing.T) {
 	}
 	const size = 30 << 20
 	build := func(prefix, elem, suffix string) []byte {
-		var b bytes.Buffer
-		b.Grow(size + 64)
-		b.WriteString(prefix)
-		for b.Len() < size {
-			b.WriteString(elem)
-		}
-		b.WriteString(elem[:len(elem)-1] + suffix)
-		return b.Bytes()
+		n := (size - len(prefix)) / len(elem)
+		return slices.Concat([]byte(prefix), bytes.Repeat([]byte(elem), n), []byte(elem[:len(elem)-1]+suffix))
 	}
 	repeat := func(prefix, elem string, n int, suffix string) []byte {
 		return []byte(prefix + strings.Repeat(elem+",", n-1) + elem + suffix)
