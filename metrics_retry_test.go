@@ -93,7 +93,7 @@ func TestMetricsCountRetries(t *testing.T) {
 	t.Cleanup(h.Close)
 	h.AddUser("ops@example.com", "pw-hub")
 	hFail := &unavailableFirst{next: h.Client().Transport, path: "companies", n: 3}
-	hc, err := hub.NewClient(h.URL, hub.WithCredentials(hub.Credentials{Email: "ops@example.com", Password: "pw-hub"}),
+	hc, err := hub.NewClient(h.URL, hub.WithInsecureHTTP(), hub.WithCredentials(hub.Credentials{Email: "ops@example.com", Password: "pw-hub"}),
 		hub.WithHTTPClient(&http.Client{Transport: m.RoundTripper(APIHub, hFail)}),
 		hub.WithRetryPolicy(hub.RetryPolicy{MaxAttempts: 5, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}))
 	if err != nil {

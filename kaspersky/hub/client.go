@@ -47,11 +47,17 @@ type Client struct {
 	sleep func(ctx context.Context, d time.Duration) error
 
 	loginSem chan struct{} // held while logging in
+	// authHoldOff is how long no login is sent after a refused one.
+	authHoldOff time.Duration
 
 	mu      sync.Mutex
 	token   string
 	expires time.Time
 	gen     uint64
+	// refusedAt is when the server last refused the credentials at login,
+	// refusal its error; zero after a successful login.
+	refusedAt time.Time
+	refusal   error
 }
 
 // NewClient returns a client of the Business Hub contract at baseURL (e.g.
@@ -64,7 +70,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		return nil, fmt.Errorf("hub: base URL: %w", err)
 	}
 	if u.Scheme != "https" && u.Scheme != "http" {
-		return nil, fmt.Errorf("hub: base URL %q: scheme must be https (or http for tests)", u.Redacted())
+		return nil, fmt.Errorf("hub: base URL %q: scheme must be https", u.Redacted())
 	}
 	if u.Host == "" {
 		return nil, fmt.Errorf("hub: base URL %q: no host", u.Redacted())
@@ -82,6 +88,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		now:           time.Now,
 		pageSize:      100,
 		timeout:       time.Minute,
+		authHoldOff:   DefaultAuthHoldOff,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -90,6 +97,9 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		if err := o(&cfg); err != nil {
 			return nil, err
 		}
+	}
+	if u.Scheme == "http" && !cfg.insecureHTTP {
+		return nil, fmt.Errorf("hub: base URL %q: http:// would send the password in clear; use https:// (or WithInsecureHTTP, for tests)", u.Redacted())
 	}
 	if !cfg.credsSet {
 		return nil, fmt.Errorf("hub: NewClient: credentials are required (WithCredentials)")
@@ -124,6 +134,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		timeout:       cfg.timeout,
 		sleep:         retry.Sleep,
 		loginSem:      make(chan struct{}, 1),
+		authHoldOff:   cfg.authHoldOff,
 	}, nil
 }
 
@@ -166,11 +177,31 @@ func (c *Client) invalidate(gen uint64) {
 	}
 }
 
+// suspended returns an error wrapping ErrUnauthorized while logins are held
+// off after a refusal, else nil.
+func (c *Client) suspended() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.refusal == nil || c.authHoldOff <= 0 {
+		return nil
+	}
+	until := c.refusedAt.Add(c.authHoldOff)
+	if !c.now().Before(until) {
+		return nil
+	}
+	return fmt.Errorf("hub: log in as %q: %w: logins are suspended until %s after a refusal of the credentials (%v)",
+		c.email, ErrUnauthorized, until.UTC().Format(time.RFC3339), c.refusal)
+}
+
 // acquire returns a valid token, logging in when there is none. Only one
-// goroutine logs in at a time; the others wait for it, honouring ctx.
+// goroutine logs in at a time; the others wait for it, honouring ctx. After
+// the server refused the credentials no login is sent for the hold-off.
 func (c *Client) acquire(ctx context.Context) (string, uint64, error) {
 	if tok, gen, ok := c.currentToken(); ok {
 		return tok, gen, nil
+	}
+	if err := c.suspended(); err != nil {
+		return "", 0, err
 	}
 	select {
 	case c.loginSem <- struct{}{}:
@@ -181,12 +212,23 @@ func (c *Client) acquire(ctx context.Context) (string, uint64, error) {
 	if tok, gen, ok := c.currentToken(); ok {
 		return tok, gen, nil
 	}
+	if err := c.suspended(); err != nil {
+		return "", 0, err
+	}
 	tok, exp, err := c.login(ctx)
 	if err != nil {
+		if errors.Is(err, ErrUnauthorized) {
+			c.mu.Lock()
+			c.refusedAt, c.refusal = c.now(), err
+			c.mu.Unlock()
+			c.log.ErrorContext(ctx, "hub refused the credentials; no login until the hold-off ends",
+				slog.String("email", c.email), slog.Duration("hold_off", c.authHoldOff), slog.String("error", err.Error()))
+		}
 		return "", 0, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.refusedAt, c.refusal = time.Time{}, nil
 	c.token = tok
 	c.expires = exp
 	c.gen++
@@ -211,6 +253,11 @@ func (c *Client) login(ctx context.Context) (string, time.Time, error) {
 		ExpiresAt time.Time `json:"expiresAt"`
 	}
 	if err := c.result(http.MethodPost, loginPath, resp, &out); err != nil {
+		var ae *APIError
+		if errors.As(err, &ae) && (ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden) {
+			// Wrong credentials, or (403) a locked or disabled account.
+			return "", time.Time{}, fmt.Errorf("hub: log in as %q: %w: %w", c.email, ErrUnauthorized, err)
+		}
 		return "", time.Time{}, fmt.Errorf("hub: log in as %q: %w", c.email, err)
 	}
 	if out.Token == "" {

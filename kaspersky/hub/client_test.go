@@ -290,8 +290,9 @@ func TestPagingStopsEarly(t *testing.T) {
 			break
 		}
 	}
-	if got := e.srv.Requests(http.MethodGet, "/api/v1/companies"); got != 2 {
-		t.Errorf("pages read = %d, want 2", got)
+	// The list is read whole, and checked, before its first item is yielded.
+	if got := e.srv.Requests(http.MethodGet, "/api/v1/companies"); got != 3 {
+		t.Errorf("pages read = %d, want 3", got)
 	}
 }
 
@@ -311,7 +312,7 @@ func pagingServer(t *testing.T, pages map[string]string) *Client {
 		fmt.Fprint(w, body)
 	}))
 	t.Cleanup(srv.Close)
-	c, err := NewClient(srv.URL, WithHTTPClient(srv.Client()),
+	c, err := NewClient(srv.URL, WithHTTPClient(srv.Client()), WithInsecureHTTP(),
 		WithCredentials(Credentials{Email: testEmail, Password: testPassword}))
 	must(t, err)
 	return c
@@ -325,16 +326,16 @@ func TestPagingRefusesPagesThatDoNotMoveForward(t *testing.T) {
 		items int
 		want  string
 	}{
-		{"repeats itself", map[string]string{"1": `{"items":[{"id":"a"}],"nextPage":1}`}, 1, "page 1 names page 1"},
+		{"repeats itself", map[string]string{"1": `{"items":[{"id":"a"}],"nextPage":1,"total":5}`}, 0, "page 1 names page 1"},
 		{"goes back", map[string]string{
-			"1": `{"items":[{"id":"a"}],"nextPage":2}`,
-			"2": `{"items":[{"id":"b"}],"nextPage":1}`,
-		}, 2, "page 2 names page 1"},
-		{"empty page with a next", map[string]string{"1": `{"items":[],"nextPage":5}`}, 0, "page 1 is empty"},
-		{"not json", map[string]string{"1": `<html>`}, 0, "bad response"},
+			"1": `{"items":[{"id":"a"}],"nextPage":2,"total":5}`,
+			"2": `{"items":[{"id":"b"}],"nextPage":1,"total":5}`,
+		}, 0, "page 2 names page 1"},
+		{"empty page with a next", map[string]string{"1": `{"items":[],"nextPage":5,"total":5}`}, 0, "page 1 is empty"},
+		{"not json", map[string]string{"1": `<html>`}, 0, "answer is not JSON"},
 		{"skips ahead", map[string]string{
-			"1": `{"items":[{"id":"a"}],"nextPage":3}`,
-			"3": `{"items":[{"id":"c"}],"nextPage":null}`,
+			"1": `{"items":[{"id":"a"}],"nextPage":3,"total":2}`,
+			"3": `{"items":[{"id":"c"}],"nextPage":null,"total":2}`,
 		}, 2, ""},
 	}
 	for _, tt := range tests {
@@ -695,7 +696,7 @@ func TestLoginAnswers(t *testing.T) {
 				fmt.Fprint(w, tt.body)
 			}))
 			t.Cleanup(srv.Close)
-			c, err := NewClient(srv.URL, WithCredentials(Credentials{Email: testEmail, Password: testPassword}))
+			c, err := NewClient(srv.URL, WithInsecureHTTP(), WithCredentials(Credentials{Email: testEmail, Password: testPassword}))
 			must(t, err)
 			_, err = c.Office365Status(t.Context(), "c1")
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -734,11 +735,11 @@ func TestExpiryInThePastIsIgnored(t *testing.T) {
 			fmt.Fprint(w, `{"token":"t","expiresAt":"2001-01-01T00:00:00Z"}`)
 			return
 		}
-		fmt.Fprint(w, `{"items":[{"id":"a"}],"nextPage":null}`)
+		fmt.Fprint(w, `{"items":[{"id":"a"}],"nextPage":null,"total":1}`)
 	}))
 	t.Cleanup(srv.Close)
 	var buf syncBuffer
-	c, err := NewClient(srv.URL, WithLogger(slog.New(slog.NewTextHandler(&buf, nil))),
+	c, err := NewClient(srv.URL, WithLogger(slog.New(slog.NewTextHandler(&buf, nil))), WithInsecureHTTP(),
 		WithCredentials(Credentials{Email: testEmail, Password: testPassword}))
 	must(t, err)
 	for range 3 {

@@ -16,7 +16,7 @@ type Company struct {
 
 // Companies lists the companies of the account (GET /api/v1/companies).
 func (c *Client) Companies(ctx context.Context) iter.Seq2[Company, error] {
-	return list[Company](ctx, c, "/api/v1/companies", nil)
+	return list(ctx, c, "/api/v1/companies", nil, decodePlain[Company])
 }
 
 // companyPath returns /api/v1/companies/{id}/{rest}, with the id escaped.

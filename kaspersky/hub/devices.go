@@ -32,5 +32,5 @@ func (c *Client) Devices(ctx context.Context, companyID string) iter.Seq2[Device
 	if err != nil {
 		return failed[Device](err)
 	}
-	return list[Device](ctx, c, p, nil)
+	return list(ctx, c, p, nil, decodeDevice)
 }

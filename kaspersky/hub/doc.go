@@ -17,8 +17,9 @@
 // The contract: POST /api/v1/login {"email","password"} answers
 // {"token","expiresAt"}; every other call is a GET with "Authorization: Bearer
 // <token>". Lists are paged with ?page=N&pageSize=M, pages counting from 1,
-// and answer {"items":[…],"nextPage":N|null}. Errors are non-2xx answers with
-// {"error":{"code","message"}}.
+// and answer {"items":[…],"nextPage":N|null,"total":T}, where total is the
+// number of items in the whole list (every page carries it; it is required).
+// Errors are non-2xx answers with {"error":{"code","message"}}.
 //
 // Start with [NewClient]:
 //
@@ -36,8 +37,45 @@
 // transport errors and on 429, 502, 503 and 504, honouring Retry-After, with
 // jittered exponential backoff; waits honour the context. Non-2xx answers are
 // returned as [*APIError]; errors.Is matches [ErrUnauthorized] and
-// [ErrNotFound]. Lists are iterators (iter.Seq2) that stop with
-// [ErrBadResponse] when the server names a page that does not move forward.
+// [ErrNotFound].
+//
+// # A list is complete or it is an error
+//
+// Lists are iterators (iter.Seq2), but a list is read whole and checked
+// before its first item is yielded, so that no caller acts on part of one.
+// A list whose answers do not prove it complete yields a single error
+// wrapping [ErrIncomplete] (which matches [ErrBadResponse] too), naming the
+// list, the page or item and the reason: a page that is not a JSON object, a
+// missing or null items list or total, a null item or one without its id, an
+// id listed twice, a page holding more items than the page size asked for,
+// more items than the total or fewer at the end, an empty page before the
+// end, a next page that does not move forward. A total that changes between
+// two pages means the list changed while it was read: the list is read again
+// from page 1, once; a second change is an error. The Office 365 status must
+// carry its three fields; a missing one is an error wrapping ErrBadResponse.
+//
+// # Bounds
+//
+// A response body is read up to 32 MiB; a longer one is an error. A page is
+// decoded one item at a time straight from the body: at most the page size
+// asked for (WithPageSize, at most 10000) items, and at most 1 Mi elements of
+// the lists nested in them (devices' status descriptions, licenses' users)
+// per page, counted before they are decoded. Whatever a body holds, its
+// decode therefore allocates at most about four times the body size cap
+// (128 MiB; a 30 MB page of empty objects costs a few kilobytes, one of a
+// single item with millions of nested elements about 64 MiB), in addition to
+// reading the body itself. A list may announce at most 1 Mi items in all; the
+// items of a list are held until it has been read whole.
+//
+// # Credentials and transport
+//
+// When the server refuses the credentials at login (HTTP 401 or 403), the
+// client sends no further login for a hold-off (DefaultAuthHoldOff, five
+// minutes; see [WithAuthHoldOff]): every call in that time fails at once with
+// an error wrapping ErrUnauthorized that says logins are suspended. Errors
+// that wrap ErrUnauthorized also match kaspersky.ErrUnauthorized. A base URL
+// of http:// is refused, since the password would travel in clear, unless
+// [WithInsecureHTTP] is given.
 //
 // The password and tokens appear in no error, log record or formatted value.
 package hub

@@ -9,13 +9,26 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 )
+
+// sentinel is a sentinel error that also matches a more general one.
+type sentinel struct {
+	msg    string
+	parent error
+}
+
+func (e *sentinel) Error() string { return e.msg }
+func (e *sentinel) Unwrap() error { return e.parent }
 
 // Sentinel errors. Test for them with errors.Is.
 var (
-	// ErrUnauthorized means the server refused the credentials (HTTP 401 at
-	// login), or refused a call again right after a fresh login.
-	ErrUnauthorized = errors.New("hub: unauthorized")
+	// ErrUnauthorized means the server refused the credentials (HTTP 401 or
+	// 403 at login), refused a call again right after a fresh login, or that
+	// logins are suspended after such a refusal (see WithAuthHoldOff). It
+	// matches kaspersky.ErrUnauthorized too.
+	ErrUnauthorized error = &sentinel{"hub: unauthorized", kaspersky.ErrUnauthorized}
 	// ErrNotFound means the server answered 404: an unknown company, or a
 	// company without Office 365 protection for its status.
 	ErrNotFound = errors.New("hub: not found")
@@ -23,6 +36,16 @@ var (
 	// expected shape, a login without a token, or a paged list whose next page
 	// does not move forward.
 	ErrBadResponse = errors.New("hub: bad response")
+	// ErrIncomplete means a paged list could not be shown to be complete and
+	// whole, so it is not returned at all: a page that is not an object, a
+	// missing or null items list, a null item or one without its id, an id
+	// listed twice, a page holding more items than asked for, a total that
+	// is missing, changes between pages (twice: a list that changes once is
+	// read again), or does not match the items received, an empty page
+	// before the end, a next page that does not move forward. The error
+	// names the page or the item and the reason. It matches ErrBadResponse
+	// too.
+	ErrIncomplete error = &sentinel{"hub: list incomplete or malformed", ErrBadResponse}
 	// ErrUnexpectedValue means a field held a value outside the contract that
 	// cannot be mapped safely (a license state the client does not know). The
 	// error names the field and the value.
@@ -71,10 +94,11 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Is lets errors.Is match ErrUnauthorized for 401 and ErrNotFound for 404.
+// Is lets errors.Is match ErrUnauthorized (and kaspersky.ErrUnauthorized) for
+// 401 and ErrNotFound for 404.
 func (e *APIError) Is(target error) bool {
 	switch target {
-	case ErrUnauthorized:
+	case ErrUnauthorized, kaspersky.ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized
 	case ErrNotFound:
 		return e.StatusCode == http.StatusNotFound
@@ -129,6 +153,12 @@ func textOf(raw json.RawMessage) string {
 
 func capText(s string) string { return capBody([]byte(s)) }
 
+// bodyDecoder is a result that decodes its body itself, strictly and within
+// bounds (pages, the Office 365 status).
+type bodyDecoder interface {
+	decodeBody(body []byte) error
+}
+
 // decodeResponse turns one answer into the call's result: an *APIError for a
 // non-2xx status, else the body decoded into out (when out is not nil).
 func decodeResponse(method, path string, status int, body []byte, out any) error {
@@ -136,6 +166,12 @@ func decodeResponse(method, path string, status int, body []byte, out any) error
 		return apiErrorOf(method, path, status, body)
 	}
 	if out == nil {
+		return nil
+	}
+	if bd, ok := out.(bodyDecoder); ok {
+		if err := bd.decodeBody(body); err != nil {
+			return fmt.Errorf("hub: %s %s: %w", method, path, err)
+		}
 		return nil
 	}
 	if err := json.Unmarshal(body, out); err != nil {

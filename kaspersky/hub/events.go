@@ -47,7 +47,7 @@ func (c *Client) Events(ctx context.Context, companyID string, since time.Time) 
 	if err != nil {
 		return failed[Event](err)
 	}
-	return list[Event](ctx, c, p, sinceQuery(since))
+	return list(ctx, c, p, sinceQuery(since), decodePlain[Event])
 }
 
 // Office365Events lists the Office 365 events of a company raised at or after
@@ -57,5 +57,5 @@ func (c *Client) Office365Events(ctx context.Context, companyID string, since ti
 	if err != nil {
 		return failed[Office365Event](err)
 	}
-	return list[Office365Event](ctx, c, p, sinceQuery(since))
+	return list(ctx, c, p, sinceQuery(since), decodePlain[Office365Event])
 }

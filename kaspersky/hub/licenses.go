@@ -30,5 +30,5 @@ func (c *Client) Licenses(ctx context.Context, companyID string) iter.Seq2[Licen
 	if err != nil {
 		return failed[License](err)
 	}
-	return list[License](ctx, c, p, nil)
+	return list(ctx, c, p, nil, decodeLicense)
 }

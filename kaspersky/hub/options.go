@@ -110,6 +110,8 @@ type config struct {
 	now           func() time.Time
 	pageSize      int
 	timeout       time.Duration
+	insecureHTTP  bool
+	authHoldOff   time.Duration
 }
 
 // WithCredentials sets the account the client logs in as. Required.
@@ -222,6 +224,39 @@ func WithRequestTimeout(d time.Duration) Option {
 			return fmt.Errorf("hub: WithRequestTimeout: %v is not positive", d)
 		}
 		cfg.timeout = d
+		return nil
+	}
+}
+
+// DefaultAuthHoldOff is how long, by default, the client sends no login after
+// the server refused its credentials; see WithAuthHoldOff.
+const DefaultAuthHoldOff = 5 * time.Minute
+
+// WithAuthHoldOff sets how long the client sends no further login after the
+// server refused its credentials (HTTP 401 or 403 at login): every call in
+// that time fails at once with an error wrapping ErrUnauthorized that says
+// logins are suspended, so that a wrong password costs one failed login, not
+// one per company and call (and a locked account). The default is
+// DefaultAuthHoldOff; zero turns the hold-off off. A client's credentials do
+// not change, so a new password takes a new client, which starts without a
+// hold-off.
+func WithAuthHoldOff(d time.Duration) Option {
+	return func(cfg *config) error {
+		if d < 0 {
+			return fmt.Errorf("hub: WithAuthHoldOff: %v is negative", d)
+		}
+		cfg.authHoldOff = d
+		return nil
+	}
+}
+
+// WithInsecureHTTP lets NewClient accept an http:// base URL, over which the
+// password and the tokens travel in clear. Without it an http:// URL is
+// refused. Meant for tests and for a contract server reached over a trusted
+// local link only.
+func WithInsecureHTTP() Option {
+	return func(cfg *config) error {
+		cfg.insecureHTTP = true
 		return nil
 	}
 }

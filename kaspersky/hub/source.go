@@ -31,19 +31,15 @@ func NewSource(c *Client) *Source {
 }
 
 // Tenants lists the companies as tenants of kind KindCompany, in the server's
-// order. A company id the server repeats is listed once.
+// order. A company list that is not provably complete (a company without an
+// id, an id listed twice, fewer companies than announced, …) is an error
+// wrapping ErrIncomplete.
 func (s *Source) Tenants(ctx context.Context) ([]kaspersky.Tenant, error) {
 	names := map[string]string{}
 	var out []kaspersky.Tenant
 	for co, err := range s.c.Companies(ctx) {
 		if err != nil {
 			return nil, fmt.Errorf("hub: companies: %w", err)
-		}
-		if co.ID == "" {
-			return nil, fmt.Errorf("hub: companies: %w: a company has no id", ErrBadResponse)
-		}
-		if _, dup := names[co.ID]; dup {
-			continue
 		}
 		names[co.ID] = co.Name
 		out = append(out, kaspersky.Tenant{ID: co.ID, Name: co.Name, Kind: kaspersky.KindCompany})

@@ -76,9 +76,17 @@ type Office365Status struct {
 // requests (at least one) whose method and path match; an empty Method or Path
 // matches any. Path is the request path without its query, e.g.
 // "/api/v1/companies/c1/devices".
+//
+// Besides failures, a fault can replace an answer (Body) or rewrite the real
+// one (Rewrite), to serve the malformed and partial answers a real server
+// gives on a bad day. A fault applies at most one of: Drop, Body, Status,
+// Rewrite, in that order of precedence (Delay combines with any).
 type Fault struct {
 	Method string
 	Path   string
+	// Page, when not zero, matches only requests for that page of a list
+	// (?page=N; a request without ?page= asks for page 1).
+	Page int
 	// Times is how many matching requests the fault applies to; values below 1
 	// mean 1.
 	Times int
@@ -96,4 +104,13 @@ type Fault struct {
 	// RetryAfter, when not empty, is sent as the Retry-After header, as it is
 	// (whole seconds or an HTTP date).
 	RetryAfter string
+	// Body, when not nil, is the whole answer, sent as it is with
+	// Content-Type application/json and status Status (200 when Status is
+	// zero). The request is not served otherwise.
+	Body []byte
+	// Rewrite, when not nil, serves the request as usual and passes the JSON
+	// body of the answer through Rewrite before it is sent; the status and
+	// headers stay. Rewrite runs on the server's goroutine, outside the
+	// server's lock; it may keep state of its own if it guards it.
+	Rewrite func(body []byte) []byte
 }

@@ -1,6 +1,7 @@
 package hubtest
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/hex"
@@ -289,9 +290,9 @@ func (s *Server) Requests(method, path string) int {
 // Logins returns how many login requests the server received.
 func (s *Server) Logins() int { return s.Requests(http.MethodPost, "/api/v1/login") }
 
-func (s *Server) takeFault(method, path string) *Fault {
+func (s *Server) takeFault(method, path string, pageNo int) *Fault {
 	for i, f := range s.faults {
-		if (f.Method == "" || f.Method == method) && (f.Path == "" || f.Path == path) {
+		if (f.Method == "" || f.Method == method) && (f.Path == "" || f.Path == path) && (f.Page == 0 || f.Page == pageNo) {
 			cp := *f
 			f.Times--
 			if f.Times == 0 {
@@ -320,9 +321,13 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	pageNo := 1
+	if v := r.URL.Query().Get("page"); v != "" {
+		pageNo, _ = strconv.Atoi(v)
+	}
 	s.mu.Lock()
 	s.counts[r.Method+" "+r.URL.Path]++
-	f := s.takeFault(r.Method, r.URL.Path)
+	f := s.takeFault(r.Method, r.URL.Path, pageNo)
 	s.mu.Unlock()
 	if f != nil {
 		if f.Delay > 0 {
@@ -343,6 +348,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			}
 			panic(http.ErrAbortHandler)
 		}
+		if f.Body != nil {
+			w.Header().Set("Content-Type", "application/json")
+			if f.RetryAfter != "" {
+				w.Header().Set("Retry-After", f.RetryAfter)
+			}
+			w.WriteHeader(cmp.Or(f.Status, http.StatusOK))
+			_, _ = w.Write(f.Body)
+			return
+		}
 		if f.Status != 0 {
 			if f.RetryAfter != "" {
 				w.Header().Set("Retry-After", f.RetryAfter)
@@ -357,7 +371,24 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			writeError(w, f.Status, code, msg)
 			return
 		}
+		if f.Rewrite != nil {
+			rec := httptest.NewRecorder()
+			s.handle(rec, r)
+			for k, v := range rec.Header() {
+				if k != "Content-Length" {
+					w.Header()[k] = v
+				}
+			}
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(f.Rewrite(rec.Body.Bytes()))
+			return
+		}
 	}
+	s.handle(w, r)
+}
+
+// handle serves a request without faults.
+func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/api/v1/login" {
 		if r.Method != http.MethodPost {
 			writeError(w, http.StatusMethodNotAllowed, "method-not-allowed", "use POST")
@@ -517,7 +548,7 @@ func parseSince(w http.ResponseWriter, r *http.Request) (time.Time, bool) {
 }
 
 // page answers with one page of items: ?page=N (from 1) and ?pageSize=M, capped
-// at limit.
+// at limit, with the total of the whole list.
 func page[T any](w http.ResponseWriter, r *http.Request, limit int, items []T) {
 	q := r.URL.Query()
 	p, size := 1, limit
@@ -551,5 +582,5 @@ func page[T any](w http.ResponseWriter, r *http.Request, limit int, items []T) {
 	if out == nil {
 		out = []T{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out, "nextPage": next})
+	writeJSON(w, http.StatusOK, map[string]any{"items": out, "nextPage": next, "total": len(items)})
 }

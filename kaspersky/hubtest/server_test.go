@@ -185,6 +185,9 @@ func TestPaging(t *testing.T) {
 		if d := cmp.Diff(tt.ids, ids); d != "" || out["nextPage"] != tt.next {
 			t.Errorf("%s: ids (-want +got):\n%s next %v, want %v", tt.query, d, out["nextPage"], tt.next)
 		}
+		if out["total"] != 10.0 {
+			t.Errorf("%s: total %v, want 10 on every page", tt.query, out["total"])
+		}
 	}
 	f.srv.SetPageSize(10)
 	if _, _, out := f.do("GET", "/api/v1/companies", tok, ""); len(out["items"].([]any)) != 10 || out["nextPage"] != nil {
@@ -353,5 +356,69 @@ func TestPlainHTTP(t *testing.T) {
 	defer tls.Close()
 	if tls.CertPool() == nil || !strings.HasPrefix(tls.URL, "https://") {
 		t.Errorf("TLS server: URL %s", tls.URL)
+	}
+}
+
+// TestFaultAnswers: a fault replaces the answer with a body of its own, or
+// serves the request and rewrites its body; Page picks one page of a list.
+func TestFaultAnswers(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, hubtest.WithPageSize(2))
+	for i := range 5 {
+		if err := f.srv.AddCompany(hubtest.Company{ID: fmt.Sprint("c", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok := f.login()
+
+	// Body: sent as it is, 200 unless Status says otherwise.
+	f.srv.InjectFault(hubtest.Fault{Path: "/api/v1/companies", Body: []byte(`{"items":null,"total":5}`)})
+	if st, _, out := f.do("GET", "/api/v1/companies", tok, ""); st != 200 || out["items"] != nil || out["total"] != 5.0 || len(out) != 2 {
+		t.Errorf("Body: %d %v", st, out)
+	}
+	f.srv.InjectFault(hubtest.Fault{Path: "/api/v1/companies", Body: []byte(`{"odd":true}`), Status: 502})
+	if st, _, out := f.do("GET", "/api/v1/companies", tok, ""); st != 502 || out["odd"] != true {
+		t.Errorf("Body with Status: %d %v", st, out)
+	}
+
+	// Rewrite: the real answer, passed through the function; Page 2 only.
+	var seen [][]byte
+	var mu sync.Mutex
+	f.srv.InjectFault(hubtest.Fault{Path: "/api/v1/companies", Page: 2, Rewrite: func(b []byte) []byte {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, bytes.Clone(b))
+		return bytes.Replace(b, []byte(`"id":"c3"`), []byte(`"id":null`), 1)
+	}})
+	if st, _, out := f.do("GET", "/api/v1/companies?page=1", tok, ""); st != 200 || len(out["items"].([]any)) != 2 {
+		t.Errorf("page 1 touched by a page 2 fault: %d %v", st, out)
+	}
+	st, _, out := f.do("GET", "/api/v1/companies?page=2", tok, "")
+	items, _ := out["items"].([]any)
+	if st != 200 || len(items) != 2 || items[0].(map[string]any)["id"] != "c2" || items[1].(map[string]any)["id"] != nil || out["total"] != 5.0 {
+		t.Errorf("rewritten page 2: %d %v", st, out)
+	}
+	mu.Lock()
+	if len(seen) != 1 || !bytes.Contains(seen[0], []byte(`"id":"c3"`)) {
+		t.Errorf("Rewrite saw %q, want the real page 2", seen)
+	}
+	mu.Unlock()
+	if st, _, out := f.do("GET", "/api/v1/companies?page=2", tok, ""); st != 200 || out["items"].([]any)[1].(map[string]any)["id"] != "c3" {
+		t.Errorf("the fault outlived its Times: %d %v", st, out)
+	}
+
+	// A rewritten error keeps its status; a rewritten login is still a login.
+	f.srv.InjectFault(hubtest.Fault{Path: "/api/v1/companies/nope/devices", Rewrite: func(b []byte) []byte {
+		return bytes.ReplaceAll(b, []byte("company-not-found"), []byte("rewritten"))
+	}})
+	if st, _, out := f.do("GET", "/api/v1/companies/nope/devices", tok, ""); st != 404 || errCode(out) != "rewritten" {
+		t.Errorf("rewritten 404: %d %v", st, out)
+	}
+	f.srv.InjectFault(hubtest.Fault{Path: "/api/v1/login", Rewrite: func(b []byte) []byte { return []byte(`{}`) }})
+	if st, _, out := f.do("POST", "/api/v1/login", "", `{"email":"admin@example.com","password":"pw"}`); st != 200 || len(out) != 0 {
+		t.Errorf("rewritten login: %d %v", st, out)
+	}
+	if n := f.srv.Logins(); n != 2 {
+		t.Errorf("Logins = %d, want 2", n)
 	}
 }
