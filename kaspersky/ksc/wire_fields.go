@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -248,7 +250,9 @@ func (a *cappedArray[E]) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == 'n' {
 		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
+	// Small reads keep the decoder's buffer small: it holds one element at a
+	// time, not the rest of the array.
+	dec := json.NewDecoder(&smallReader{b: b})
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
 		return fmt.Errorf("%.40q is not an array", b)
 	}
@@ -260,10 +264,27 @@ func (a *cappedArray[E]) UnmarshalJSON(b []byte) error {
 		if err := dec.Decode(&e); err != nil {
 			return err
 		}
+		if len(a.elems) == cap(a.elems) {
+			// Doubling: append grows large slices by a quarter, which
+			// allocates five times the final size on the way.
+			a.elems = slices.Grow(a.elems, max(len(a.elems), 16))
+		}
 		a.elems = append(a.elems, e)
 	}
 	a.set = true
 	return nil
+}
+
+// smallReader reads b at most 4 KB at a time.
+type smallReader struct{ b []byte }
+
+func (r *smallReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), 4<<10)], r.b)
+	r.b = r.b[n:]
+	return n, nil
 }
 
 // itemArray is the {"KLCSP_ITERATOR_ARRAY": [...]} container of chunk and
