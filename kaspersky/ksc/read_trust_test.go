@@ -17,7 +17,6 @@ import (
 // answer that is short, empty or shape-less relative to what the server
 // announced never reads as a short or empty success.
 
-
 // rewrite returns a Fault.Rewrite that decodes the answer, lets edit change it
 // and encodes it again.
 func rewrite(t *testing.T, edit func(m map[string]any)) func([]byte) []byte {

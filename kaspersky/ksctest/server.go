@@ -246,14 +246,24 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	method := strings.TrimPrefix(r.URL.Path, apiPrefix)
+	callVS, _ := vserverHeader(r)
 	s.mu.Lock()
+	if sess, ok := s.sessions[r.Header.Get("X-KSC-Session")]; ok {
+		callVS = sess.vs
+	}
 	s.counts[method]++
 	var fault *Fault
 	for _, key := range []string{method, ""} {
-		if q := s.faults[key]; len(q) > 0 {
-			f := q[0]
-			s.faults[key] = q[1:]
+		q := s.faults[key]
+		for i, f := range q {
+			if f.VirtualServer != "" && f.VirtualServer != callVS {
+				continue
+			}
+			s.faults[key] = append(q[:i:i], q[i+1:]...)
 			fault = &f
+			break
+		}
+		if fault != nil {
 			break
 		}
 	}

@@ -393,3 +393,21 @@ func TestFaultReplacesOrRewritesAnAnswer(t *testing.T) {
 		t.Errorf("%d handles open after a rewritten release", n)
 	}
 }
+
+func TestFaultForOneVirtualServer(t *testing.T) {
+	t.Parallel()
+	srv, c := newFixture(t)
+	srv.AddVirtualServer(VirtualServer{ID: 2, UID: "uid-2", DisplayName: "Other", ManagedGroupID: 20, Enabled: true})
+	other := &client{t: t, srv: srv, hc: c.hc}
+	other.session = other.start("Other")
+	srv.InjectFault("VServers.GetVServers", Fault{VirtualServer: "VS", Status: 503})
+	if status, _ := other.call("VServers.GetVServers", `{"lParentGroup":-1}`); status != 200 {
+		t.Errorf("call on another virtual server: %d, want 200", status)
+	}
+	if status, _ := c.call("VServers.GetVServers", `{"lParentGroup":-1}`); status != 503 {
+		t.Errorf("call on the fault's virtual server: %d, want 503", status)
+	}
+	if status, _ := c.call("VServers.GetVServers", `{"lParentGroup":-1}`); status != 200 {
+		t.Errorf("fault applied twice: %d", status)
+	}
+}
