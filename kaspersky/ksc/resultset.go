@@ -114,7 +114,8 @@ func iterate[T any](ctx context.Context, c *Client, f family[T]) iter.Seq2[T, er
 //
 // A read is complete or it is an error (wrapping ErrIncomplete): the distinct
 // items of the run must number what the server announced; an empty page
-// before that number is reached, a page without progress, an end mark (bEOF)
+// before that number is reached, a page of items already read, a page without
+// progress, an end mark (bEOF)
 // before it, an empty page without the end mark, more items than announced and
 // an item without its identity are all errors, never the end of the set.
 func runOnce[T any](ctx context.Context, c *Client, f family[T], seen map[string]struct{}, yield func(T, error) bool) (again bool, err error) {
@@ -188,8 +189,11 @@ func runOnce[T any](ctx context.Context, c *Client, f family[T], seen map[string
 			return false, nil
 		case f.endByEOF && len(p.items) == 0:
 			return false, incomplete(f.readMethod, "empty page without the end mark (bEOF false) after %d of %d items", got, h.total)
-		case !f.endByEOF && fresh == 0:
+		case len(p.items) == 0:
 			return false, incomplete(f.readMethod, "empty page at position %d: %d of %d announced items read", pos, got, h.total)
+		case fresh == 0:
+			// Every page adds an item, or the set would be read forever.
+			return false, incomplete(f.readMethod, "the page at position %d repeats items already read: %d of %d announced items read", pos, got, h.total)
 		case !f.endByEOF && p.next >= h.total && got < h.total:
 			return false, incomplete(f.readMethod, "the set ended at position %d with %d distinct items, %d announced", p.next, got, h.total)
 		case p.next <= pos:
