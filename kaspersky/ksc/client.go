@@ -24,8 +24,11 @@ import (
 )
 
 // maxResponseBody caps how much of a response is read (a chunk of 10,000 hosts is
-// a few megabytes).
-const maxResponseBody = 256 << 20
+// a few megabytes; the largest chunk WithChunkSize allows, 100,000 hosts, is
+// about 40). Decoding a body takes at most a small multiple of its size: arrays
+// are decoded element by element up to maxAnswerItems elements, and a PxgError
+// is decoded only up to maxPxgErrorBytes.
+const maxResponseBody = 64 << 20
 
 // Client is a client of one KSC Administration Server's Open API, working on one
 // virtual server (or the main server). It is safe for concurrent use. Clients
@@ -54,6 +57,22 @@ type core struct {
 	mu       sync.Mutex
 	sessions map[string]*session
 	closed   bool
+
+	// holdOff is how long logins are suspended after the server refused the
+	// credentials; 0 disables the suspension. clock is the real time it is
+	// measured with.
+	holdOff time.Duration
+	clock   func() time.Time
+	refusal refusals
+}
+
+// refusals records the server's refusals of the credentials. A refusal on the
+// main server, or on a second virtual server, suspends every login; a refusal
+// on one virtual server suspends the logins to it.
+type refusals struct {
+	mu  sync.Mutex
+	all time.Time            // every login suspended until then
+	vs  map[string]time.Time // logins to a virtual server suspended until then
 }
 
 // NewClient returns a client of the KSC Open API at baseURL (e.g.
@@ -66,7 +85,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		return nil, fmt.Errorf("ksc: base URL: %w", err)
 	}
 	if u.Scheme != "https" && u.Scheme != "http" {
-		return nil, fmt.Errorf("ksc: base URL %q: scheme must be https", baseURL)
+		return nil, fmt.Errorf("ksc: base URL %q: scheme must be https", u.Redacted())
 	}
 	if u.Host == "" {
 		return nil, fmt.Errorf("ksc: base URL %q: no host", baseURL)
@@ -83,6 +102,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		chunkSize: 500,
 		lifetime:  5 * time.Minute,
 		timeout:   2 * time.Minute,
+		holdOff:   DefaultAuthHoldOff,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -91,6 +111,9 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		if err := o(&cfg); err != nil {
 			return nil, err
 		}
+	}
+	if u.Scheme == "http" && !cfg.insecureHTTP {
+		return nil, fmt.Errorf("ksc: base URL %q: scheme http would send the password and session ids in clear; use https (or WithInsecureHTTP to allow it)", u.Redacted())
 	}
 	if !cfg.credsSet {
 		return nil, fmt.Errorf("ksc: NewClient: credentials are required (WithCredentials)")
@@ -129,6 +152,12 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		timeout:   cfg.timeout,
 		reqPrefix: hex.EncodeToString(pfx[:]),
 		sessions:  map[string]*session{},
+		holdOff:   cfg.holdOff,
+		clock:     time.Now,
+		refusal:   refusals{vs: map[string]time.Time{}},
+	}
+	if cfg.insecureHTTP && u.Scheme == "http" {
+		logger.Warn("ksc client sends its password in clear over http", slog.String("url", u.Redacted()))
 	}
 	return &Client{core: c, vs: cfg.vserver}, nil
 }
@@ -250,6 +279,9 @@ func (c *Client) acquire(ctx context.Context, s *session) (string, uint64, error
 	if id, gen, ok := s.current(); ok {
 		return id, gen, nil
 	}
+	if err := c.core.loginSuspended(c.vs); err != nil {
+		return "", 0, err
+	}
 	id, err := c.startSession(ctx)
 	if err != nil {
 		return "", 0, err
@@ -278,6 +310,7 @@ func (c *Client) startSession(ctx context.Context) (string, error) {
 	}
 	if status == http.StatusUnauthorized || status == http.StatusForbidden {
 		err := decodeResponse(method, status, body, nil)
+		c.core.refused(c.vs)
 		return "", fmt.Errorf("ksc: start session for user %q on virtual server %q: %w: %w", c.core.creds.User, c.vs, ErrUnauthorized, err)
 	}
 	var out struct {
@@ -291,6 +324,47 @@ func (c *Client) startSession(ctx context.Context) (string, error) {
 	}
 	c.core.log.Debug("ksc session started", slog.String("vserver", c.vs))
 	return out.ID, nil
+}
+
+// refused records that the server refused the credentials for a login to vs.
+func (c *core) refused(vs string) {
+	if c.holdOff <= 0 {
+		return
+	}
+	now := c.clock()
+	until := now.Add(c.holdOff)
+	c.refusal.mu.Lock()
+	defer c.refusal.mu.Unlock()
+	other := false
+	for v, t := range c.refusal.vs {
+		other = other || v != vs && now.Before(t)
+	}
+	if vs == "" || other {
+		c.refusal.all = until
+	}
+	c.refusal.vs[vs] = until
+	c.log.Warn("ksc refused the credentials; logins suspended", slog.String("user", c.creds.User),
+		slog.String("vserver", vs), slog.Time("until", until), slog.Bool("all_servers", vs == "" || other))
+}
+
+// loginSuspended returns an error wrapping ErrUnauthorized while logins to vs
+// are suspended after a refusal.
+func (c *core) loginSuspended(vs string) error {
+	if c.holdOff <= 0 {
+		return nil
+	}
+	now := c.clock()
+	c.refusal.mu.Lock()
+	until := c.refusal.all
+	if t := c.refusal.vs[vs]; t.After(until) {
+		until = t
+	}
+	c.refusal.mu.Unlock()
+	if !now.Before(until) {
+		return nil
+	}
+	return fmt.Errorf("ksc: login of user %q on virtual server %q not attempted: logins are suspended after the server refused the credentials, until %s: %w",
+		c.creds.User, vs, until.UTC().Format(time.RFC3339), ErrUnauthorized)
 }
 
 // errSessionRenewed is returned by a call pinned to a session generation when

@@ -11,13 +11,26 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 )
 
 // Sentinel errors. Test for them with errors.Is.
 var (
 	// ErrUnauthorized means the server refused the credentials, or refused a
-	// call again right after a fresh session was started.
-	ErrUnauthorized = errors.New("ksc: unauthorized")
+	// call again right after a fresh session was started, or logins are
+	// suspended after such a refusal (see WithAuthHoldOff). It matches
+	// kaspersky.ErrUnauthorized too.
+	ErrUnauthorized = fmt.Errorf("ksc: unauthorized: %w", kaspersky.ErrUnauthorized)
+	// ErrIncomplete is wrapped by every error of a read that cannot be proven
+	// complete or whose answer does not have the documented shape: a result
+	// set that yields fewer (or more) items than the server announced, an
+	// empty page before the announced end, a count that cannot be read, a
+	// missing or null list, a null element, an element without its identity
+	// field (host id, key serial, event id), an answer of the wrong shape. The
+	// error names the method and the field. Such a read must not be taken for
+	// an empty one: callers act on absences (delete charges, close orders).
+	ErrIncomplete = errors.New("ksc: incomplete or malformed answer")
 	// ErrClosed is returned by calls made after Close.
 	ErrClosed = errors.New("ksc: client closed")
 	// ErrSessionLost means a result set could not be read to its end because its
@@ -145,12 +158,21 @@ func (e *HTTPError) Error() string {
 	return msg
 }
 
-// Is lets errors.Is(err, ErrUnauthorized) match 401 responses.
+// Is lets errors.Is(err, ErrUnauthorized) and errors.Is(err,
+// kaspersky.ErrUnauthorized) match 401 responses.
 func (e *HTTPError) Is(target error) bool {
-	return target == ErrUnauthorized && e.StatusCode == http.StatusUnauthorized
+	return (target == ErrUnauthorized || target == kaspersky.ErrUnauthorized) && e.StatusCode == http.StatusUnauthorized
+}
+
+// incomplete returns an error wrapping ErrIncomplete about method.
+func incomplete(method, format string, args ...any) error {
+	return fmt.Errorf("ksc: %s: %w: %s", method, ErrIncomplete, fmt.Sprintf(format, args...))
 }
 
 const maxErrorBody = 512
+
+// maxPxgErrorBytes is the largest PxgError object that is decoded.
+const maxPxgErrorBytes = 64 << 10
 
 func capBody(b []byte) string {
 	b = bytes.TrimSpace(b)
@@ -191,6 +213,12 @@ func findPxgError(method string, status int, body []byte) *PxgError {
 // numbers may come as strings or wrapped.
 func parsePxgError(method string, status int, raw []byte) *PxgError {
 	e := &PxgError{Method: method, HTTPStatus: status}
+	if len(raw) > maxPxgErrorBytes {
+		// A real error object is a few hundred bytes; decoding a huge one into
+		// generic values would take many times its size.
+		e.Message = fmt.Sprintf("PxgError of %d bytes not read: ", len(raw)) + capBody(raw)
+		return e
+	}
 	v, err := DecodeValue(raw)
 	if err != nil {
 		e.Message = "unreadable PxgError: " + capBody(raw)
@@ -301,7 +329,7 @@ func decodeResponse(method string, status int, body []byte, out any) error {
 		return nil
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("ksc: %s: decode response: %w", method, err)
+		return fmt.Errorf("ksc: %s: decode response: %w: %w", method, ErrIncomplete, err)
 	}
 	return nil
 }

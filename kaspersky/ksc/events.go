@@ -89,9 +89,13 @@ func (c *Client) Events(ctx context.Context, q EventQuery) iter.Seq2[Event, erro
 	if len(q.Severities) == 1 {
 		filter["GNRL_EA_SEVERITY"] = int(q.Severities[0])
 	}
+	const rangeMethod = "EventProcessing.GetRecordRange"
 	f := family[eventWire]{
-		name: "EventProcessing",
+		name:       "EventProcessing",
+		readMethod: rangeMethod,
+		idField:    "event_db_id",
 		open: func(ctx context.Context) (handle, error) {
+			const method, countMethod = "EventProcessingFactory.CreateEventProcessing2", "EventProcessing.GetRecordCount"
 			var h handle
 			args := Params{
 				"pFilter":           filter,
@@ -102,38 +106,52 @@ func (c *Client) Events(ctx context.Context, q EventQuery) iter.Seq2[Event, erro
 			var out struct {
 				ID string `json:"strIteratorId"`
 			}
-			if err := c.call(ctx, "EventProcessingFactory.CreateEventProcessing2", args, &out, callOpts{idempotent: true, usedGen: &h.gen}); err != nil {
-				return h, err
+			check := func() error {
+				if out.ID == "" {
+					return incomplete(method, "response has no strIteratorId")
+				}
+				return nil
 			}
-			if out.ID == "" {
-				return h, fmt.Errorf("ksc: EventProcessingFactory.CreateEventProcessing2: response has no strIteratorId")
+			if err := c.openResultSet(ctx, method, args, &h.gen, "strIteratorId", &out, check, c.releaseEvents); err != nil {
+				return h, err
 			}
 			h.id = out.ID
 			var cnt struct {
-				Count flexInt `json:"PxgRetVal"`
+				Count *flexInt `json:"PxgRetVal"`
 			}
-			if err := c.call(ctx, "EventProcessing.GetRecordCount", Params{"strIteratorId": h.id}, &cnt, callOpts{idempotent: true, pin: &h.gen}); err != nil {
+			err := c.call(ctx, countMethod, Params{"strIteratorId": h.id}, &cnt, callOpts{idempotent: true, pin: &h.gen})
+			if err == nil && (cnt.Count == nil || !cnt.Count.ok) {
+				err = incomplete(countMethod, "response has no count (PxgRetVal)")
+			}
+			if err == nil && (cnt.Count.v < 0 || cnt.Count.v > maxSetItems) {
+				err = incomplete(countMethod, "count %d is out of range", cnt.Count.v)
+			}
+			if err != nil {
 				c.releaseEvents(ctx, h)
 				return h, err
 			}
 			h.total = int(cnt.Count.v)
 			return h, nil
 		},
-		read: func(ctx context.Context, h handle, pos int) ([]eventWire, int, bool, error) {
-			if pos >= h.total {
-				return nil, pos, true, nil
-			}
+		read: func(ctx context.Context, h handle, pos int) (page[eventWire], error) {
 			end := min(pos+c.core.chunk, h.total)
 			var out struct {
-				Events eventArray[eventWire] `json:"pParamsEvents"`
+				Events *eventArray[eventWire] `json:"pParamsEvents"`
 			}
 			args := Params{"strIteratorId": h.id, "nStart": pos, "nEnd": end}
-			if err := c.call(ctx, "EventProcessing.GetRecordRange", args, &out, callOpts{idempotent: true, pin: &h.gen}); err != nil {
-				return nil, pos, false, err
+			if err := c.call(ctx, rangeMethod, args, &out, callOpts{idempotent: true, pin: &h.gen}); err != nil {
+				return page[eventWire]{}, err
+			}
+			if out.Events == nil {
+				return page[eventWire]{}, incomplete(rangeMethod, "response has no pParamsEvents (missing or null)")
+			}
+			items, err := out.Events.list(rangeMethod, "pParamsEvents")
+			if err != nil {
+				return page[eventWire]{}, err
 			}
 			// The end may be read as inclusive: the next range starts at end anyway,
 			// and the overlap is removed by event_db_id.
-			return out.Events.values(), end, end >= h.total || len(out.Events.Items) == 0, nil
+			return page[eventWire]{items: items, next: end}, nil
 		},
 		release: func(ctx context.Context, h handle) error {
 			return c.call(ctx, "EventProcessing.ReleaseIterator", Params{"strIteratorId": h.id}, nil, callOpts{idempotent: true, pin: &h.gen})

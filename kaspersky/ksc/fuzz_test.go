@@ -1,6 +1,9 @@
 package ksc
 
 import (
+	"context"
+	"errors"
+	"log/slog"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -58,21 +61,138 @@ func FuzzDecodeResponse(f *testing.F) {
 	f.Add(403, []byte(``))
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
 		_, _ = decodeHostChunk(body)
-		var keys struct {
-			Data itemArray[keyWire] `json:"pData"`
-			EOF  flexBool           `json:"bEOF"`
+		var keys nextItemsOut[keyWire]
+		if decodeResponse("GroupSyncIterator.GetNextItems", status, body, &keys) == nil {
+			_, _, _ = keys.page()
 		}
-		_ = decodeResponse("GroupSyncIterator.GetNextItems", status, body, &keys)
 		var evs struct {
 			Events eventArray[eventWire] `json:"pParamsEvents"`
 		}
 		_ = decodeResponse("EventProcessing.GetRecordRange", status, body, &evs)
 		var vs struct {
-			List []item[vserverWire] `json:"PxgRetVal"`
+			List cappedArray[item[vserverWire]] `json:"PxgRetVal"`
 		}
 		err := decodeResponse("VServers.GetVServers", status, body, &vs)
 		if err != nil && err.Error() == "" {
 			t.Fatal("empty error text")
 		}
+	})
+}
+
+// fuzzClient is enough of a Client for iterate.
+func fuzzClient() *Client {
+	return &Client{core: &core{log: slog.New(slog.DiscardHandler), chunk: 500}}
+}
+
+// checkComplete runs a family whose every read answers with the same decoded
+// page and checks the property of a complete read: the iteration ends with an
+// error, or it yielded exactly the announced number of distinct items, each
+// with its identity.
+func checkComplete[T any](t *testing.T, total int, f family[T]) {
+	t.Helper()
+	f.name, f.readMethod, f.idField = "fuzz", "Fuzz.Read", "id"
+	f.open = func(context.Context) (handle, error) { return handle{id: "h", total: total}, nil }
+	f.release = func(context.Context, handle) error { return nil }
+	reads := 0
+	read := f.read
+	f.read = func(ctx context.Context, h handle, pos int) (page[T], error) {
+		if reads++; reads > total+2 {
+			t.Fatalf("read %d times for %d items: no end", reads, total)
+		}
+		return read(ctx, h, pos)
+	}
+	seen := map[string]bool{}
+	for it, err := range iterate(context.Background(), fuzzClient(), f) {
+		if err != nil {
+			if !errors.Is(err, ErrIncomplete) && err.Error() == "" {
+				t.Fatalf("empty error text")
+			}
+			return
+		}
+		k := f.key(it)
+		if k == "" || seen[k] {
+			t.Fatalf("yielded item %q twice or without identity", k)
+		}
+		seen[k] = true
+	}
+	if len(seen) != total {
+		t.Fatalf("read ended without an error after %d items, %d announced", len(seen), total)
+	}
+}
+
+// FuzzChunkReadIsCompleteOrAnError feeds arbitrary GetItemsChunk bodies to a
+// ChunkAccessor read with an announced count: a short, empty or shape-less
+// answer must be an error, never a short or empty success, and nothing may
+// panic.
+func FuzzChunkReadIsCompleteOrAnError(f *testing.F) {
+	for _, s := range []struct {
+		total uint8
+		body  string
+	}{
+		{2, `{"pChunk":{"KLCSP_ITERATOR_ARRAY":[{"type":"params","value":{"KLHST_WKS_HOSTNAME":"a"}},{"KLHST_WKS_HOSTNAME":"b"}]},"PxgRetVal":2}`},
+		{0, `{"pChunk":{"KLCSP_ITERATOR_ARRAY":[]}}`},
+		{3, `{"pChunk":{"KLCSP_ITERATOR_ARRAY":[]}}`},
+		{3, `{"pChunk":{"KLCSP_ITERATOR_ARRAY":[{"KLHST_WKS_HOSTNAME":"a"}]}}`},
+		{1, `{}`}, {1, `{"pChunk":null}`}, {1, `{"pChunk":{}}`}, {1, `{"pChunk":{"KLCSP_ITERATOR_ARRAY":null}}`},
+		{1, `{"pChunk":{"KLCSP_ITERATOR_ARRAY":[null]}}`}, {1, `{"pChunk":{"KLCSP_ITERATOR_ARRAY":[{"KLHST_WKS_DN":"x"}]}}`},
+		{1, `{"pChunk":{"type":"params","value":{"KLCSP_ITERATOR_ARRAY":[{"KLHST_WKS_HOSTNAME":"w"}]}}}`},
+		{2, `{"pChunk":{"KLCSP_ITERATOR_ARRAY":[{"KLHST_WKS_HOSTNAME":"a"},{"KLHST_WKS_HOSTNAME":"a"}]}}`},
+		{1, `{"PxgRetVal":"aaaaaaaaaaaaaaaa"}`},
+	} {
+		f.Add(s.total, []byte(s.body))
+	}
+	f.Fuzz(func(t *testing.T, total uint8, body []byte) {
+		c := fuzzClient()
+		fam := chunkAccessor(c, "fuzz", "KLHST_WKS_HOSTNAME", nil, func() *hostChunkResponse { return new(hostChunkResponse) },
+			func(w hostWire) string { return w.Hostname })
+		fam.read = func(_ context.Context, _ handle, pos int) (page[hostWire], error) {
+			var out hostChunkResponse
+			if err := decodeResponse("ChunkAccessor.GetItemsChunk", 200, body, &out); err != nil {
+				return page[hostWire]{}, err
+			}
+			items, err := out.chunkItems()
+			if err != nil {
+				return page[hostWire]{}, err
+			}
+			return page[hostWire]{items: items, next: pos + len(items)}, nil
+		}
+		checkComplete(t, int(total), fam)
+	})
+}
+
+// FuzzIteratorReadIsCompleteOrAnError does the same for GroupSyncIterator
+// pages (GetNextItems) with the count AcquireKeyHosts announced.
+func FuzzIteratorReadIsCompleteOrAnError(f *testing.F) {
+	for _, s := range []struct {
+		total uint8
+		body  string
+	}{
+		{1, `{"pData":{"KLCSP_ITERATOR_ARRAY":[{"type":"params","value":{"KLLICSRV_HOSTNAME":"a","KLLICSRV_HOST_CURRENT":true}}]},"bEOF":true,"PxgRetVal":true}`},
+		{0, `{"pData":{"KLCSP_ITERATOR_ARRAY":[]},"bEOF":true}`},
+		{2, `{"pData":{"KLCSP_ITERATOR_ARRAY":[]},"bEOF":false}`},
+		{2, `{"pData":{"KLCSP_ITERATOR_ARRAY":[{"KLLICSRV_HOSTNAME":"a"}]},"bEOF":true}`},
+		{2, `{"pData":{"KLCSP_ITERATOR_ARRAY":[{"KLLICSRV_HOSTNAME":"a"}]},"bEOF":false}`},
+		{1, `{"bEOF":true}`}, {1, `{"pData":null,"bEOF":true}`}, {1, `{"pData":{},"bEOF":true}`},
+		{1, `{"pData":{"KLCSP_ITERATOR_ARRAY":[null]},"bEOF":true}`}, {1, `{"pData":{"KLCSP_ITERATOR_ARRAY":[{}]},"bEOF":true}`},
+		{1, `{"pData":{"KLCSP_ITERATOR_ARRAY":[{"KLLICSRV_HOSTNAME":"a"}]}}`},
+		{1, `{"PxgRetVal":"aaaaaaaaaaaaaaaa"}`},
+	} {
+		f.Add(s.total, []byte(s.body))
+	}
+	f.Fuzz(func(t *testing.T, total uint8, body []byte) {
+		c := fuzzClient()
+		fam := groupSyncIterator(c, "fuzz", "KLLICSRV_HOSTNAME", nil, func(w keyHostWire) string { return w.Host })
+		fam.read = func(_ context.Context, _ handle, pos int) (page[keyHostWire], error) {
+			var out nextItemsOut[keyHostWire]
+			if err := decodeResponse("GroupSyncIterator.GetNextItems", 200, body, &out); err != nil {
+				return page[keyHostWire]{}, err
+			}
+			items, eof, err := out.page()
+			if err != nil {
+				return page[keyHostWire]{}, err
+			}
+			return page[keyHostWire]{items: items, next: pos + len(items), eof: eof}, nil
+		}
+		checkComplete(t, int(total), fam)
 	})
 }

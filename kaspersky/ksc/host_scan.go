@@ -17,13 +17,15 @@ import (
 // is decoded the general way. It gives up on anything outside the shapes servers
 // send: a host field, pChunk or its array named twice, case-folded names, escapes in names, wrapped pChunk,
 // unusual envelopes, numbers beyond 18 digits, datetimes in any layout but
-// KSC's own, and all malformed JSON. It never errs itself, so every error a
-// caller sees comes from the general path.
+// KSC's own, and all malformed JSON. It also gives up on every answer the
+// general path refuses as incomplete (a missing or null pChunk or array, a
+// null element, an element without KLHST_WKS_HOSTNAME, more than
+// maxAnswerItems elements), so that the general path names the fault. It never
+// errs itself, so every error a caller sees comes from the general path.
 
 // scannedChunk is a FindHosts chunk read by hostScanner.
 type scannedChunk struct {
 	items []hostWire
-	raw   int // entries in the array, null ones included
 }
 
 // scanBody reads body into r when it can do so exactly; see hostScanner. It
@@ -137,6 +139,9 @@ func (s *hostScanner) response() (*scannedChunk, bool) {
 			return nil, false
 		}
 	}
+	if !seen {
+		return nil, false
+	}
 	if s.ws(); s.i != len(s.b) {
 		return nil, false
 	}
@@ -195,7 +200,7 @@ func (s *hostScanner) chunk(ch *scannedChunk) bool {
 	for first := true; ; first = false {
 		key, more, ok := s.member(first)
 		if !ok || !more {
-			return ok
+			return ok && seen
 		}
 		switch {
 		case string(key) == "KLCSP_ITERATOR_ARRAY" && !seen:
@@ -217,29 +222,24 @@ func (s *hostScanner) items(ch *scannedChunk) bool {
 		s.i++
 		return true
 	}
-	for {
-		ch.raw++
-		switch s.next() {
-		case 'n':
-			if !s.literal("null") {
-				return false
-			}
-		case '{':
-			start := s.i
-			s.i++
-			var it hostItem
-			if !s.item(&it) {
-				return false
-			}
-			if w, ok := it.wire(); ok {
-				if ch.items == nil {
-					ch.items = make([]hostWire, 0, estimateHosts(s.i-start, len(s.b)-s.i))
-				}
-				ch.items = append(ch.items, *w)
-			}
-		default:
+	for n := 1; ; n++ {
+		if s.next() != '{' || n > maxAnswerItems {
+			return false // null elements and the like are for the general path to name
+		}
+		start := s.i
+		s.i++
+		var it hostItem
+		if !s.item(&it) {
 			return false
 		}
+		w, ok := it.wire()
+		if !ok {
+			return false
+		}
+		if ch.items == nil {
+			ch.items = make([]hostWire, 0, estimateHosts(s.i-start, len(s.b)-s.i))
+		}
+		ch.items = append(ch.items, *w)
 		switch s.next() {
 		case ',':
 			s.i++

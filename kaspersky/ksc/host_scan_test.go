@@ -2,6 +2,7 @@ package ksc
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -17,11 +18,11 @@ func generalHostChunk(body []byte) ([]Host, int, error) {
 	if err := json.Unmarshal(body, &out); err != nil {
 		return nil, 0, err
 	}
-	wires, raw, err := out.chunkItems()
+	wires, err := out.chunkItems()
 	if err != nil {
 		return nil, 0, err
 	}
-	return hostsOf(wires), raw, nil
+	return hostsOf(wires), len(wires), nil
 }
 
 // scannedHostChunk decodes body with the scanner only.
@@ -33,11 +34,11 @@ func scannedHostChunk(body []byte) ([]Host, int, bool) {
 		}
 		return nil, 0, false
 	}
-	wires, raw, err := out.chunkItems()
+	wires, err := out.chunkItems()
 	if err != nil {
 		panic(err)
 	}
-	return hostsOf(wires), raw, true
+	return hostsOf(wires), len(wires), true
 }
 
 func hostsOf(wires []hostWire) []Host {
@@ -214,7 +215,7 @@ func (g *chunkGen) attrs() {
 }
 
 func (g *chunkGen) item() {
-	switch g.r.IntN(12) {
+	switch g.r.IntN(30) {
 	case 0:
 		g.tok("null")
 	case 1:
@@ -336,13 +337,31 @@ func TestHostScanReadsServerShapes(t *testing.T) {
 	t.Parallel()
 	for _, body := range []string{
 		string(hostChunkBody(t, 3)),
-		`{"pChunk":{"KLCSP_ITERATOR_ARRAY":[null,{"type":"params","value":{"KLHST_WKS_HOSTNAME":"h","KLHST_WKS_DN":"Рабочая","KLHST_WKS_STATUS_MASK":136,"KLHST_WKS_LAST_VISIBLE":""}}]},"PxgRetVal":2}`,
+		`{"pChunk":{"KLCSP_ITERATOR_ARRAY":[{"type":"params","value":{"KLHST_WKS_HOSTNAME":"h","KLHST_WKS_DN":"Рабочая","KLHST_WKS_STATUS_MASK":136,"KLHST_WKS_LAST_VISIBLE":""}}]},"PxgRetVal":1}`,
 		`{"PxgRetVal":1, "pChunk": {"KLCSP_ITERATOR_ARRAY": [ {"KLHST_WKS_HOSTNAME": "a\"b", "KLHST_WKS_LAST_VISIBLE": {"type": "datetime", "value": ""}, "KLHST_WKS_x": {"y": [1, -2.5e+3, true, false, null]}} ]}}`,
 		`{"pChunk":{"KLCSP_ITERATOR_ARRAY":[{"type":"params","value":{"KLHST_WKS_HOSTNAME":"h","KLHST_WKS_OS_NAME":null,"KLHST_WKS_CTYPE":null,"KLHST_WKS_LAST_VISIBLE":null,"KLHST_WKS_STATUS_ID":{"type":"long","value":-1}}}]}}`,
-		`{}`,
+		`{"pChunk":{"KLCSP_ITERATOR_ARRAY":[]}}`,
 	} {
 		if !checkScanAgrees(t, []byte(body)) {
 			t.Errorf("scanner left a server-shaped body to the general path:\n%s", body)
+		}
+	}
+	// Answers that are incomplete are left to the general path, which names
+	// the fault.
+	for _, body := range []string{
+		`{"pChunk":{"KLCSP_ITERATOR_ARRAY":[null,{"type":"params","value":{"KLHST_WKS_HOSTNAME":"h"}}]},"PxgRetVal":2}`,
+		`{"pChunk":{"KLCSP_ITERATOR_ARRAY":[{"type":"params","value":{"KLHST_WKS_DN":"no id"}}]}}`,
+		`{"pChunk":{"KLCSP_ITERATOR_ARRAY":null}}`,
+		`{"pChunk":{}}`,
+		`{"pChunk":null}`,
+		`{}`,
+		`{"PxgRetVal":"aaaaaaaa"}`,
+	} {
+		if _, _, ok := scannedHostChunk([]byte(body)); ok {
+			t.Errorf("scanner read an incomplete answer:\n%s", body)
+		}
+		if _, _, err := generalHostChunk([]byte(body)); !errors.Is(err, ErrIncomplete) {
+			t.Errorf("general path: error %v, want ErrIncomplete:\n%s", err, body)
 		}
 	}
 }

@@ -107,6 +107,7 @@ func (c *Client) FindHosts(ctx context.Context, q HostQuery) iter.Seq2[Host, err
 		return func(yield func(Host, error) bool) { yield(Host{}, err) }
 	}
 	open := func(ctx context.Context, gen *uint64) (string, int, error) {
+		const method = "HostGroup.FindHosts"
 		args := Params{
 			"wstrFilter":        filter,
 			"vecFieldsToReturn": HostFields,
@@ -115,22 +116,28 @@ func (c *Client) FindHosts(ctx context.Context, q HostQuery) iter.Seq2[Host, err
 			"lMaxLifeTime":      int(c.core.lifetime / time.Second),
 		}
 		var out struct {
-			Accessor string  `json:"strAccessor"`
-			Count    flexInt `json:"PxgRetVal"`
+			Accessor string   `json:"strAccessor"`
+			Count    *flexInt `json:"PxgRetVal"`
 		}
-		if err := c.call(ctx, "HostGroup.FindHosts", args, &out, callOpts{idempotent: true, usedGen: gen}); err != nil {
+		check := func() error {
+			if out.Accessor == "" {
+				return incomplete(method, "response has no strAccessor")
+			}
+			if out.Count != nil && out.Count.ok && (out.Count.v < 0 || out.Count.v > maxSetItems) {
+				return incomplete(method, "count (PxgRetVal) %d is out of range", out.Count.v)
+			}
+			return nil
+		}
+		if err := c.openResultSet(ctx, method, args, gen, "strAccessor", &out, check, c.releaseChunkAccessor); err != nil {
 			return "", 0, err
 		}
-		if out.Accessor == "" {
-			return "", 0, fmt.Errorf("ksc: HostGroup.FindHosts: response has no strAccessor")
-		}
-		total := -1
-		if out.Count.ok {
+		total := -1 // read with GetItemsCount
+		if out.Count != nil && out.Count.ok {
 			total = int(out.Count.v)
 		}
 		return out.Accessor, total, nil
 	}
-	f := chunkAccessor(c, "FindHosts", open, func() *hostChunkResponse { return new(hostChunkResponse) },
+	f := chunkAccessor(c, "FindHosts", "KLHST_WKS_HOSTNAME", open, func() *hostChunkResponse { return new(hostChunkResponse) },
 		func(w hostWire) string { return w.Hostname })
 	return func(yield func(Host, error) bool) {
 		for w, err := range iterate(ctx, c, f) {
@@ -161,8 +168,7 @@ type hostItem struct {
 	hostWire
 }
 
-// wire returns the host the item holds; false for a null item or one without a
-// host id.
+// wire returns the host the item holds; false for an item without a host id.
 func (it *hostItem) wire() (*hostWire, bool) {
 	w := &it.hostWire
 	if it.Type == tagParams {
@@ -174,39 +180,54 @@ func (it *hostItem) wire() (*hostWire, bool) {
 // hostChunk is the pChunk out-parameter of a FindHosts chunk (bare, or wrapped
 // as params).
 type hostChunk struct {
-	Items []hostItem      `json:"KLCSP_ITERATOR_ARRAY"`
-	Type  string          `json:"type"`
-	Value json.RawMessage `json:"value"`
+	Items cappedArray[*hostItem] `json:"KLCSP_ITERATOR_ARRAY"`
+	Type  string                 `json:"type"`
+	Value json.RawMessage        `json:"value"`
 }
 
 // hostChunkResponse is the response of ChunkAccessor.GetItemsChunk for a
 // FindHosts accessor.
 type hostChunkResponse struct {
-	Chunk hostChunk `json:"pChunk"`
+	Chunk *hostChunk `json:"pChunk"`
 	// scanned holds the chunk when scanBody read the body (encoding/json
 	// ignores the field).
 	scanned *scannedChunk
 }
 
-func (r *hostChunkResponse) chunkItems() ([]hostWire, int, error) {
+// chunkItems returns the hosts of the chunk. A chunk without pChunk, with a
+// null one or one without its array, a null element or an element without a
+// host id is an error (wrapping ErrIncomplete) naming the field.
+func (r *hostChunkResponse) chunkItems() ([]hostWire, error) {
+	const method = "ChunkAccessor.GetItemsChunk"
 	if r.scanned != nil {
-		return r.scanned.items, r.scanned.raw, nil
+		return r.scanned.items, nil
 	}
-	ch := &r.Chunk
-	if ch.Items == nil && ch.Type == tagParams && len(ch.Value) > 0 {
+	ch := r.Chunk
+	if ch == nil {
+		return nil, incomplete(method, "response has no pChunk (missing or null)")
+	}
+	if !ch.Items.set && ch.Type == tagParams && len(ch.Value) > 0 {
 		var inner hostChunk
 		if err := json.Unmarshal(ch.Value, &inner); err != nil {
-			return nil, 0, fmt.Errorf("ksc: ChunkAccessor.GetItemsChunk: wrapped pChunk: %w", err)
+			return nil, incomplete(method, "wrapped pChunk: %v", err)
 		}
 		ch = &inner
 	}
-	out := make([]hostWire, 0, len(ch.Items))
-	for i := range ch.Items {
-		if w, ok := ch.Items[i].wire(); ok {
-			out = append(out, *w)
-		}
+	if !ch.Items.set {
+		return nil, incomplete(method, "pChunk.KLCSP_ITERATOR_ARRAY is missing or null")
 	}
-	return out, len(ch.Items), nil
+	out := make([]hostWire, 0, len(ch.Items.elems))
+	for i, it := range ch.Items.elems {
+		if it == nil {
+			return nil, incomplete(method, "pChunk.KLCSP_ITERATOR_ARRAY element %d is null", i)
+		}
+		w, ok := it.wire()
+		if !ok {
+			return nil, incomplete(method, "pChunk.KLCSP_ITERATOR_ARRAY element %d has no KLHST_WKS_HOSTNAME", i)
+		}
+		out = append(out, *w)
+	}
+	return out, nil
 }
 
 // decodeHostChunk decodes a ChunkAccessor.GetItemsChunk response of FindHosts
@@ -216,7 +237,7 @@ func decodeHostChunk(body []byte) ([]Host, error) {
 	if err := decodeResponse("ChunkAccessor.GetItemsChunk", 200, body, &out); err != nil {
 		return nil, err
 	}
-	wires, _, err := out.chunkItems()
+	wires, err := out.chunkItems()
 	if err != nil {
 		return nil, err
 	}

@@ -103,7 +103,7 @@ type keyHostWire struct {
 // EnumKeys iterates over the license keys of the client's (virtual) server
 // through a GroupSyncIterator, released when the loop ends.
 func (c *Client) EnumKeys(ctx context.Context) iter.Seq2[Key, error] {
-	open := func(ctx context.Context, gen *uint64) (string, error) {
+	open := func(ctx context.Context, gen *uint64) (string, int, error) {
 		args := Params{
 			"pFields":        KeyFields,
 			"pFieldsToOrder": []string{},
@@ -112,7 +112,7 @@ func (c *Client) EnumKeys(ctx context.Context) iter.Seq2[Key, error] {
 		}
 		return c.openIterator(ctx, "LicenseKeys.EnumKeys", args, gen)
 	}
-	f := groupSyncIterator[keyWire](c, "EnumKeys", open, func(w keyWire) string { return w.Serial })
+	f := groupSyncIterator(c, "EnumKeys", "KLLIC_SERIAL", open, func(w keyWire) string { return w.Serial })
 	return func(yield func(Key, error) bool) {
 		for w, err := range iterate(ctx, c, f) {
 			if !yield(w.key(), err) {
@@ -130,7 +130,7 @@ func (c *Client) KeyHosts(ctx context.Context, serial string) iter.Seq2[KeyHost,
 			yield(KeyHost{}, fmt.Errorf("ksc: KeyHosts: serial is empty"))
 		}
 	}
-	open := func(ctx context.Context, gen *uint64) (string, error) {
+	open := func(ctx context.Context, gen *uint64) (string, int, error) {
 		args := Params{
 			"pInData":        Params{"KLLIC_SERIAL": serial},
 			"pFields":        KeyHostFields,
@@ -140,7 +140,7 @@ func (c *Client) KeyHosts(ctx context.Context, serial string) iter.Seq2[KeyHost,
 		}
 		return c.openIterator(ctx, "LicenseKeys.AcquireKeyHosts", args, gen)
 	}
-	f := groupSyncIterator[keyHostWire](c, "AcquireKeyHosts", open, func(w keyHostWire) string { return w.Host })
+	f := groupSyncIterator(c, "AcquireKeyHosts", "KLLICSRV_HOSTNAME", open, func(w keyHostWire) string { return w.Host })
 	return func(yield func(KeyHost, error) bool) {
 		for w, err := range iterate(ctx, c, f) {
 			if !yield(KeyHost{HostID: w.Host, Current: w.Current.v, Product: w.Product}, err) {
@@ -150,17 +150,29 @@ func (c *Client) KeyHosts(ctx context.Context, serial string) iter.Seq2[KeyHost,
 	}
 }
 
-func (c *Client) openIterator(ctx context.Context, method string, args Params, gen *uint64) (string, error) {
+// openIterator runs a call that opens a GroupSyncIterator and returns the
+// iterator and the count it announces (lKeyCount), both required. The
+// iterator is released when the rest of the answer is unusable.
+func (c *Client) openIterator(ctx context.Context, method string, args Params, gen *uint64) (string, int, error) {
 	var out struct {
-		Iterator string `json:"wstrIterator"`
+		Iterator string   `json:"wstrIterator"`
+		Count    *flexInt `json:"lKeyCount"`
 	}
-	if err := c.call(ctx, method, args, &out, callOpts{idempotent: true, usedGen: gen}); err != nil {
-		return "", err
+	check := func() error {
+		switch {
+		case out.Iterator == "":
+			return incomplete(method, "response has no wstrIterator")
+		case out.Count == nil || !out.Count.ok:
+			return incomplete(method, "response has no lKeyCount")
+		case out.Count.v < 0 || out.Count.v > maxSetItems:
+			return incomplete(method, "lKeyCount %d is out of range", out.Count.v)
+		}
+		return nil
 	}
-	if out.Iterator == "" {
-		return "", fmt.Errorf("ksc: %s: response has no wstrIterator", method)
+	if err := c.openResultSet(ctx, method, args, gen, "wstrIterator", &out, check, c.releaseIterator); err != nil {
+		return "", 0, err
 	}
-	return out.Iterator, nil
+	return out.Iterator, int(out.Count.v), nil
 }
 
 // Keys returns all license keys.

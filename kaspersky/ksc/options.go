@@ -118,6 +118,43 @@ type config struct {
 	chunkSize  int
 	lifetime   time.Duration
 	timeout    time.Duration
+	holdOff    time.Duration
+
+	insecureHTTP bool
+}
+
+// DefaultAuthHoldOff is how long logins are suspended after the server refused
+// the credentials, unless WithAuthHoldOff says otherwise.
+const DefaultAuthHoldOff = 5 * time.Minute
+
+// WithAuthHoldOff sets how long the client sends no login after the server
+// refused its credentials (default DefaultAuthHoldOff; 0 disables the
+// suspension). During it, calls that need a session fail at once with an error
+// wrapping ErrUnauthorized that says until when, so that a wrong password
+// costs one failed login instead of one per tenant and read (and does not lock
+// the account). A refusal on the main server, or on two virtual servers,
+// suspends every login of the client and of the clients sharing it
+// (ForVirtualServer); a refusal on one virtual server suspends the logins to
+// that one.
+func WithAuthHoldOff(d time.Duration) Option {
+	return func(cfg *config) error {
+		if d < 0 {
+			return fmt.Errorf("ksc: WithAuthHoldOff: %v is negative", d)
+		}
+		cfg.holdOff = d
+		return nil
+	}
+}
+
+// WithInsecureHTTP lets NewClient accept an http:// base URL, over which the
+// password and the session ids travel in clear. Without it an http:// URL is
+// refused. Meant for a test bench or a TLS-terminating proxy on the same host;
+// the client logs a warning when it is used.
+func WithInsecureHTTP() Option {
+	return func(cfg *config) error {
+		cfg.insecureHTTP = true
+		return nil
+	}
 }
 
 // WithCredentials sets the account the client signs in as. Required.

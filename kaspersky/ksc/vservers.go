@@ -30,18 +30,27 @@ type vserverWire struct {
 // VirtualServers lists the virtual servers of the whole Administration Server
 // (VServers.GetVServers with lParentGroup -1).
 func (c *Client) VirtualServers(ctx context.Context) ([]VirtualServer, error) {
+	const method = "VServers.GetVServers"
 	var out struct {
-		List []item[vserverWire] `json:"PxgRetVal"`
+		List cappedArray[item[vserverWire]] `json:"PxgRetVal"`
 	}
-	if err := c.call(ctx, "VServers.GetVServers", Params{"lParentGroup": -1}, &out, callOpts{idempotent: true}); err != nil {
+	if err := c.call(ctx, method, Params{"lParentGroup": -1}, &out, callOpts{idempotent: true}); err != nil {
 		return nil, err
 	}
-	vs := make([]VirtualServer, 0, len(out.List))
-	for _, it := range out.List {
-		if it.null {
-			continue
-		}
+	if !out.List.set {
+		return nil, incomplete(method, "response has no list (PxgRetVal missing or null)")
+	}
+	vs := make([]VirtualServer, 0, len(out.List.elems))
+	for i, it := range out.List.elems {
 		w := it.v
+		switch {
+		case it.null:
+			return nil, incomplete(method, "PxgRetVal element %d is null", i)
+		case w.DN == "":
+			return nil, incomplete(method, "PxgRetVal element %d has no KLVSRV_DN", i)
+		case w.UID == "" && !w.ID.ok:
+			return nil, incomplete(method, "PxgRetVal element %d has neither KLVSRV_UID nor KLVSRV_ID", i)
+		}
 		vs = append(vs, VirtualServer{
 			ID: w.ID.v, UID: w.UID, DisplayName: w.DN, GroupID: w.Grp.v, ManagedGroupID: w.Groups.v,
 			Enabled: w.Enabled.v || !w.Enabled.ok,

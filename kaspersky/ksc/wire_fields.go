@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -194,7 +196,7 @@ func (f *flexBool) UnmarshalJSON(b []byte) error {
 }
 
 // item is one element of a result-set array: a wrapped params holding T, a bare
-// object holding T, or null (skipped by the readers).
+// object holding T, or null (an error for the readers).
 type item[T any] struct {
 	v    T
 	null bool
@@ -229,54 +231,125 @@ func (it *item[T]) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, &it.v)
 }
 
+// maxAnswerItems bounds the elements one array of an answer may hold (the
+// largest chunk WithChunkSize allows), so that decoding a body takes memory in
+// proportion to what was asked for, not to how small its elements are.
+const maxAnswerItems = 100000
+
+// cappedArray is a JSON array decoded one element at a time, with at most
+// maxAnswerItems elements. set is false when the array was null (or absent).
+type cappedArray[E any] struct {
+	elems []E
+	set   bool
+}
+
+// UnmarshalJSON implements json.Unmarshaler for cappedArray.
+func (a *cappedArray[E]) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	*a = cappedArray[E]{}
+	if len(b) > 0 && b[0] == 'n' {
+		return nil
+	}
+	// Small reads keep the decoder's buffer small: it holds one element at a
+	// time, not the rest of the array.
+	dec := json.NewDecoder(&smallReader{b: b})
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return fmt.Errorf("%.40q is not an array", b)
+	}
+	for dec.More() {
+		if len(a.elems) >= maxAnswerItems {
+			return fmt.Errorf("array has more than %d elements", maxAnswerItems)
+		}
+		var e E
+		if err := dec.Decode(&e); err != nil {
+			return err
+		}
+		if len(a.elems) == cap(a.elems) {
+			// Doubling: append grows large slices by a quarter, which
+			// allocates five times the final size on the way.
+			a.elems = slices.Grow(a.elems, max(len(a.elems), 16))
+		}
+		a.elems = append(a.elems, e)
+	}
+	a.set = true
+	return nil
+}
+
+// smallReader reads b at most 4 KB at a time.
+type smallReader struct{ b []byte }
+
+func (r *smallReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), 4<<10)], r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
 // itemArray is the {"KLCSP_ITERATOR_ARRAY": [...]} container of chunk and
-// iterator results (also accepted wrapped as params).
+// iterator results (also accepted wrapped as params). set is false when the
+// container held no array under its name, or a null one.
 type itemArray[T any] struct {
 	Items []item[T]
+	set   bool
+	field string
 }
 
 // UnmarshalJSON implements json.Unmarshaler for itemArray.
 func (a *itemArray[T]) UnmarshalJSON(b []byte) error {
-	return a.decode(b, "KLCSP_ITERATOR_ARRAY")
+	return a.decode(b, "KLCSP_ITERATOR_ARRAY", 0)
 }
 
-func (a *itemArray[T]) decode(b []byte, field string) error {
+func (a *itemArray[T]) decode(b []byte, field string, depth int) error {
+	a.field = field
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == 'n' {
-		a.Items = nil
+		a.Items, a.set = nil, false
 		return nil
 	}
 	var top struct {
-		Iter  []item[T]       `json:"KLCSP_ITERATOR_ARRAY"`
-		Range []item[T]       `json:"KLEVP_EVENT_RANGE_ARRAY"`
-		Type  string          `json:"type"`
-		Value json.RawMessage `json:"value"`
+		Iter  cappedArray[item[T]] `json:"KLCSP_ITERATOR_ARRAY"`
+		Range cappedArray[item[T]] `json:"KLEVP_EVENT_RANGE_ARRAY"`
+		Type  string               `json:"type"`
+		Value json.RawMessage      `json:"value"`
 	}
 	if err := json.Unmarshal(b, &top); err != nil {
 		return err
 	}
+	arr := top.Iter
+	if field == "KLEVP_EVENT_RANGE_ARRAY" {
+		arr = top.Range
+	}
 	switch {
-	case field == "KLCSP_ITERATOR_ARRAY" && top.Iter != nil:
-		a.Items = top.Iter
-	case field == "KLEVP_EVENT_RANGE_ARRAY" && top.Range != nil:
-		a.Items = top.Range
-	case top.Type == tagParams && len(top.Value) > 0:
-		return a.decode(top.Value, field)
+	case arr.set:
+		a.Items, a.set = arr.elems, true
+	case top.Type == tagParams && len(top.Value) > 0 && depth == 0:
+		return a.decode(top.Value, field, depth+1)
 	default:
-		a.Items = nil
+		a.Items, a.set = nil, false
 	}
 	return nil
 }
 
-// values returns the non-null items.
-func (a *itemArray[T]) values() []T {
+// list returns the items, or an error (wrapping ErrIncomplete, naming method
+// and container) when the array is missing or null or an element is null.
+func (a *itemArray[T]) list(method, container string) ([]T, error) {
+	field := a.field
+	if field == "" {
+		field = "KLCSP_ITERATOR_ARRAY"
+	}
+	if !a.set {
+		return nil, incomplete(method, "%s.%s is missing or null", container, field)
+	}
 	out := make([]T, 0, len(a.Items))
 	for i := range a.Items {
-		if !a.Items[i].null {
-			out = append(out, a.Items[i].v)
+		if a.Items[i].null {
+			return nil, incomplete(method, "%s.%s element %d is null", container, field, i)
 		}
+		out = append(out, a.Items[i].v)
 	}
-	return out
+	return out, nil
 }
 
 // eventArray is the {"KLEVP_EVENT_RANGE_ARRAY": [...]} container of event ranges.
@@ -284,5 +357,5 @@ type eventArray[T any] struct{ itemArray[T] }
 
 // UnmarshalJSON implements json.Unmarshaler for eventArray.
 func (a *eventArray[T]) UnmarshalJSON(b []byte) error {
-	return a.decode(b, "KLEVP_EVENT_RANGE_ARRAY")
+	return a.decode(b, "KLEVP_EVENT_RANGE_ARRAY", 0)
 }

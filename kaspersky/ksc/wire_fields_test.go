@@ -2,6 +2,7 @@ package ksc
 
 import (
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -93,10 +94,15 @@ func TestItemArrayShapes(t *testing.T) {
 		want []string
 		ok   bool
 	}{
-		{`{"KLCSP_ITERATOR_ARRAY":[{"type":"params","value":{"KLLICSRV_HOSTNAME":"a"}},{"KLLICSRV_HOSTNAME":"b"},null,{"type":"params","value":null}]}`, []string{"a", "b"}, true},
+		{`{"KLCSP_ITERATOR_ARRAY":[{"type":"params","value":{"KLLICSRV_HOSTNAME":"a"}},{"KLLICSRV_HOSTNAME":"b"}]}`, []string{"a", "b"}, true},
 		{`{"type":"params","value":{"KLCSP_ITERATOR_ARRAY":[{"KLLICSRV_HOSTNAME":"c"}]}}`, []string{"c"}, true},
-		{`{}`, []string{}, true},
-		{`null`, []string{}, true},
+		{`{"KLCSP_ITERATOR_ARRAY":[]}`, []string{}, true},
+		// Shapes that decode but are not a list: an error when read.
+		{`{"KLCSP_ITERATOR_ARRAY":[{"KLLICSRV_HOSTNAME":"b"},null]}`, nil, false},
+		{`{"KLCSP_ITERATOR_ARRAY":[{"type":"params","value":null}]}`, nil, false},
+		{`{"KLCSP_ITERATOR_ARRAY":null}`, nil, false},
+		{`{}`, nil, false},
+		{`null`, nil, false},
 		{`{"KLCSP_ITERATOR_ARRAY":[1]}`, nil, false},
 		{`{"KLCSP_ITERATOR_ARRAY":[{"type":"params","value":{"KLLICSRV_HOSTNAME":5}}]}`, nil, false},
 		{`[]`, nil, false},
@@ -104,6 +110,13 @@ func TestItemArrayShapes(t *testing.T) {
 	for _, tt := range tests {
 		var a itemArray[keyHostWire]
 		err := json.Unmarshal([]byte(tt.in), &a)
+		var list []keyHostWire
+		if err == nil {
+			list, err = a.list("M", "pData")
+			if err != nil && !errors.Is(err, ErrIncomplete) {
+				t.Errorf("%s: error %v does not wrap ErrIncomplete", tt.in, err)
+			}
+		}
 		if (err == nil) != tt.ok {
 			t.Errorf("%s: error %v", tt.in, err)
 			continue
@@ -112,7 +125,7 @@ func TestItemArrayShapes(t *testing.T) {
 			continue
 		}
 		got := []string{}
-		for _, v := range a.values() {
+		for _, v := range list {
 			got = append(got, v.Host)
 		}
 		if d := cmp.Diff(tt.want, got); d != "" {
@@ -194,11 +207,19 @@ func TestHostChunkShapes(t *testing.T) {
 		raw  int
 		ok   bool
 	}{
-		{`{"pChunk":{"KLCSP_ITERATOR_ARRAY":[{"type":"params","value":{"KLHST_WKS_HOSTNAME":"a"}},{"KLHST_WKS_HOSTNAME":"b"},null,{"type":"params","value":{}}]}}`,
-			[]string{"a", "b"}, 4, true},
+		{`{"pChunk":{"KLCSP_ITERATOR_ARRAY":[{"type":"params","value":{"KLHST_WKS_HOSTNAME":"a"}},{"KLHST_WKS_HOSTNAME":"b"}]}}`,
+			[]string{"a", "b"}, 2, true},
 		{`{"pChunk":{"type":"params","value":{"KLCSP_ITERATOR_ARRAY":[{"KLHST_WKS_HOSTNAME":"c"}]}}}`, []string{"c"}, 1, true},
-		{`{"pChunk":{}}`, []string{}, 0, true},
-		{`{}`, []string{}, 0, true},
+		{`{"pChunk":{"KLCSP_ITERATOR_ARRAY":[]}}`, []string{}, 0, true},
+		// Incomplete or shape-less answers are errors, never an empty chunk.
+		{`{"pChunk":{"KLCSP_ITERATOR_ARRAY":[{"KLHST_WKS_HOSTNAME":"a"},null]}}`, nil, 0, false},
+		{`{"pChunk":{"KLCSP_ITERATOR_ARRAY":[{"type":"params","value":{}}]}}`, nil, 0, false},
+		{`{"pChunk":{"KLCSP_ITERATOR_ARRAY":[{"KLHST_WKS_DN":"no id"}]}}`, nil, 0, false},
+		{`{"pChunk":{"KLCSP_ITERATOR_ARRAY":null}}`, nil, 0, false},
+		{`{"pChunk":{}}`, nil, 0, false},
+		{`{"pChunk":null}`, nil, 0, false},
+		{`{}`, nil, 0, false},
+		{`{"PxgRetVal":"aaaa"}`, nil, 0, false},
 		{`{"pChunk":{"type":"params","value":{"KLCSP_ITERATOR_ARRAY":1}}}`, nil, 0, false},
 	}
 	for _, tt := range tests {
@@ -206,7 +227,8 @@ func TestHostChunkShapes(t *testing.T) {
 		if err := json.Unmarshal([]byte(tt.in), &out); err != nil {
 			t.Fatalf("%s: %v", tt.in, err)
 		}
-		items, raw, err := out.chunkItems()
+		items, err := out.chunkItems()
+		raw := len(items)
 		if (err == nil) != tt.ok {
 			t.Errorf("%s: error %v", tt.in, err)
 			continue

@@ -8,7 +8,10 @@
 // EventProcessing). It is strict where servers are: missing arguments, unknown
 // attribute names, unescaped filters and wrapped top-level params are refused
 // with a PxgError. Tests can inject faults and check that no result set was
-// left open.
+// left open. A fault ([Server.InjectFault], [Fault]) can delay, drop or refuse
+// a call, or replace its answer (Fault.Body) or rewrite the real answer
+// (Fault.Rewrite) to make it short, malformed or shape-less, on every virtual
+// server or one (Fault.VirtualServer).
 //
 // Start with [NewServer]:
 //

@@ -110,4 +110,16 @@ type Fault struct {
 	// RetryAfter, when positive, adds a Retry-After header (whole seconds) to
 	// a Status answer.
 	RetryAfter time.Duration
+	// Body, when not nil, is the answer: the call is not performed, and Body
+	// is sent as it is with Status (default 200) and a JSON content type.
+	Body []byte
+	// VirtualServer, when not empty, keeps the fault for a call on the virtual
+	// server with that display name: calls on other servers pass it by and
+	// take the next fault that applies to them, if any.
+	VirtualServer string
+	// Rewrite, when set, performs the call as usual (its effects on the
+	// server's state included), then sends Rewrite's result instead of the
+	// answer's body, with the same status. It sees the exact bytes the server
+	// would have sent.
+	Rewrite func(body []byte) []byte
 }

@@ -171,7 +171,11 @@ func (s *Server) SetEventRangeInclusive(on bool) {
 }
 
 // InjectFault makes the next call of method (e.g. "HostGroup.FindHosts"; "" for
-// any method) fail as f says. Faults queue up in the order injected.
+// any method) fail as f says. Faults queue up in the order injected, one per
+// call: a zero Fault lets a call through unchanged, so that the fault after it
+// hits the following call. With Body the answer is replaced; with Rewrite the
+// call is performed and its answer rewritten (for answers that are short,
+// malformed or shape-less on purpose).
 func (s *Server) InjectFault(method string, f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -242,14 +246,24 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	method := strings.TrimPrefix(r.URL.Path, apiPrefix)
+	callVS, _ := vserverHeader(r)
 	s.mu.Lock()
+	if sess, ok := s.sessions[r.Header.Get("X-KSC-Session")]; ok {
+		callVS = sess.vs
+	}
 	s.counts[method]++
 	var fault *Fault
 	for _, key := range []string{method, ""} {
-		if q := s.faults[key]; len(q) > 0 {
-			f := q[0]
-			s.faults[key] = q[1:]
+		q := s.faults[key]
+		for i, f := range q {
+			if f.VirtualServer != "" && f.VirtualServer != callVS {
+				continue
+			}
+			s.faults[key] = append(q[:i:i], q[i+1:]...)
 			fault = &f
+			break
+		}
+		if fault != nil {
 			break
 		}
 	}
@@ -289,6 +303,28 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			s.endSessionLocked(r.Header.Get("X-KSC-Session"))
 			s.mu.Unlock()
 		}
+		if fault.Body != nil {
+			status := fault.Status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			_, _ = w.Write(fault.Body)
+			return
+		}
+		if fault.Rewrite != nil {
+			rec := httptest.NewRecorder()
+			s.answer(rec, r, method, body)
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			out := fault.Rewrite(rec.Body.Bytes())
+			w.Header().Del("Content-Length")
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(out)
+			return
+		}
 		if fault.PxgError != nil {
 			status := fault.Status
 			if status == 0 {
@@ -305,6 +341,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	s.answer(w, r, method, body)
+}
+
+// answer performs the call and writes its answer.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, method string, body []byte) {
 	vs, err := vserverHeader(r)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)

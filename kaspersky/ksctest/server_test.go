@@ -343,3 +343,71 @@ func TestSeedMutators(t *testing.T) {
 		t.Errorf("key hosts after SetKeyHosts(nil) = %v", out)
 	}
 }
+
+func TestFaultReplacesOrRewritesAnAnswer(t *testing.T) {
+	t.Parallel()
+	srv, c := newFixture(t)
+	find := `{"wstrFilter":"(KLHST_WKS_GROUPID_GP = 10)","vecFieldsToReturn":["KLHST_WKS_HOSTNAME"],"vecFieldsToOrder":[],"pParams":{},"lMaxLifeTime":60}`
+	_, out := c.call("HostGroup.FindHosts", find)
+	acc, _ := out["strAccessor"].(string)
+	if acc == "" {
+		t.Fatalf("FindHosts: %v", out)
+	}
+	chunk := `{"strAccessor":"` + acc + `","nStart":0,"nCount":10}`
+
+	// Body replaces the answer; the call is not performed.
+	srv.InjectFault("ChunkAccessor.GetItemsChunk", Fault{Body: []byte(`{"pChunk":null}`)})
+	status, out := c.call("ChunkAccessor.GetItemsChunk", chunk)
+	if status != 200 || len(out) != 1 || out["pChunk"] != nil {
+		t.Errorf("replaced answer: %d %v", status, out)
+	}
+	srv.InjectFault("ChunkAccessor.GetItemsCount", Fault{Body: []byte(`oops`), Status: 502})
+	if status, _ := c.call("ChunkAccessor.GetItemsCount", `{"strAccessor":"`+acc+`"}`); status != 502 {
+		t.Errorf("replaced status %d, want 502", status)
+	}
+
+	// A zero fault lets one call through; Rewrite sees the real answer of the
+	// next one and its result is sent.
+	var seen string
+	srv.InjectFault("ChunkAccessor.GetItemsChunk", Fault{})
+	srv.InjectFault("ChunkAccessor.GetItemsChunk", Fault{Rewrite: func(b []byte) []byte {
+		seen = string(b)
+		return []byte(strings.Replace(string(b), `"a"`, `"renamed"`, 1))
+	}})
+	_, first := c.call("ChunkAccessor.GetItemsChunk", chunk)
+	_, second := c.call("ChunkAccessor.GetItemsChunk", chunk)
+	if !strings.Contains(seen, `"KLHST_WKS_HOSTNAME":"a"`) {
+		t.Errorf("Rewrite saw %s, want the real answer", seen)
+	}
+	name := func(out map[string]any) any {
+		items := out["pChunk"].(map[string]any)["KLCSP_ITERATOR_ARRAY"].([]any)
+		return items[0].(map[string]any)["value"].(map[string]any)["KLHST_WKS_HOSTNAME"]
+	}
+	if name(first) != "a" || name(second) != "renamed" {
+		t.Errorf("first host %v, second %v; want a, renamed", name(first), name(second))
+	}
+	// The rewritten call was performed: its effects on the state stay.
+	srv.InjectFault("ChunkAccessor.Release", Fault{Rewrite: func([]byte) []byte { return []byte(`{}`) }})
+	c.call("ChunkAccessor.Release", `{"strAccessor":"`+acc+`"}`)
+	if n := srv.OpenHandles(); n != 0 {
+		t.Errorf("%d handles open after a rewritten release", n)
+	}
+}
+
+func TestFaultForOneVirtualServer(t *testing.T) {
+	t.Parallel()
+	srv, c := newFixture(t)
+	srv.AddVirtualServer(VirtualServer{ID: 2, UID: "uid-2", DisplayName: "Other", ManagedGroupID: 20, Enabled: true})
+	other := &client{t: t, srv: srv, hc: c.hc}
+	other.session = other.start("Other")
+	srv.InjectFault("VServers.GetVServers", Fault{VirtualServer: "VS", Status: 503})
+	if status, _ := other.call("VServers.GetVServers", `{"lParentGroup":-1}`); status != 200 {
+		t.Errorf("call on another virtual server: %d, want 200", status)
+	}
+	if status, _ := c.call("VServers.GetVServers", `{"lParentGroup":-1}`); status != 503 {
+		t.Errorf("call on the fault's virtual server: %d, want 503", status)
+	}
+	if status, _ := c.call("VServers.GetVServers", `{"lParentGroup":-1}`); status != 200 {
+		t.Errorf("fault applied twice: %d", status)
+	}
+}
