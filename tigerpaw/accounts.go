@@ -74,6 +74,17 @@ type AccountExternalProduct struct {
 	Comment                  string
 }
 
+// Strict readings of the account lists (see decodeList).
+var (
+	accountSpec = listSpec[AccountSummary]{what: "account", required: []string{"AccountNumber"},
+		check: func(a *AccountSummary) error { return positiveField("AccountNumber", a.AccountNumber) }}
+	customFieldSpec = listSpec[CustomField]{what: "custom field", required: []string{"CustomFieldId"},
+		check: func(f *CustomField) error { return positiveField("CustomFieldId", f.CustomFieldID) }}
+	accountExternalProductSpec = listSpec[AccountExternalProduct]{what: "external product cross-reference",
+		required: []string{"ExternalProductId"},
+		check:    func(p *AccountExternalProduct) error { return positiveField("ExternalProductId", p.ExternalProductID) }}
+)
+
 // PriceLevelRef names a price level.
 type PriceLevelRef struct {
 	ID          int
@@ -92,7 +103,7 @@ func (s *AccountsService) Search(ctx context.Context, q Search) iter.Seq2[Accoun
 		if err != nil {
 			return page[AccountSummary]{}, err
 		}
-		return decodePage[AccountSummary](s.c, http.MethodPost, path, body, "Accounts")
+		return decodePage(s.c, http.MethodPost, path, body, "Accounts", accountSpec)
 	})
 }
 
@@ -155,11 +166,7 @@ func (s *AccountsService) CustomFields(ctx context.Context, accountNumber int) (
 	if err := positive("account number", accountNumber); err != nil {
 		return nil, err
 	}
-	var out []CustomField
-	if err := s.c.getJSON(ctx, pathf("/api/accounts/%d/customfields", accountNumber), nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return getStrictList(ctx, s.c, pathf("/api/accounts/%d/customfields", accountNumber), customFieldSpec)
 }
 
 // SetCustomFields writes custom field values of an account
@@ -187,11 +194,7 @@ func (s *AccountsService) ExternalProducts(ctx context.Context, accountNumber in
 	if err := positive("account number", accountNumber); err != nil {
 		return nil, err
 	}
-	var out []AccountExternalProduct
-	if err := s.c.getJSON(ctx, pathf("/api/accounts/%d/service/externalproducts", accountNumber), nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return getStrictList(ctx, s.c, pathf("/api/accounts/%d/service/externalproducts", accountNumber), accountExternalProductSpec)
 }
 
 // positive checks an identifier argument.

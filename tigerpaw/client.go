@@ -322,7 +322,7 @@ func (c *Client) getJSON(ctx context.Context, path string, query url.Values, v a
 // decode reads a response body into v with Tigerpaw's conventions.
 func (c *Client) decode(method, path string, body []byte, v any) error {
 	if err := decodeBody(body, v, c.loc); err != nil {
-		return fmt.Errorf("tigerpaw: %s %s: decode response: %w", method, path, err)
+		return fmt.Errorf("tigerpaw: %s %s: decode response: %w: %w", method, path, err, ErrMalformedResponse)
 	}
 	return nil
 }
