@@ -130,9 +130,29 @@ func (s *AccountsService) Details(ctx context.Context, accountNumber int) (*Acco
 	if err := positive("account number", accountNumber); err != nil {
 		return nil, err
 	}
+	path := pathf("/api/accounts/%d/details", accountNumber)
 	var d AccountDetail
-	if err := s.c.getJSON(ctx, pathf("/api/accounts/%d/details", accountNumber), nil, &d); err != nil {
+	if err := s.c.getJSON(ctx, path, nil, &d); err != nil {
 		return nil, err
+	}
+	// The nested lists are read strictly too: a list decoded from [] is an
+	// empty, non-nil slice, so nil means missing or null; a null element
+	// decodes to a zero value without its id.
+	switch {
+	case d.ExternalProducts == nil:
+		return nil, malformed(http.MethodGet, path, "account %d: the ExternalProducts list is missing or null", accountNumber)
+	case d.CustomFields == nil:
+		return nil, malformed(http.MethodGet, path, "account %d: the CustomFields list is missing or null", accountNumber)
+	}
+	for i := range d.ExternalProducts {
+		if err := accountExternalProductSpec.check(&d.ExternalProducts[i]); err != nil {
+			return nil, malformed(http.MethodGet, path, "account %d: ExternalProducts %d: %v", accountNumber, i, err)
+		}
+	}
+	for i := range d.CustomFields {
+		if err := customFieldSpec.check(&d.CustomFields[i]); err != nil {
+			return nil, malformed(http.MethodGet, path, "account %d: CustomFields %d: %v", accountNumber, i, err)
+		}
 	}
 	return &d, nil
 }
