@@ -39,7 +39,7 @@ const (
 	MaxResponseItems = 100_000
 	// MaxResponseValues caps the number of JSON values (scalars, arrays,
 	// objects, object members' values) of one answer.
-	MaxResponseValues = 1_000_000
+	MaxResponseValues = 500_000
 	// maxDepth caps the nesting of one answer, as encoding/json does.
 	maxDepth = 10_000
 )
