@@ -134,6 +134,12 @@ func (c *Client) GoString() string { return c.String() }
 // BaseURL returns the base URL the client talks to.
 func (c *Client) BaseURL() string { return c.base.String() }
 
+// Insecure reports whether the client talks plain http:// rather than https://.
+// Such a client works (a Tigerpaw on the same host or behind a TLS-terminating
+// proxy may be reached that way), but its requests, signed with the keys, and
+// the answers travel unencrypted: a caller such as the daemon should warn.
+func (c *Client) Insecure() bool { return c.base.Scheme == "http" }
+
 // ValidateUser checks the client's keys with GET /api/diagnostics/validate/user.
 // A rejected key pair gives an error that matches ErrUnauthorized.
 func (c *Client) ValidateUser(ctx context.Context) error {
