@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"runtime"
 	"strings"
@@ -196,4 +197,55 @@ func FuzzStrictLists(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReadBody reads bodies of known and unknown length, longer and shorter
+// than announced, whole.
+func TestReadBody(t *testing.T) {
+	t.Parallel()
+	big := bytes.Repeat([]byte("0123456789"), 300_000) // 3 MB: several chunks
+	for _, tc := range []struct {
+		name    string
+		body    []byte
+		length  int64
+		wantErr bool
+	}{
+		{"unknown length", big, -1, false},
+		{"unknown length, small", []byte("[]"), -1, false},
+		{"empty", nil, -1, false},
+		{"announced", big, int64(len(big)), false},
+		{"longer than announced", big, 10, false},
+		{"shorter than announced", big[:100], 200, true},
+	} {
+		resp := &http.Response{ContentLength: tc.length, Body: io.NopCloser(&shortReader{data: tc.body, announced: tc.length})}
+		got, err := readBody(resp)
+		if (err != nil) != tc.wantErr {
+			t.Errorf("%s: err = %v", tc.name, err)
+			continue
+		}
+		if !tc.wantErr && !bytes.Equal(got, tc.body) {
+			t.Errorf("%s: read %d bytes, want %d", tc.name, len(got), len(tc.body))
+		}
+	}
+}
+
+// shortReader serves data in small reads and, like net/http, reports a body
+// shorter than its announced length with io.ErrUnexpectedEOF.
+type shortReader struct {
+	data      []byte
+	announced int64
+	read      int64
+}
+
+func (r *shortReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		if r.announced > 0 && r.read < r.announced {
+			return 0, io.ErrUnexpectedEOF
+		}
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), 7919)], r.data)
+	r.data = r.data[n:]
+	r.read += int64(n)
+	return n, nil
 }

@@ -68,7 +68,7 @@ func TestDaemonPeakRSSOnHugeChargeLists(t *testing.T) {
 					t.Fatalf("run %d: %v (exit: %v)\n%s", run, perr, err, tail(out.Bytes(), 4000))
 				}
 				peaks = append(peaks, kb)
-				t.Logf("run %d: peak RSS %d KB (%.1f MB), exit %v", run, kb, float64(kb)/1024, err)
+				t.Logf("run %d: peak RSS %d KB (%.1f MB), %d charge list reads, exit %v", run, kb, float64(kb)/1024, w.tp.srv.Count("GET", "/api/agreements/{n}/additionalcharges"), err)
 				if body != "" {
 					if n := w.tp.srv.Count("GET", "/api/agreements/{n}/additionalcharges"); n == 0 {
 						t.Errorf("run %d read no charge list:\n%s", run, tail(out.Bytes(), 4000))

@@ -424,6 +424,7 @@ func writeFault(w http.ResponseWriter, f *Fault) {
 		body = fmt.Sprintf(`{"Message":"injected fault: HTTP %d"}`, f.Status)
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(f.Status)
 	_, _ = io.WriteString(w, body)
 }
