@@ -74,6 +74,17 @@ type AccountExternalProduct struct {
 	Comment                  string
 }
 
+// Strict readings of the account lists (see decodeList).
+var (
+	accountSpec = listSpec[AccountSummary]{what: "account", required: []string{"AccountNumber"},
+		check: func(a *AccountSummary) error { return positiveField("AccountNumber", a.AccountNumber) }}
+	customFieldSpec = listSpec[CustomField]{what: "custom field", required: []string{"CustomFieldId"},
+		check: func(f *CustomField) error { return positiveField("CustomFieldId", f.CustomFieldID) }}
+	accountExternalProductSpec = listSpec[AccountExternalProduct]{what: "external product cross-reference",
+		required: []string{"ExternalProductId"},
+		check:    func(p *AccountExternalProduct) error { return positiveField("ExternalProductId", p.ExternalProductID) }}
+)
+
 // PriceLevelRef names a price level.
 type PriceLevelRef struct {
 	ID          int
@@ -92,7 +103,7 @@ func (s *AccountsService) Search(ctx context.Context, q Search) iter.Seq2[Accoun
 		if err != nil {
 			return page[AccountSummary]{}, err
 		}
-		return decodePage[AccountSummary](s.c, http.MethodPost, path, body, "Accounts")
+		return decodePage(s.c, http.MethodPost, path, body, "Accounts", accountSpec)
 	})
 }
 
@@ -119,9 +130,29 @@ func (s *AccountsService) Details(ctx context.Context, accountNumber int) (*Acco
 	if err := positive("account number", accountNumber); err != nil {
 		return nil, err
 	}
+	path := pathf("/api/accounts/%d/details", accountNumber)
 	var d AccountDetail
-	if err := s.c.getJSON(ctx, pathf("/api/accounts/%d/details", accountNumber), nil, &d); err != nil {
+	if err := s.c.getJSON(ctx, path, nil, &d); err != nil {
 		return nil, err
+	}
+	// The nested lists are read strictly too: a list decoded from [] is an
+	// empty, non-nil slice, so nil means missing or null; a null element
+	// decodes to a zero value without its id.
+	switch {
+	case d.ExternalProducts == nil:
+		return nil, malformed(http.MethodGet, path, "account %d: the ExternalProducts list is missing or null", accountNumber)
+	case d.CustomFields == nil:
+		return nil, malformed(http.MethodGet, path, "account %d: the CustomFields list is missing or null", accountNumber)
+	}
+	for i := range d.ExternalProducts {
+		if err := accountExternalProductSpec.check(&d.ExternalProducts[i]); err != nil {
+			return nil, malformed(http.MethodGet, path, "account %d: ExternalProducts %d: %v", accountNumber, i, err)
+		}
+	}
+	for i := range d.CustomFields {
+		if err := customFieldSpec.check(&d.CustomFields[i]); err != nil {
+			return nil, malformed(http.MethodGet, path, "account %d: CustomFields %d: %v", accountNumber, i, err)
+		}
 	}
 	return &d, nil
 }
@@ -155,11 +186,7 @@ func (s *AccountsService) CustomFields(ctx context.Context, accountNumber int) (
 	if err := positive("account number", accountNumber); err != nil {
 		return nil, err
 	}
-	var out []CustomField
-	if err := s.c.getJSON(ctx, pathf("/api/accounts/%d/customfields", accountNumber), nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return getStrictList(ctx, s.c, pathf("/api/accounts/%d/customfields", accountNumber), customFieldSpec)
 }
 
 // SetCustomFields writes custom field values of an account
@@ -187,11 +214,7 @@ func (s *AccountsService) ExternalProducts(ctx context.Context, accountNumber in
 	if err := positive("account number", accountNumber); err != nil {
 		return nil, err
 	}
-	var out []AccountExternalProduct
-	if err := s.c.getJSON(ctx, pathf("/api/accounts/%d/service/externalproducts", accountNumber), nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return getStrictList(ctx, s.c, pathf("/api/accounts/%d/service/externalproducts", accountNumber), accountExternalProductSpec)
 }
 
 // positive checks an identifier argument.

@@ -38,6 +38,10 @@ type AgreementSummary struct {
 	AdditionalCharges int
 }
 
+// agreementSpec reads the agreements of an account strictly (see decodeList).
+var agreementSpec = listSpec[AgreementSummary]{what: "agreement", required: []string{"AgreementNumber"},
+	check: func(a *AgreementSummary) error { return positiveField("AgreementNumber", a.AgreementNumber) }}
+
 // ForAccount yields the agreements of an account, all pages
 // (GET /api/agreements/account/{n}).
 func (s *AgreementsService) ForAccount(ctx context.Context, accountNumber int) iter.Seq2[AgreementSummary, error] {
@@ -50,7 +54,7 @@ func (s *AgreementsService) ForAccount(ctx context.Context, accountNumber int) i
 		if err != nil {
 			return page[AgreementSummary]{}, err
 		}
-		return decodePage[AgreementSummary](s.c, http.MethodGet, path, body, "Agreements")
+		return decodePage(s.c, http.MethodGet, path, body, "Agreements", agreementSpec)
 	})
 }
 

@@ -58,17 +58,28 @@ type ChargeUpdate struct {
 
 func (u ChargeUpdate) empty() bool { return u == ChargeUpdate{} }
 
+// chargeSpec reads a charge list strictly (see decodeList): every charge
+// carries its DetailId (positive), its SpecialItemId (not empty) and its
+// ItemDescription (which may be empty but not missing or null: the
+// integration's marker of the charges it owns lives there).
+var chargeSpec = listSpec[AdditionalCharge]{
+	what:     "additional charge",
+	required: []string{"DetailId", "SpecialItemId", "ItemDescription"},
+	check: func(ch *AdditionalCharge) error {
+		return errors.Join(positiveField("DetailId", ch.DetailID), textField("SpecialItemId", ch.SpecialItemID))
+	},
+}
+
 // List returns the additional charges of an agreement
-// (GET /api/agreements/{n}/additionalcharges).
+// (GET /api/agreements/{n}/additionalcharges). An answer that is not a
+// complete list (null, a null charge, a charge without DetailId, SpecialItemId
+// or ItemDescription, see ErrMalformedResponse) is an error, never an empty
+// list.
 func (s *ChargesService) List(ctx context.Context, agreementNumber int) ([]AdditionalCharge, error) {
 	if err := positive("agreement number", agreementNumber); err != nil {
 		return nil, err
 	}
-	var out []AdditionalCharge
-	if err := s.c.getJSON(ctx, pathf("/api/agreements/%d/additionalcharges", agreementNumber), nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return getStrictList(ctx, s.c, pathf("/api/agreements/%d/additionalcharges", agreementNumber), chargeSpec)
 }
 
 // Get returns one additional charge

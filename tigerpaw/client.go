@@ -134,6 +134,12 @@ func (c *Client) GoString() string { return c.String() }
 // BaseURL returns the base URL the client talks to.
 func (c *Client) BaseURL() string { return c.base.String() }
 
+// Insecure reports whether the client talks plain http:// rather than https://.
+// Such a client works (a Tigerpaw on the same host or behind a TLS-terminating
+// proxy may be reached that way), but its requests, signed with the keys, and
+// the answers travel unencrypted: a caller such as the daemon should warn.
+func (c *Client) Insecure() bool { return c.base.Scheme == "http" }
+
 // ValidateUser checks the client's keys with GET /api/diagnostics/validate/user.
 // A rejected key pair gives an error that matches ErrUnauthorized.
 func (c *Client) ValidateUser(ctx context.Context) error {
@@ -279,7 +285,7 @@ func (c *Client) attempt(ctx context.Context, r *request, target string, payload
 		return nil, 0, 0, &transportError{method: r.method, path: r.path, err: err, beforeSend: notSent(err)}
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	body, err := readBody(resp)
 	if err != nil {
 		return nil, resp.StatusCode, 0, &transportError{method: r.method, path: r.path, err: fmt.Errorf("read response: %w", err)}
 	}
@@ -295,6 +301,66 @@ func (c *Client) attempt(ctx context.Context, r *request, target string, payload
 		return nil, resp.StatusCode, 0, ae
 	}
 	return body, resp.StatusCode, 0, nil
+}
+
+// readBody reads at most maxResponseBytes+1 bytes of an answer. When the
+// server announces a Content-Length within the cap, the body is read into one
+// buffer of that size instead of a series of growing ones, so a large body
+// costs its size once.
+func readBody(resp *http.Response) ([]byte, error) {
+	r := io.LimitReader(resp.Body, maxResponseBytes+1)
+	n := resp.ContentLength
+	if n <= 0 || n > maxResponseBytes {
+		return readChunks(r)
+	}
+	buf := make([]byte, n+1) // one byte more, to see a body longer than announced
+	got, err := io.ReadFull(r, buf)
+	switch {
+	case err == nil: // longer than announced: read the rest
+		rest, err := io.ReadAll(r)
+		return append(buf, rest...), err
+	case int64(got) == n && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)):
+		return buf[:got], nil
+	case errors.Is(err, io.EOF):
+		return nil, io.ErrUnexpectedEOF // shorter than announced
+	}
+	return nil, err
+}
+
+// readChunks reads r to its end in chunks of up to 1 MB and joins them: a
+// body of unknown length costs about twice its size, where growing one slice
+// would copy it through a series of ever larger ones.
+func readChunks(r io.Reader) ([]byte, error) {
+	const chunk = 1 << 20
+	var parts [][]byte
+	total := 0
+	for {
+		buf := make([]byte, chunk)
+		n := 0
+		var err error
+		for n < chunk && err == nil {
+			var m int
+			m, err = r.Read(buf[n:])
+			n += m
+		}
+		if n > 0 {
+			parts = append(parts, buf[:n])
+			total += n
+		}
+		switch {
+		case err == io.EOF:
+			if len(parts) == 1 {
+				return parts[0], nil
+			}
+			out := make([]byte, 0, total)
+			for _, p := range parts {
+				out = append(out, p...)
+			}
+			return out, nil
+		case err != nil:
+			return nil, err
+		}
+	}
 }
 
 // retryable reports whether a failed attempt of r may be repeated.
@@ -322,7 +388,7 @@ func (c *Client) getJSON(ctx context.Context, path string, query url.Values, v a
 // decode reads a response body into v with Tigerpaw's conventions.
 func (c *Client) decode(method, path string, body []byte, v any) error {
 	if err := decodeBody(body, v, c.loc); err != nil {
-		return fmt.Errorf("tigerpaw: %s %s: decode response: %w", method, path, err)
+		return fmt.Errorf("tigerpaw: %s %s: decode response: %w: %w", method, path, err, ErrMalformedResponse)
 	}
 	return nil
 }

@@ -524,3 +524,21 @@ func TestRefusalsAreKnownOutcomes(t *testing.T) {
 		t.Errorf("404 = %v, want a known outcome", err)
 	}
 }
+
+func TestClientInsecure(t *testing.T) {
+	t.Parallel()
+	for url, want := range map[string]bool{
+		"http://tigerpaw.example.com":   true,
+		"HTTP://tigerpaw.example.com":   true,
+		"https://tigerpaw.example.com":  false,
+		"https://tigerpaw.example.com/": false,
+	} {
+		c, err := tigerpaw.NewClient(url, tigerpaw.WithKeys("p", "k"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Insecure(); got != want {
+			t.Errorf("%s: Insecure() = %v, want %v", url, got, want)
+		}
+	}
+}

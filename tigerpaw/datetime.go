@@ -199,6 +199,18 @@ func decodeBody(body []byte, v any, loc *time.Location) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return fmt.Errorf("empty body")
 	}
+	if err := checkLimits(body); err != nil {
+		return err
+	}
+	return decodeValue(body, v, loc)
+}
+
+// decodeValue is decodeBody without the size checks, for the elements of a
+// list whose whole text was checked already.
+func decodeValue(body []byte, v any, loc *time.Location) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return fmt.Errorf("empty value")
+	}
 	if err := decodeTolerant(normalizeNumbers(body), v); err != nil {
 		return err
 	}

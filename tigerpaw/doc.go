@@ -34,6 +34,11 @@
 // the Tigerpaw UI refuses API edits). [ErrOutcomeUnknown] marks a failed call that
 // may nevertheless have been applied (connection lost after sending, HTTP 5xx):
 // look a create up before repeating it.
+// An answer that is not a complete answer (a missing or null list, a null
+// element, an element without its identity field, fewer or more items than a
+// paged read's TotalCount, a body over the caps [MaxResponseBytes],
+// [MaxResponseItems], [MaxResponseValues]) is an error matching
+// [ErrMalformedResponse]: never an empty list, never [ErrNotFound].
 //
 // # What is assumed
 //

@@ -49,10 +49,10 @@ func FuzzDecodeResponse(f *testing.F) {
 		for _, v := range targets {
 			_ = c.decode(http.MethodGet, "/api/x", body, v)
 		}
-		_, _ = decodePage[AccountSummary](c, http.MethodPost, "/api/x", body, "Accounts")
-		_, _ = decodePage[AgreementSummary](c, http.MethodGet, "/api/x", body, "Agreements")
-		_, _ = decodePage[PriceBookItemSummary](c, http.MethodPost, "/api/x", body, "PriceBookItems")
-		_, _ = decodePage[ServiceOrderSummary](c, http.MethodPost, "/api/x", body, "ServiceOrders")
+		_, _ = decodePage[AccountSummary](c, http.MethodPost, "/api/x", body, "Accounts", accountSpec)
+		_, _ = decodePage[AgreementSummary](c, http.MethodGet, "/api/x", body, "Agreements", agreementSpec)
+		_, _ = decodePage[PriceBookItemSummary](c, http.MethodPost, "/api/x", body, "PriceBookItems", priceBookItemSpec)
+		_, _ = decodePage[ServiceOrderSummary](c, http.MethodPost, "/api/x", body, "ServiceOrders", serviceOrderFoundSpec)
 
 		// Money read from any text writes itself back to the same amount.
 		if cents, err := ParseCents(string(body)); err == nil {

@@ -115,51 +115,51 @@ type NewTextCustomField struct {
 
 // ExternalProducts lists the external products (GET /api/mastertables/externalproducts).
 func (s *MasterTablesService) ExternalProducts(ctx context.Context) ([]ExternalProduct, error) {
-	return getList[ExternalProduct](ctx, s.c, "/api/mastertables/externalproducts")
+	return getStrictList(ctx, s.c, "/api/mastertables/externalproducts", externalProductSpec)
 }
 
 // AccountTypes lists the account types (GET /api/mastertables/accounts/types).
 func (s *MasterTablesService) AccountTypes(ctx context.Context) ([]AccountType, error) {
-	return getList[AccountType](ctx, s.c, "/api/mastertables/accounts/types")
+	return getStrictList(ctx, s.c, "/api/mastertables/accounts/types", accountTypeSpec)
 }
 
 // PriceLevels lists the price levels (GET /api/mastertables/pricelevels).
 func (s *MasterTablesService) PriceLevels(ctx context.Context) ([]PriceLevel, error) {
-	return getList[PriceLevel](ctx, s.c, "/api/mastertables/pricelevels")
+	return getStrictList(ctx, s.c, "/api/mastertables/pricelevels", priceLevelSpec)
 }
 
 // Reps lists the reps (GET /api/mastertables/reps).
 func (s *MasterTablesService) Reps(ctx context.Context) ([]Rep, error) {
-	return getList[Rep](ctx, s.c, "/api/mastertables/reps")
+	return getStrictList(ctx, s.c, "/api/mastertables/reps", repSpec)
 }
 
 // ServiceOrderStatuses lists the service order statuses
 // (GET /api/mastertables/serviceorders/statuses).
 func (s *MasterTablesService) ServiceOrderStatuses(ctx context.Context) ([]ServiceOrderStatus, error) {
-	return getList[ServiceOrderStatus](ctx, s.c, "/api/mastertables/serviceorders/statuses")
+	return getStrictList(ctx, s.c, "/api/mastertables/serviceorders/statuses", statusSpec)
 }
 
 // DispatchBoards lists the dispatch boards (GET /api/mastertables/dispatchboards).
 func (s *MasterTablesService) DispatchBoards(ctx context.Context) ([]DispatchBoard, error) {
-	return getList[DispatchBoard](ctx, s.c, "/api/mastertables/dispatchboards")
+	return getStrictList(ctx, s.c, "/api/mastertables/dispatchboards", boardSpec)
 }
 
 // Priorities lists the priorities (GET /api/mastertables/priorities).
 func (s *MasterTablesService) Priorities(ctx context.Context) ([]Priority, error) {
-	return getList[Priority](ctx, s.c, "/api/mastertables/priorities")
+	return getStrictList(ctx, s.c, "/api/mastertables/priorities", prioritySpec)
 }
 
 // ServiceOrderTypes lists the service order types
 // (GET /api/mastertables/serviceOrders/types).
 func (s *MasterTablesService) ServiceOrderTypes(ctx context.Context) ([]ServiceOrderType, error) {
-	return getList[ServiceOrderType](ctx, s.c, "/api/mastertables/serviceOrders/types")
+	return getStrictList(ctx, s.c, "/api/mastertables/serviceOrders/types", soTypeSpec)
 }
 
 // AccountCustomFieldCategories lists the categories of account custom fields
 // with their field definitions (GET /api/mastertables/customfields/accounts),
 // including categories that have no field yet.
 func (s *MasterTablesService) AccountCustomFieldCategories(ctx context.Context) ([]CustomFieldCategory, error) {
-	return getList[CustomFieldCategory](ctx, s.c, "/api/mastertables/customfields/accounts")
+	return getStrictList(ctx, s.c, "/api/mastertables/customfields/accounts", cfCategorySpec)
 }
 
 // AccountCustomFields lists the account custom field definitions of every
@@ -230,11 +230,40 @@ func (s *MasterTablesService) CreateTextCustomField(ctx context.Context, f NewTe
 	return out.Field.CustomFieldDefinitionID, nil
 }
 
-// getList GETs a JSON array.
-func getList[T any](ctx context.Context, c *Client, path string) ([]T, error) {
-	var out []T
-	if err := c.getJSON(ctx, path, nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
+// Strict readings of the master tables (see decodeList): each entry carries
+// the identity the integration refers to it by.
+var (
+	externalProductSpec = listSpec[ExternalProduct]{what: "external product", required: []string{"ExternalProductId"},
+		check: func(p *ExternalProduct) error { return positiveField("ExternalProductId", p.ExternalProductID) }}
+	accountTypeSpec = listSpec[AccountType]{what: "account type", required: []string{"Id"},
+		check: func(t *AccountType) error { return positiveField("Id", t.ID) }}
+	priceLevelSpec = listSpec[PriceLevel]{what: "price level", required: []string{"PriceLevelId"},
+		check: func(p *PriceLevel) error {
+			if p.PriceLevelID < 0 {
+				return fmt.Errorf("PriceLevelId %d is negative", p.PriceLevelID)
+			}
+			return nil
+		}}
+	repSpec = listSpec[Rep]{what: "rep", required: []string{"RepNumber"},
+		check: func(r *Rep) error { return positiveField("RepNumber", r.RepNumber) }}
+	statusSpec = listSpec[ServiceOrderStatus]{what: "service order status", required: []string{"Status"},
+		check: func(s *ServiceOrderStatus) error { return textField("Status", s.Status) }}
+	boardSpec = listSpec[DispatchBoard]{what: "dispatch board", required: []string{"DispatchBoardId"},
+		check: func(b *DispatchBoard) error { return positiveField("DispatchBoardId", b.DispatchBoardID) }}
+	prioritySpec = listSpec[Priority]{what: "priority", required: []string{"Priority"},
+		check: func(p *Priority) error { return textField("Priority", p.Priority) }}
+	soTypeSpec = listSpec[ServiceOrderType]{what: "service order type", required: []string{"Type"},
+		check: func(t *ServiceOrderType) error { return textField("Type", t.Type) }}
+	cfCategorySpec = listSpec[CustomFieldCategory]{what: "custom field category", required: []string{"CategoryName", "Fields"},
+		check: func(c *CustomFieldCategory) error {
+			if err := textField("CategoryName", c.CategoryName); err != nil {
+				return err
+			}
+			for i, f := range c.Fields {
+				if f.CustomFieldDefinitionID <= 0 {
+					return fmt.Errorf("category %q: field %d: CustomFieldDefinitionId is missing or not positive", c.CategoryName, i)
+				}
+			}
+			return nil
+		}}
+)

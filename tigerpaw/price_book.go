@@ -1,7 +1,9 @@
 package tigerpaw
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -45,6 +47,27 @@ type PriceBookItemDetail struct {
 	Pricing             []ItemPrice
 }
 
+// Strict readings of the price book lists (see decodeList). A price level
+// must carry its PriceLevel and SellingPrice, and a SellingPrice is never
+// negative.
+var (
+	priceBookItemSpec = listSpec[PriceBookItemSummary]{what: "price book item",
+		required: []string{"ItemId", "PriceBookItemNumber"},
+		check: func(it *PriceBookItemSummary) error {
+			return errors.Join(textField("ItemId", it.ItemID), positiveField("PriceBookItemNumber", it.PriceBookItemNumber))
+		}}
+	itemPriceSpec = listSpec[ItemPrice]{what: "price level", required: []string{"PriceLevel", "SellingPrice"},
+		check: func(p *ItemPrice) error {
+			if p.PriceLevel < 0 {
+				return fmt.Errorf("PriceLevel %d is negative", p.PriceLevel)
+			}
+			if p.SellingPrice < 0 {
+				return fmt.Errorf("SellingPrice %s at price level %d is negative", p.SellingPrice, p.PriceLevel)
+			}
+			return nil
+		}}
+)
+
 // PriceAt returns the item's pricing at a price level.
 func (d *PriceBookItemDetail) PriceAt(priceLevel int) (ItemPrice, bool) {
 	for _, p := range d.Pricing {
@@ -67,7 +90,7 @@ func (s *PriceBookService) Search(ctx context.Context, q Search) iter.Seq2[Price
 		if err != nil {
 			return page[PriceBookItemSummary]{}, err
 		}
-		return decodePage[PriceBookItemSummary](s.c, http.MethodPost, path, body, "PriceBookItems")
+		return decodePage(s.c, http.MethodPost, path, body, "PriceBookItems", priceBookItemSpec)
 	})
 }
 
@@ -100,14 +123,50 @@ func (s *PriceBookService) ByItemID(ctx context.Context, itemID string) (*PriceB
 }
 
 // Details returns an item with its pricing per price level
-// (GET /api/pricebook/items/{priceBookItemNumber}/details).
+// (GET /api/pricebook/items/{priceBookItemNumber}/details). The answer is read
+// strictly: it must carry the item's ItemId and a Pricing list (possibly
+// empty, never missing or null) whose levels each carry PriceLevel and a
+// SellingPrice that is not negative, each level at most once. Anything else is
+// an error wrapping ErrMalformedResponse that names the item and the level.
 func (s *PriceBookService) Details(ctx context.Context, priceBookItemNumber int) (*PriceBookItemDetail, error) {
 	if err := positive("price book item number", priceBookItemNumber); err != nil {
 		return nil, err
 	}
-	var d PriceBookItemDetail
-	if err := s.c.getJSON(ctx, pathf("/api/pricebook/items/%d/details", priceBookItemNumber), nil, &d); err != nil {
+	path := pathf("/api/pricebook/items/%d/details", priceBookItemNumber)
+	body, err := s.c.do(ctx, &request{method: http.MethodGet, path: path, retry: true})
+	if err != nil {
 		return nil, err
 	}
-	return &d, nil
+	var wire struct {
+		ItemID              string `json:"ItemId"`
+		PriceBookItemNumber int
+		Item                PriceBookItem
+		Pricing             json.RawMessage
+	}
+	if b := bytes.TrimSpace(body); len(b) == 0 || b[0] != '{' {
+		return nil, malformed(http.MethodGet, path, "price book item %d: the answer is not a JSON object", priceBookItemNumber)
+	}
+	if err := s.c.decode(http.MethodGet, path, body, &wire); err != nil {
+		return nil, err
+	}
+	switch {
+	case strings.TrimSpace(wire.ItemID) == "":
+		return nil, malformed(http.MethodGet, path, "price book item %d: ItemId is missing", priceBookItemNumber)
+	case wire.PriceBookItemNumber != 0 && wire.PriceBookItemNumber != priceBookItemNumber:
+		return nil, malformed(http.MethodGet, path, "price book item %d: the answer is item %d", priceBookItemNumber, wire.PriceBookItemNumber)
+	}
+	spec := itemPriceSpec
+	spec.what = fmt.Sprintf("item %q Pricing: price level", wire.ItemID)
+	pricing, err := decodeList(s.c, http.MethodGet, path, wire.Pricing, spec)
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[int]bool, len(pricing))
+	for _, p := range pricing {
+		if seen[p.PriceLevel] {
+			return nil, malformed(http.MethodGet, path, "item %q Pricing: price level %d is listed twice", wire.ItemID, p.PriceLevel)
+		}
+		seen[p.PriceLevel] = true
+	}
+	return &PriceBookItemDetail{ItemID: wire.ItemID, PriceBookItemNumber: priceBookItemNumber, Item: wire.Item, Pricing: pricing}, nil
 }

@@ -79,11 +79,12 @@ func (s Search) validate() error {
 	return nil
 }
 
-// pageInfo is the paging part of a search envelope.
+// pageInfo is the paging part of a search envelope. TotalCount is nil when the
+// server sends none.
 type pageInfo struct {
 	PageSize   int
 	NextRow    int
-	TotalCount int
+	TotalCount *int
 }
 
 // page is one page of a search: its items and the paging fields.
@@ -93,9 +94,17 @@ type page[T any] struct {
 	info  pageInfo
 }
 
-// decodePage reads a search envelope whose item list is under key.
-func decodePage[T any](c *Client, method, path string, body []byte, key string) (page[T], error) {
+// decodePage reads a search envelope whose item list is under key, strictly:
+// the body must be an object, the list present (one key, matched ignoring
+// case), not null, and each item must pass spec (see decodeList).
+func decodePage[T any](c *Client, method, path string, body []byte, key string, spec listSpec[T]) (page[T], error) {
 	var p page[T]
+	if err := checkLimits(body); err != nil {
+		return p, malformed(method, path, "%v", err)
+	}
+	if b := bytes.TrimSpace(body); len(b) == 0 || b[0] != '{' {
+		return p, malformed(method, path, "the answer is not a JSON object with a %s list: %s", key, excerptN(b, 40))
+	}
 	var fields map[string]json.RawMessage
 	if err := c.decode(method, path, body, &fields); err != nil {
 		return p, err
@@ -103,19 +112,36 @@ func decodePage[T any](c *Client, method, path string, body []byte, key string) 
 	if err := c.decode(method, path, body, &p.info); err != nil {
 		return p, err
 	}
+	found := 0
 	for k, v := range fields {
 		if strings.EqualFold(k, key) {
 			p.raw = v
-			break
+			found++
 		}
 	}
-	if len(p.raw) == 0 || string(bytes.TrimSpace(p.raw)) == "null" {
-		return p, nil
+	switch {
+	case found == 0:
+		return p, malformed(method, path, "the answer has no %s list", key)
+	case found > 1:
+		return p, malformed(method, path, "the answer has %d %s lists (keys differing in letter case)", found, key)
 	}
-	if err := c.decode(method, path, p.raw, &p.items); err != nil {
+	if p.info.TotalCount != nil && *p.info.TotalCount < 0 {
+		return p, malformed(method, path, "TotalCount %d is negative", *p.info.TotalCount)
+	}
+	items, err := decodeList(c, method, path, p.raw, spec)
+	if err != nil {
 		return p, err
 	}
+	p.items = items
 	return p, nil
+}
+
+// excerptN returns at most n bytes of b, for an error message.
+func excerptN(b []byte, n int) string {
+	if len(b) <= n {
+		return fmt.Sprintf("%q", b)
+	}
+	return fmt.Sprintf("%q…", b[:n])
 }
 
 // paginate yields the items of consecutive pages. StartRow is 0-based. It stops
@@ -123,6 +149,9 @@ func decodePage[T any](c *Client, method, path string, body []byte, key string) 
 // one the server answers with when that is smaller), when NextRow is 0, absent or
 // not beyond the current row, when NextRow reaches TotalCount, and when a page
 // repeats one served before (so a server that cycles through pages ends too).
+// When the server announced a TotalCount, the number of items received must
+// equal it when paging stops: a page that ends the read early (or a read that
+// received more than announced) is an error wrapping ErrMalformedResponse.
 func paginate[T any](ctx context.Context, c *Client, what string, pageSize int,
 	fetch func(ctx context.Context, startRow, pageSize int) (page[T], error)) iter.Seq2[T, error] {
 	if pageSize <= 0 {
@@ -132,20 +161,35 @@ func paginate[T any](ctx context.Context, c *Client, what string, pageSize int,
 		var zero T
 		seen := map[[sha256.Size]byte]bool{} // pages served so far, by content
 		row := 0
+		received := 0
+		var total *int // the last TotalCount announced
+		complete := func() bool {
+			if total == nil || *total == received {
+				return true
+			}
+			yield(zero, fmt.Errorf("tigerpaw: %s: received %d items, the server announced TotalCount %d: %w",
+				what, received, *total, ErrMalformedResponse))
+			return false
+		}
 		for {
 			p, err := fetch(ctx, row, pageSize)
 			if err != nil {
 				yield(zero, err)
 				return
 			}
+			if p.info.TotalCount != nil {
+				total = p.info.TotalCount
+			}
 			sum := sha256.Sum256(p.raw)
 			if len(p.items) > 0 && seen[sum] {
 				c.logger.LogAttrs(ctx, slog.LevelWarn, "tigerpaw paging stopped: the server repeats a page",
 					slog.String("search", what), slog.Int("startRow", row))
+				complete()
 				return
 			}
 			seen[sum] = true
 			for _, it := range p.items {
+				received++
 				if !yield(it, nil) {
 					return
 				}
@@ -157,9 +201,11 @@ func paginate[T any](ctx context.Context, c *Client, what string, pageSize int,
 				full = p.info.PageSize
 			}
 			if len(p.items) == 0 || len(p.items) < full || p.info.NextRow <= row {
+				complete()
 				return
 			}
-			if p.info.TotalCount > 0 && p.info.NextRow >= p.info.TotalCount {
+			if total != nil && p.info.NextRow >= *total {
+				complete()
 				return
 			}
 			row = p.info.NextRow

@@ -215,11 +215,24 @@ func (s *ServiceOrdersService) Close(ctx context.Context, number int, cl CloseSe
 	return s.Update(ctx, number, u)
 }
 
+// serviceOrderFoundSpec reads the results of the reference search strictly:
+// each carries its ServiceOrderNumber and its ServiceOrder.Reference, the
+// field the search is filtered on.
+var serviceOrderFoundSpec = listSpec[ServiceOrderSummary]{
+	what:     "service order",
+	required: []string{"ServiceOrderNumber", "ServiceOrder.Reference"},
+	check: func(so *ServiceOrderSummary) error {
+		return positiveField("ServiceOrderNumber", so.ServiceOrderNumber)
+	},
+}
+
 // FindByReference returns the orders whose Reference is ref, ignoring case and
 // surrounding spaces (Tigerpaw stores text in SQL Server, whose usual collation
 // ignores case, and a fixed-width column pads it). Tigerpaw's reference search
 // (POST /api/serviceorders/search/reference) may match prefixes; its results are
-// filtered here, so "KT-1" does not find "KT-12".
+// filtered here, so "KT-1" does not find "KT-12". An answer without the
+// ServiceOrders list, or with a result lacking its number or reference, is an
+// error wrapping ErrMalformedResponse, never "not found".
 func (s *ServiceOrdersService) FindByReference(ctx context.Context, ref string) ([]ServiceOrderSummary, error) {
 	if strings.TrimSpace(ref) == "" {
 		return nil, errors.New("tigerpaw: find service order: reference is empty")
@@ -230,7 +243,7 @@ func (s *ServiceOrdersService) FindByReference(ctx context.Context, ref string) 
 		if err != nil {
 			return page[ServiceOrderSummary]{}, err
 		}
-		return decodePage[ServiceOrderSummary](s.c, http.MethodPost, path, body, "ServiceOrders")
+		return decodePage(s.c, http.MethodPost, path, body, "ServiceOrders", serviceOrderFoundSpec)
 	})
 	var out []ServiceOrderSummary
 	for so, err := range seq {

@@ -237,7 +237,7 @@ var modelCases = []modelCase{
 		target:   ptrTo[pageInfo](),
 		number:   `{"Accounts":[],"PageSize":50,"NextRow":100,"TotalCount":120,"Success":true}`,
 		text:     `{"Accounts":[],"PageSize":"50","NextRow":"100","TotalCount":"120","Success":true}`,
-		want:     pageInfo{PageSize: 50, NextRow: 100, TotalCount: 120},
+		want:     pageInfo{PageSize: 50, NextRow: 100, TotalCount: ptrInt(120)},
 		badField: "NextRow", bad: `{"NextRow":{}}`,
 	},
 	{
@@ -494,3 +494,5 @@ func TestTolerantDecodeFollowsJSONNames(t *testing.T) {
 		t.Error("decoding into a non-pointer gave no error")
 	}
 }
+
+func ptrInt(n int) *int { return &n }

@@ -22,7 +22,9 @@
 //   - A test can lock a service order as if it were open in the Tigerpaw UI
 //     ([Server.LockServiceOrder]); updates to it are refused until it is unlocked.
 //   - [Server.FailNext] injects faults into the next matching requests: a status,
-//     a delay, a dropped connection, optionally after the write was applied.
+//     a delay, a dropped connection, optionally after the write was applied, or
+//     (Fault.Rewrite) the real answer with its JSON body rewritten, to serve a
+//     malformed or inconsistent variant of real data.
 //   - [Server.Count] tells how many requests matched a method and path template.
 //
 // The fake writes JSON like Json.NET does: date-times without a zone, quantities

@@ -174,6 +174,13 @@ type Fault struct {
 	// AfterApply performs the request (the write is applied) before the fault
 	// replaces its answer, so the client sees an error for a write that happened.
 	AfterApply bool
+	// Rewrite, when set (and Status is 0 and Drop false), serves the request for
+	// real and passes the JSON body of its answer through Rewrite before
+	// sending it, with the real status: a test can change one field, drop one,
+	// duplicate an element of a real list, or replace the list by null. A write
+	// is applied before its answer is rewritten. Rewrite runs without the
+	// server's lock held; it must not call the Server.
+	Rewrite func(body []byte) []byte
 }
 
 type faultRule struct {
@@ -373,6 +380,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if fault != nil && fault.Rewrite != nil && fault.Status == 0 && !fault.Drop {
+		status, body := encodeJSON(a.status, a.body)
+		writeRaw(w, status, fault.Rewrite(body))
+		return
+	}
 	writeJSON(w, a.status, a.body)
 }
 
@@ -412,16 +424,28 @@ func writeFault(w http.ResponseWriter, f *Fault) {
 		body = fmt.Sprintf(`{"Message":"injected fault: HTTP %d"}`, f.Status)
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(f.Status)
 	_, _ = io.WriteString(w, body)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	status, b := encodeJSON(status, v)
+	writeRaw(w, status, b)
+}
+
+// encodeJSON encodes an answer's body; a value that cannot be encoded becomes
+// an HTTP 500.
+func encodeJSON(status int, v any) (int, []byte) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		status = http.StatusInternalServerError
-		b = []byte(`{"Message":"fake server: cannot encode answer"}`)
+		return http.StatusInternalServerError, []byte(`{"Message":"fake server: cannot encode answer"}`)
 	}
+	return status, b
+}
+
+// writeRaw sends a JSON body as it is.
+func writeRaw(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)

@@ -318,3 +318,60 @@ func TestPostNeedsContentLength(t *testing.T) {
 		t.Errorf("POST with Content-Length: %d, want 200", status)
 	}
 }
+
+func TestFaultRewrite(t *testing.T) {
+	t.Parallel()
+	srv := tigerpawtest.NewServer(t)
+	srv.AddAccount(tigerpawtest.Account{Number: 5, Name: "A"})
+	srv.AddAgreement(tigerpawtest.Agreement{Number: 70, AccountNumber: 5, BillingPeriod: 1})
+	srv.AddCharge(tigerpawtest.Charge{DetailID: 900, AgreementNumber: 70, SpecialItemID: "KES", ItemDescription: "d", Quantity: 3})
+
+	// Duplicate the one element of the real list.
+	var seen []byte
+	srv.FailNext("GET", "/api/agreements/{n}/additionalcharges", 1, tigerpawtest.Fault{Rewrite: func(b []byte) []byte {
+		seen = append([]byte(nil), b...)
+		var list []json.RawMessage
+		if err := json.Unmarshal(b, &list); err != nil || len(list) != 1 {
+			t.Errorf("rewrite got %q (%v)", b, err)
+			return b
+		}
+		out, _ := json.Marshal(append(list, list[0]))
+		return out
+	}})
+	status, v := call(t, srv, "GET", "/api/agreements/70/additionalcharges", "")
+	items, _ := v.([]any)
+	if status != 200 || len(items) != 2 {
+		t.Fatalf("rewritten answer: %d %v", status, v)
+	}
+	for _, it := range items {
+		if id := it.(map[string]any)["DetailId"]; id != 900.0 {
+			t.Errorf("DetailId %v, want the real charge's 900", id)
+		}
+	}
+	if !strings.Contains(string(seen), `"DetailId":900`) {
+		t.Errorf("Rewrite did not get the real answer: %q", seen)
+	}
+	// The fault is used up: the next answer is the real one.
+	if _, v := call(t, srv, "GET", "/api/agreements/70/additionalcharges", ""); len(v.([]any)) != 1 {
+		t.Errorf("second answer %v, want the real list of one", v)
+	}
+
+	// A write is applied, then its answer rewritten; the status stays the real one.
+	srv.FailNext("POST", "/api/agreements/{n}/additionalcharges", 1, tigerpawtest.Fault{Rewrite: func([]byte) []byte {
+		return []byte(`{"Success":true}`)
+	}})
+	srv.AddPriceBookItem(tigerpawtest.PriceBookItem{ItemID: "KES", Description: "Kaspersky"})
+	status, v = call(t, srv, "POST", "/api/agreements/70/additionalcharges", `{"SpecialItemId":"KES","Quantity":1,"Price":1,"PriceLevel":0}`)
+	if status != 200 || v.(map[string]any)["DetailId"] != nil {
+		t.Errorf("rewritten create answer: %d %v", status, v)
+	}
+	if got := len(srv.Charges(70)); got != 2 {
+		t.Errorf("charges after the rewritten create: %d, want 2 (the write applied)", got)
+	}
+
+	// A 404 stays a 404, rewritten.
+	srv.FailNext("GET", "/api/agreements/{n}", 1, tigerpawtest.Fault{Rewrite: func([]byte) []byte { return []byte(`null`) }})
+	if status, v := call(t, srv, "GET", "/api/agreements/71", ""); status != 404 || v != nil {
+		t.Errorf("rewritten 404: %d %v", status, v)
+	}
+}
