@@ -136,6 +136,17 @@ func LoadPrices(ctx context.Context, c *tigerpaw.Client, cfg mapping.Config) (*b
 			return nil, fmt.Errorf("price book item %q: %w", id, err)
 		}
 		detail, err := c.PriceBook.Details(ctx, item.PriceBookItemNumber)
+		if errors.Is(err, tigerpaw.ErrMalformedResponse) {
+			// A malformed price list (a negative price, a level listed twice)
+			// makes the item's prices untrusted: the agreements that need
+			// them are skipped, the others billed.
+			for _, level := range levels {
+				for _, spelling := range spellings[key] {
+					prices.Refuse(spelling, level, fmt.Errorf("price book item %q: details: %w", id, err))
+				}
+			}
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("price book item %q: details: %w", id, err)
 		}

@@ -3,7 +3,6 @@ package kasperskytigerpaw
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -17,28 +16,6 @@ import (
 	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw"
 	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw/tigerpawtest"
 )
-
-// kscRefusals makes a Source's refused KSC logins match
-// kaspersky.ErrUnauthorized, as package ksc's errors do themselves from issue
-// 18 on; it stands in for that here and changes nothing once they do.
-type kscRefusals struct{ kaspersky.Source }
-
-func neutralRefusal(err error) error {
-	if errors.Is(err, ksc.ErrUnauthorized) && !errors.Is(err, kaspersky.ErrUnauthorized) {
-		return fmt.Errorf("%w: %w", kaspersky.ErrUnauthorized, err)
-	}
-	return err
-}
-
-func (s kscRefusals) Inventory(ctx context.Context, tenant string) (kaspersky.Inventory, error) {
-	inv, err := s.Source.Inventory(ctx, tenant)
-	return inv, neutralRefusal(err)
-}
-
-func (s kscRefusals) Events(ctx context.Context, tenant string, since time.Time) ([]kaspersky.Event, error) {
-	evs, err := s.Source.Events(ctx, tenant, since)
-	return evs, neutralRefusal(err)
-}
 
 // observed wires both jobs' cycles to fresh metrics and collectors.
 func observed(t *testing.T, j *scaleJobs) (reg *prometheus.Registry, bc, sc *cycles) {
@@ -89,7 +66,7 @@ func TestWrongKSCPasswordFailsTheCycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = kc.Close(context.Background()) })
-	j.source = NewCycleSource(kscRefusals{ksc.NewSource(kc)})
+	j.source = NewCycleSource(ksc.NewSource(kc))
 	j.billing.Source, j.orders.Source = j.source, j.source
 	reg, bc, sc := observed(t, j)
 

@@ -140,6 +140,19 @@ func (p *Prices) Add(item string, level int, price Money) {
 	p.List[k] = price
 }
 
+// Refuse records that the item's price at a level cannot be trusted, for
+// reason: the server's answer for the item was malformed, say. The agreements
+// that need the price are skipped with an error wrapping ErrInvalidPrice and
+// reason.
+func (p *Prices) Refuse(item string, level int, reason error) {
+	k := PriceKey{Item: item, Level: level}
+	if p.Refused == nil {
+		p.Refused = map[PriceKey]error{}
+	}
+	delete(p.List, k)
+	p.Refused[k] = fmt.Errorf("billing: item %q at price level %d: %w: %w", item, level, ErrInvalidPrice, reason)
+}
+
 // Price implements PriceLookup.
 func (p *Prices) Price(item string, level int) (Money, bool) {
 	return p.List.Price(item, level)
