@@ -15,12 +15,12 @@ import (
 
 // sentinel is a sentinel error that also matches a more general one.
 type sentinel struct {
-	msg    string
-	parent error
+	msg     string
+	parents []error
 }
 
-func (e *sentinel) Error() string { return e.msg }
-func (e *sentinel) Unwrap() error { return e.parent }
+func (e *sentinel) Error() string   { return e.msg }
+func (e *sentinel) Unwrap() []error { return e.parents }
 
 // Sentinel errors. Test for them with errors.Is.
 var (
@@ -28,7 +28,7 @@ var (
 	// 403 at login), refused a call again right after a fresh login, or that
 	// logins are suspended after such a refusal (see WithAuthHoldOff). It
 	// matches kaspersky.ErrUnauthorized too.
-	ErrUnauthorized error = &sentinel{"hub: unauthorized", kaspersky.ErrUnauthorized}
+	ErrUnauthorized error = &sentinel{"hub: unauthorized", []error{kaspersky.ErrUnauthorized}}
 	// ErrNotFound means the server answered 404: an unknown company, or a
 	// company without Office 365 protection for its status.
 	ErrNotFound = errors.New("hub: not found")
@@ -44,8 +44,8 @@ var (
 	// read again), or does not match the items received, an empty page
 	// before the end, a next page that does not move forward. The error
 	// names the page or the item and the reason. It matches ErrBadResponse
-	// too.
-	ErrIncomplete error = &sentinel{"hub: list incomplete or malformed", ErrBadResponse}
+	// too, and kaspersky.ErrIncomplete.
+	ErrIncomplete error = &sentinel{"hub: list incomplete or malformed", []error{ErrBadResponse, kaspersky.ErrIncomplete}}
 	// ErrUnexpectedValue means a field held a value outside the contract that
 	// cannot be mapped safely (a license state the client does not know). The
 	// error names the field and the value.

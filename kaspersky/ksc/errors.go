@@ -30,7 +30,8 @@ var (
 	// field (host id, key serial, event id), an answer of the wrong shape. The
 	// error names the method and the field. Such a read must not be taken for
 	// an empty one: callers act on absences (delete charges, close orders).
-	ErrIncomplete = errors.New("ksc: incomplete or malformed answer")
+	// It matches kaspersky.ErrIncomplete too.
+	ErrIncomplete = fmt.Errorf("ksc: incomplete or malformed answer: %w", kaspersky.ErrIncomplete)
 	// ErrClosed is returned by calls made after Close.
 	ErrClosed = errors.New("ksc: client closed")
 	// ErrSessionLost means a result set could not be read to its end because its
