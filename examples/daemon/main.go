@@ -82,6 +82,7 @@ type options struct {
 	logFormat       string
 	listen          string
 	shutdownTimeout time.Duration
+	lockWait        time.Duration
 }
 
 // runMain is the daemon's main: it parses args, runs until done or until ctx
@@ -100,6 +101,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format, text or json")
 	fs.StringVar(&o.listen, "listen", "", "serve /healthz, /readyz, /status, /metrics and the configuration console /console/ on this address (a port alone listens on loopback)")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", time.Minute, "after a signal, how long the cycle in flight may run before it is cancelled")
+	fs.DurationVar(&o.lockWait, "lock-wait", 30*time.Second, "with -once or -dry-run: how long to wait for another process holding the file stores to end before refusing to start (a service refuses at once)")
 	if err := fs.Parse(args); err != nil {
 		return exitConfig
 	}
@@ -212,7 +214,16 @@ func runService(ctx, work context.Context, o options, out io.Writer, log *slog.L
 		return asConfigError(err)
 	}
 	defer closeSource()
-	st, err := openStores(work, cfg.Store, cfg.MappingDir, cfg.StateFile, log)
+	// A service refuses at once to run beside another process on its files;
+	// a -once (a cron job) waits for the one before it to end.
+	var lockWait time.Duration
+	if o.once || o.dryRun {
+		lockWait = max(o.lockWait, 0)
+	}
+	st, err := openStores(work, cfg.Store, cfg.MappingDir, cfg.StateFile, lockWait, log)
+	if errors.Is(err, errStoreLocked) {
+		return asConfigError(err)
+	}
 	if err != nil {
 		return err
 	}
