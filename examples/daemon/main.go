@@ -179,6 +179,12 @@ type daemon struct {
 	hold func(context.Context) (context.Context, context.CancelFunc)
 	// console, when set, is the configuration console of -listen.
 	console *consoleSetup
+
+	// cycles holds each job's last CycleResult, as its OnCycle saw it, so that
+	// a cycle the job reports as failed or partial fails -once even when its
+	// Run returned no error.
+	cyclesMu sync.Mutex
+	cycles   map[string]*kt.CycleResult
 }
 
 // run wires the clients, stores and jobs from the configuration file and runs
@@ -410,7 +416,12 @@ func (d *daemon) mapping(ctx context.Context) (mapping.Config, error) {
 	return cfg, nil
 }
 
-// planBilling prints the billing plan without writing anything.
+// errAllSkipped is the error of a dry run whose plan leaves out every
+// agreement: nothing of it could be checked.
+var errAllSkipped = errors.New("every agreement was skipped")
+
+// planBilling prints the billing plan without writing anything. A plan that
+// skips every agreement is an error (the reasons are in the printed plan).
 func (d *daemon) planBilling(ctx context.Context) error {
 	cfg, err := d.mapping(ctx)
 	if err != nil {
@@ -420,8 +431,53 @@ func (d *daemon) planBilling(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = io.WriteString(d.out, plan.Explain())
-	return err
+	if _, err := io.WriteString(d.out, plan.Explain()); err != nil {
+		return err
+	}
+	agreements := map[int]bool{}
+	for _, ba := range cfg.BillingAccounts() {
+		agreements[ba.Agreement] = true
+	}
+	for _, s := range plan.Skipped {
+		delete(agreements, s.Agreement)
+	}
+	if len(plan.Skipped) > 0 && len(agreements) == 0 {
+		reasons := make([]error, len(plan.Skipped))
+		for i, s := range plan.Skipped {
+			reasons[i] = fmt.Errorf("agreement %d: %w", s.Agreement, s.Err)
+		}
+		return fmt.Errorf("billing plan: %w: %w", errAllSkipped, errors.Join(reasons...))
+	}
+	return nil
+}
+
+// startCycle forgets the job's last result, before a cycle of it runs.
+func (d *daemon) startCycle(job string) {
+	d.status.setRunning(job)
+	d.cyclesMu.Lock()
+	defer d.cyclesMu.Unlock()
+	delete(d.cycles, job)
+}
+
+// cycleOutcome is the error of the job's cycle that just ran: err, its Run's
+// error, or else the error of the CycleResult the job reported (a cycle that
+// failed or was partial although Run returned nil).
+func (d *daemon) cycleOutcome(job string, err error) error {
+	if err != nil {
+		return err
+	}
+	d.cyclesMu.Lock()
+	defer d.cyclesMu.Unlock()
+	r := d.cycles[job]
+	switch {
+	case r == nil:
+		return nil
+	case r.Err != nil:
+		return r.Err
+	case r.Failed:
+		return fmt.Errorf("the %s cycle failed", job)
+	}
+	return nil
 }
 
 // runBilling runs one billing cycle and logs what it did.
@@ -430,7 +486,7 @@ func (d *daemon) runBilling(ctx context.Context) error {
 }
 
 func (d *daemon) billingCycle(ctx context.Context) error {
-	d.status.setRunning(kt.JobBilling)
+	d.startCycle(kt.JobBilling)
 	cfg, err := d.mapping(ctx)
 	if err != nil {
 		d.observeFailure(kt.JobBilling, err)
@@ -441,7 +497,7 @@ func (d *daemon) billingCycle(ctx context.Context) error {
 	d.log.Info("billing cycle", "planned_creates", create, "planned_updates", update, "planned_deletes", del,
 		"created", res.Created, "updated", res.Updated, "deleted", res.Deleted, "unchanged", res.Unchanged,
 		"failed", len(res.Failed), "skipped_agreements", len(plan.Skipped))
-	return err
+	return d.cycleOutcome(kt.JobBilling, err)
 }
 
 // runServiceOrders runs one service order cycle and logs what it did.
@@ -450,7 +506,7 @@ func (d *daemon) runServiceOrders(ctx context.Context) error {
 }
 
 func (d *daemon) serviceOrderCycle(ctx context.Context) error {
-	d.status.setRunning(kt.JobServiceOrders)
+	d.startCycle(kt.JobServiceOrders)
 	cfg, err := d.mapping(ctx)
 	if err != nil {
 		d.observeFailure(kt.JobServiceOrders, err)
@@ -464,8 +520,8 @@ func (d *daemon) serviceOrderCycle(ctx context.Context) error {
 	res, err := d.orders.Run(ctx, cfg, rules)
 	d.log.Info("service order cycle", "created", len(res.Created), "recovered", len(res.Recovered),
 		"closed", len(res.Closed), "pending", len(res.Pending), "failed", len(res.Failed))
-	if err != nil {
-		return err
+	if err == nil {
+		err = res.Err()
 	}
-	return res.Err()
+	return d.cycleOutcome(kt.JobServiceOrders, err)
 }
