@@ -13,8 +13,11 @@
 //	daemon -config daemon.json -listen :9464   also serve /healthz, /readyz, /status, /metrics
 //
 // Exit codes: 0 done or stopped by SIGINT/SIGTERM (the cycle in flight
-// finishes first; a second signal exits at once), 1 a cycle of -once failed,
-// 2 a flag or configuration error, before anything ran.
+// finishes first; a second signal exits at once), 1 a cycle of -once failed or
+// was partial, or a -dry-run plan skipped every agreement, 2 a flag or
+// configuration error, or file stores another process holds, before anything
+// ran. A service refuses at once to run beside another process on its file
+// stores; -once and -dry-run wait up to -lock-wait for it to end.
 //
 // The configuration file names the servers, where the secrets are
 // ("env:NAME" or "file:PATH"), the mapping store, the service order rules file and the
