@@ -129,6 +129,9 @@ func (s *FileStore) Close() error {
 		return nil
 	}
 	s.closed = true
+	if s.lock == nil {
+		return nil
+	}
 	return s.lock.Release()
 }
 

@@ -265,7 +265,7 @@ const lockRetry = 250 * time.Millisecond
 
 // errStoreLocked marks the error of a file store another process holds: the
 // daemon refuses to start (exit 2).
-var errStoreLocked = errors.New("another process holds the store; refusing to start")
+var errStoreLocked = errors.New("refusing to start")
 
 // openFileStores opens the mapping directory and the state file, each locked
 // for this process until close. While another process (a daemon on the same
