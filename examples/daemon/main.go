@@ -232,7 +232,12 @@ func runService(ctx, work context.Context, o options, out io.Writer, log *slog.L
 	if o.once || o.dryRun {
 		lockWait = max(o.lockWait, 0)
 	}
-	st, err := openStores(work, cfg.Store, cfg.MappingDir, cfg.StateFile, lockWait, log)
+	// A signal ends the wait for the file stores' lock at once.
+	storeCtx := work
+	if cfg.Store.Kind == "" || cfg.Store.Kind == "file" {
+		storeCtx = ctx
+	}
+	st, err := openStores(storeCtx, cfg.Store, cfg.MappingDir, cfg.StateFile, lockWait, log)
 	if errors.Is(err, errStoreLocked) {
 		return asConfigError(err)
 	}
