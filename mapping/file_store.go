@@ -9,7 +9,21 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
+
+	"github.com/mspkit/kaspersky-tigerpaw/internal/filelock"
 )
+
+// ErrStoreLocked is matched by the error of [NewFileStore] when another process
+// owns the directory; the error names the lock file and its holder (pid, host,
+// start time).
+var ErrStoreLocked = errors.New("store is locked by another process")
+
+// errClosed is the error of a FileStore's methods after Close.
+var errClosed = errors.New("mapping: file store is closed")
+
+// LockFileName is the lock file of a FileStore, in its directory.
+const LockFileName = ".lock"
 
 // tempPrefix starts the names of the temporary files of FileStore.Save. Stored
 // file names never start with a dot, so the two cannot collide.
@@ -26,15 +40,23 @@ const tempPrefix = ".tmp-"
 // version, never a mix; a left-over temporary file is ignored, and removed by
 // the next [NewFileStore].
 //
-// The rules across integrations and the revision check are enforced by a lock
-// in the process, shared by every FileStore over the same directory: one
-// process at a time may use a directory. Names that differ
+// One process at a time owns a directory: NewFileStore takes an exclusive lock
+// on the file .lock in it (flock on Unix, LockFileEx on Windows), which names
+// the owner's pid, host and start time, and holds it until Close (or until the
+// process ends, however it ends). A second process is refused with an error
+// matching [ErrStoreLocked] naming the holder; a lock file left by a process that
+// died is taken over. FileStores over one directory in one process share the
+// lock, and a lock in the process, so that the rules across integrations and
+// the revision check hold. Names that differ
 // only in letter case cannot both be stored, since case-insensitive file
 // systems would keep them in one file. A file whose integration is not the one
 // its name says (a copy made by hand) makes List and Save fail until it is
 // moved out.
 type FileStore struct {
-	dir string
+	dir  string
+	lock *filelock.Lock
+	// closed is set by Close.
+	closed atomic.Bool
 	// mu is shared by every FileStore of the same directory in the process.
 	mu *sync.Mutex
 	// beforeRename, when set (by tests), runs after the temporary file is
@@ -44,14 +66,28 @@ type FileStore struct {
 }
 
 // NewFileStore returns a FileStore over dir, creating the directory (0o700) if
-// needed and removing temporary files that a crashed save left behind.
-func NewFileStore(dir string) (*FileStore, error) {
+// needed, taking its lock and removing temporary files that a crashed save
+// left behind. When another process holds the lock the error matches
+// [ErrStoreLocked] and names the holder. Close the store to let the lock go.
+func NewFileStore(dir string) (_ *FileStore, err error) {
 	if dir == "" {
 		return nil, fmt.Errorf("mapping: file store directory: %w", ErrRequired)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("mapping: file store: %w", err)
 	}
+	lock, err := filelock.Acquire(filepath.Join(dir, LockFileName))
+	if errors.Is(err, filelock.ErrHeld) {
+		return nil, fmt.Errorf("mapping: file store %s: %w: %w", dir, ErrStoreLocked, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mapping: file store %s: %w", dir, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = lock.Release()
+		}
+	}()
 	// Under the directory's lock: the temporary file of a save in progress
 	// through another FileStore of this directory is not a left-over.
 	mu := dirLock(dir)
@@ -68,7 +104,25 @@ func NewFileStore(dir string) (*FileStore, error) {
 			}
 		}
 	}
-	return &FileStore{dir: dir, mu: mu}, nil
+	return &FileStore{dir: dir, lock: lock, mu: mu}, nil
+}
+
+// Close lets the directory's lock go (once the last FileStore of the process
+// over the directory is closed); the store's methods fail after it. Closing
+// twice is a no-op.
+func (s *FileStore) Close() error {
+	if s.closed.Swap(true) || s.lock == nil {
+		return nil
+	}
+	return s.lock.Release()
+}
+
+// open reports an error once the store is closed.
+func (s *FileStore) open() error {
+	if s.closed.Load() {
+		return errClosed
+	}
+	return nil
 }
 
 // mutex returns the lock of the store's directory.
@@ -139,6 +193,9 @@ func (s *FileStore) Load(ctx context.Context, name string) (Config, error) {
 	if err := ctx.Err(); err != nil {
 		return Config{}, err
 	}
+	if err := s.open(); err != nil {
+		return Config{}, err
+	}
 	if err := CheckName(name); err != nil {
 		return Config{}, err
 	}
@@ -171,6 +228,9 @@ func (s *FileStore) read(path string) (Config, error) {
 // List implements [Store].
 func (s *FileStore) List(ctx context.Context) ([]Config, error) {
 	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.open(); err != nil {
 		return nil, err
 	}
 	mu := s.mutex()
@@ -213,6 +273,9 @@ func (s *FileStore) list(ctx context.Context) ([]Config, error) {
 // Save implements [Store].
 func (s *FileStore) Save(ctx context.Context, cfg Config) (int64, error) {
 	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if err := s.open(); err != nil {
 		return 0, err
 	}
 	if err := CheckName(cfg.Name); err != nil {
@@ -315,6 +378,9 @@ func syncDir(dir string) error {
 // Delete implements [Store].
 func (s *FileStore) Delete(ctx context.Context, name string, revision int64) error {
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := s.open(); err != nil {
 		return err
 	}
 	if err := CheckName(name); err != nil {

@@ -24,7 +24,8 @@
 // A program starts with [NewRunner] and calls [Runner.Run] once per cycle:
 //
 //	store, err := serviceorder.OpenFileStore("/var/lib/kt/serviceorders.json")
-//	// handle err
+//	// handle err (ErrStoreLocked: another process owns the file)
+//	defer store.Close()
 //	runner, err := serviceorder.NewRunner(desk, store)
 //	// handle err
 //	res, err := runner.Run(ctx, serviceorder.Cycle{Rules: rules, Accounts: accounts, Tenants: inputs})

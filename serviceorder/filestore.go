@@ -10,7 +10,17 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/mspkit/kaspersky-tigerpaw/internal/filelock"
 )
+
+// ErrStoreLocked is matched by the error of OpenFileStore when another process owns
+// the store file; the error names the lock file and its holder (pid, host,
+// start time).
+var ErrStoreLocked = errors.New("serviceorder: store is locked by another process")
+
+// errClosed is the error of a FileStore's methods after Close.
+var errClosed = errors.New("serviceorder: file store is closed")
 
 // ErrCorruptStore is wrapped by the error OpenFileStore returns when the store
 // file cannot be read as a store (truncated, not JSON, another format). The file
@@ -31,19 +41,43 @@ type fileContent struct {
 // FileStore is a [Store] in one JSON file. Every Apply rewrites the file
 // atomically (a temporary file in the same directory, fsync, rename, fsync of the
 // directory), so after a crash the file holds either the old or the new state.
-// One process owns a file at a time: the state is read when the store is opened.
+//
+// One process owns a file at a time, since the state is read when the store is
+// opened: OpenFileStore takes an exclusive lock on the file path+".lock"
+// (flock on Unix, LockFileEx on Windows), which names the owner's pid, host
+// and start time, and holds it until Close (or until the process ends,
+// however it ends). A second process is refused with an error matching
+// [ErrStoreLocked] naming the holder; a lock file left by a process that died is
+// taken over. FileStores over one file in one process share the lock (and
+// not the state: open one per file).
 type FileStore struct {
-	path  string
-	mu    sync.Mutex
-	state State
+	path   string
+	lock   *filelock.Lock
+	mu     sync.Mutex
+	state  State
+	closed bool
 }
 
 // OpenFileStore opens the store in the file at path, which need not exist yet
 // (the directory must). A file that cannot be read as a store is an error
 // wrapping [ErrCorruptStore] and is not modified. Temporary files left by an
-// interrupted write are removed.
-func OpenFileStore(path string) (*FileStore, error) {
-	s := &FileStore{path: path, state: State{}.Clone()}
+// interrupted write are removed. When another process holds the store's lock
+// the error matches [ErrStoreLocked] and names the holder. Close the store to let
+// the lock go.
+func OpenFileStore(path string) (_ *FileStore, err error) {
+	lock, err := filelock.Acquire(path + ".lock")
+	if errors.Is(err, filelock.ErrHeld) {
+		return nil, fmt.Errorf("%w: %s: %w", ErrStoreLocked, path, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("serviceorder: store %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = lock.Release()
+		}
+	}()
+	s := &FileStore{path: path, lock: lock, state: State{}.Clone()}
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -86,6 +120,21 @@ func (s *FileStore) tempPattern() string {
 // Path returns the file of the store.
 func (s *FileStore) Path() string { return s.path }
 
+// Close lets the store's lock go (once the last FileStore of the process over
+// the file is closed); Load and Apply fail after it. Closing twice is a no-op.
+func (s *FileStore) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if s.lock == nil {
+		return nil
+	}
+	return s.lock.Release()
+}
+
 // Load returns a copy of the state.
 func (s *FileStore) Load(ctx context.Context) (State, error) {
 	if err := ctx.Err(); err != nil {
@@ -93,6 +142,9 @@ func (s *FileStore) Load(ctx context.Context) (State, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return State{}, errClosed
+	}
 	return s.state.Clone(), nil
 }
 
@@ -107,6 +159,9 @@ func (s *FileStore) Apply(ctx context.Context, c Change) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return errClosed
+	}
 	next := s.state.Clone()
 	c.apply(&next)
 	if err := s.write(next); err != nil {

@@ -7,19 +7,32 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
+	"github.com/mspkit/kaspersky-tigerpaw/store/postgres"
 )
 
 // config is the daemon's configuration file. Secrets are not in it: each is a
 // reference, "env:NAME" (an environment variable) or "file:PATH" (a file's
 // content, without its trailing newline); see secretRef. The older
 // ...Env fields name an environment variable directly.
+//
+// Relative paths in it (mappingDir, stateFile, rulesFile, the CA files and
+// "file:PATH" secret references) are relative to the directory of the
+// configuration file, not to the working directory (which is "/" under most
+// service managers); see resolvePaths.
+//
+// A key given twice in one object is an error, at any depth: encoding/json
+// would keep the last one silently.
 //
 // To add a section (e.g. a store kind), add a field here with its JSON name:
 // checkShape then reports its unknown fields and wrong types by path, and
@@ -30,7 +43,9 @@ type config struct {
 	// contract; see package kaspersky/hub).
 	Solution string `json:"solution,omitempty"`
 	Tigerpaw struct {
-		// URL is the base URL of the MSP's Tigerpaw server.
+		// URL is the base URL of the MSP's Tigerpaw server. An http:// URL is
+		// accepted with a warning at start: requests are signed, not
+		// encrypted.
 		URL string `json:"url"`
 		// PublicKeyEnv and PrivateKeyEnv name the environment variables holding
 		// the REST API keys of the integration's Tigerpaw rep.
@@ -50,6 +65,8 @@ type config struct {
 	} `json:"tigerpaw"`
 	KSC struct {
 		// URL is the KSC Open API base URL, e.g. https://ksc.example.com:13299.
+		// An http:// URL is refused (the password would travel in clear)
+		// unless InsecureHTTP is set.
 		URL      string `json:"url"`
 		User     string `json:"user"`
 		Domain   string `json:"domain,omitempty"`
@@ -62,9 +79,14 @@ type config struct {
 		// CAFile is a PEM file with the server's certificate or its CA; empty uses
 		// the system's roots.
 		CAFile string `json:"caFile,omitempty"`
+		// InsecureHTTP allows an http:// URL, over which the password and the
+		// session travel in clear: for a test server, never in production.
+		InsecureHTTP bool `json:"insecureHTTP,omitempty"`
 	} `json:"ksc"`
 	Hub struct {
-		// URL is the base URL of the Business Hub service.
+		// URL is the base URL of the Business Hub service. An http:// URL is
+		// refused (the password would travel in clear) unless InsecureHTTP is
+		// set.
 		URL   string `json:"url"`
 		Email string `json:"email"`
 		// PasswordEnv names the environment variable holding the password.
@@ -75,6 +97,9 @@ type config struct {
 		// CAFile is a PEM file with the server's certificate or its CA; empty uses
 		// the system's roots.
 		CAFile string `json:"caFile,omitempty"`
+		// InsecureHTTP allows an http:// URL, over which the password travels
+		// in clear: for a test server, never in production.
+		InsecureHTTP bool `json:"insecureHTTP,omitempty"`
 	} `json:"hub"`
 	// Integration is the name of the integration in the mapping store.
 	Integration string `json:"integration"`
@@ -154,13 +179,44 @@ func loadConfig(path string) (*config, error) {
 	if err != nil {
 		return nil, asConfigError(err)
 	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, asConfigError(fmt.Errorf("config file %s: %w", path, err))
+	}
+	cfg.resolvePaths(filepath.Dir(abs))
 	return cfg, nil
+}
+
+// resolvePaths makes the relative paths of the configuration relative to dir,
+// the directory of its file: mappingDir, stateFile, rulesFile, the CA files
+// and the "file:PATH" secret references.
+func (cfg *config) resolvePaths(dir string) {
+	path := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+	ref := func(r *string) {
+		if name, ok := strings.CutPrefix(*r, "file:"); ok && name != "" && !filepath.IsAbs(name) {
+			*r = "file:" + filepath.Join(dir, name)
+		}
+	}
+	for _, p := range []*string{&cfg.MappingDir, &cfg.StateFile, &cfg.RulesFile, &cfg.KSC.CAFile, &cfg.Hub.CAFile} {
+		path(p)
+	}
+	for _, r := range []*string{&cfg.Tigerpaw.PublicKey, &cfg.Tigerpaw.PrivateKey, &cfg.KSC.Password, &cfg.Hub.Password,
+		&cfg.Store.DSN, &cfg.Console.Password} {
+		ref(r)
+	}
 }
 
 // parseConfig decodes and checks a configuration file's content without
 // looking at the environment or other files.
 func parseConfig(data []byte) (*config, error) {
 	cfg := &config{BillingEvery: duration(24 * time.Hour), ServiceOrdersEvery: duration(5 * time.Minute)}
+	if err := checkDuplicateKeys(data); err != nil {
+		return nil, err
+	}
 	if err := checkShape(data, reflect.TypeOf(cfg).Elem()); err != nil {
 		return nil, err
 	}
@@ -184,16 +240,27 @@ func (cfg *config) check() error {
 		}
 	}
 	need(cfg.Tigerpaw.URL, "tigerpaw.url")
+	checkURL := func(raw, field string, password bool, insecure bool) {
+		if raw == "" {
+			return
+		}
+		if err := checkServerURL(raw, field, password, insecure); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	checkURL(cfg.Tigerpaw.URL, "tigerpaw.url", false, true)
 	needSecret(cfg.Tigerpaw.PublicKeyEnv, cfg.Tigerpaw.PublicKey, "tigerpaw.publicKeyEnv", "tigerpaw.publicKey")
 	needSecret(cfg.Tigerpaw.PrivateKeyEnv, cfg.Tigerpaw.PrivateKey, "tigerpaw.privateKeyEnv", "tigerpaw.privateKey")
 	switch cfg.Solution {
 	case "", "ksc":
 		cfg.Solution = "ksc"
 		need(cfg.KSC.URL, "ksc.url")
+		checkURL(cfg.KSC.URL, "ksc.url", true, cfg.KSC.InsecureHTTP)
 		need(cfg.KSC.User, "ksc.user")
 		needSecret(cfg.KSC.PasswordEnv, cfg.KSC.Password, "ksc.passwordEnv", "ksc.password")
 	case "hub":
 		need(cfg.Hub.URL, "hub.url")
+		checkURL(cfg.Hub.URL, "hub.url", true, cfg.Hub.InsecureHTTP)
 		need(cfg.Hub.Email, "hub.email")
 		needSecret(cfg.Hub.PasswordEnv, cfg.Hub.Password, "hub.passwordEnv", "hub.password")
 	default:
@@ -218,6 +285,9 @@ func (cfg *config) check() error {
 		}
 	default:
 		errs = append(errs, fmt.Errorf("config: store.kind %q: unknown store; want \"file\" or \"postgres\"", cfg.Store.Kind))
+	}
+	if err := postgres.CheckSchema(cfg.Store.Schema); err != nil {
+		errs = append(errs, fmt.Errorf("config: store.schema: %w", err))
 	}
 	if cfg.BillingEvery < duration(time.Minute) {
 		errs = append(errs, errors.New("config: billingEvery must be at least 1m"))
@@ -266,8 +336,130 @@ func (cfg *config) resolveAll() error {
 		if _, err := resolveSecret("store.dsn", cfg.Store.DSN); err != nil {
 			errs = append(errs, err)
 		}
+	} else {
+		errs = append(errs, checkStorePaths(cfg.MappingDir, cfg.StateFile)...)
 	}
 	return errors.Join(errs...)
+}
+
+// checkStorePaths checks, before anything runs, that the file stores can be
+// opened where the config puts them: mappingDir is a directory or can be made
+// one, and stateFile is a file (or not yet) in a directory that exists.
+func checkStorePaths(mappingDir, stateFile string) []error {
+	var errs []error
+	if fi, err := os.Stat(mappingDir); err == nil && !fi.IsDir() {
+		errs = append(errs, fmt.Errorf("config: mappingDir: %s is a file, not a directory", mappingDir))
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		errs = append(errs, fmt.Errorf("config: mappingDir: %w", err))
+	}
+	if fi, err := os.Stat(stateFile); err == nil && fi.IsDir() {
+		errs = append(errs, fmt.Errorf("config: stateFile: %s is a directory, not a file", stateFile))
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		errs = append(errs, fmt.Errorf("config: stateFile: %w", err))
+	} else if err != nil {
+		dir := filepath.Dir(stateFile)
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			errs = append(errs, fmt.Errorf("config: stateFile: its directory %s does not exist", dir))
+		}
+	}
+	return errs
+}
+
+// checkServerURL checks a server's base URL: it parses, its scheme is https
+// or http, it names a host, and its port (if any) is in 1..65535. When the
+// client sends a password (password), http is refused unless insecure (the
+// field's insecureHTTP switch).
+func checkServerURL(raw, field string, password, insecure bool) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("config: %s: not a URL: %v", field, err)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if password && !insecure {
+			section, _, _ := strings.Cut(field, ".")
+			return fmt.Errorf("config: %s: http:// would send the password in clear; use https:// (or set %s.insecureHTTP: true, for a test server)", field, section)
+		}
+	default:
+		return fmt.Errorf("config: %s: scheme %q: want https:// (or http://)", field, u.Scheme)
+	}
+	if u.Hostname() == "" {
+		return fmt.Errorf("config: %s: no host", field)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("config: %s: port %s is outside 1..65535", field, p)
+		}
+	} else if strings.HasSuffix(u.Host, ":") {
+		return fmt.Errorf("config: %s: empty port", field)
+	}
+	return nil
+}
+
+// maxConfigDepth bounds the nesting of a configuration file's JSON.
+const maxConfigDepth = 64
+
+// checkDuplicateKeys reports each key that an object of data holds twice, at
+// any depth, by its path (e.g. "tigerpaw.url"). Malformed JSON is left to
+// the decoder.
+func checkDuplicateKeys(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var errs []error
+	// A syntax error stops the walk: decodeStrict reports it, unless a
+	// duplicate key came before it.
+	_ = walkKeys(dec, "", 0, &errs)
+	return errors.Join(errs...)
+}
+
+func walkKeys(dec *json.Decoder, path string, depth int, errs *[]error) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	d, ok := tok.(json.Delim)
+	if !ok {
+		return nil
+	}
+	if depth >= maxConfigDepth {
+		*errs = append(*errs, fmt.Errorf("config: %s: nested deeper than %d", path, maxConfigDepth))
+		return errors.New("too deep")
+	}
+	switch d {
+	case '{':
+		seen := map[string]bool{}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			k, _ := tok.(string)
+			sub := k
+			if path != "" {
+				sub = path + "." + k
+			}
+			if seen[k] {
+				*errs = append(*errs, fmt.Errorf("config: %s: key %q given twice", sub, k))
+			}
+			seen[k] = true
+			if err := walkKeys(dec, sub, depth+1, errs); err != nil {
+				return err
+			}
+		}
+	case '[':
+		for i := 0; dec.More(); i++ {
+			if err := walkKeys(dec, fmt.Sprintf("%s[%d]", path, i), depth+1, errs); err != nil {
+				return err
+			}
+		}
+	}
+	_, err = dec.Token() // the closing delimiter
+	return err
 }
 
 // resolveSecret reads a secret reference: "env:NAME" is the value of the

@@ -56,8 +56,10 @@ func TestConfigErrors(t *testing.T) {
 		return m
 	}
 	tests := []struct {
-		name   string
-		edit   func(cfg map[string]any)
+		name string
+		edit func(cfg map[string]any)
+		// text, when set, edits the file's JSON text after edit.
+		text   func(string) string
 		want   string
 		noFile bool
 	}{
@@ -115,6 +117,37 @@ func TestConfigErrors(t *testing.T) {
 			want: `config: store.path: unknown field "path"`},
 		{name: "missing rules file", edit: func(map[string]any) {},
 			want: "config: rulesFile: open " + filepath.Join(dir, "rules.json") + ": no such file or directory"},
+		{name: "duplicate key", edit: func(map[string]any) {}, text: func(s string) string {
+			return strings.Replace(s, `"user":"api"`, `"user":"api","user":"admin"`, 1)
+		}, want: `config: ksc.user: key "user" given twice`},
+		{name: "duplicate top-level key", edit: func(map[string]any) {}, text: func(s string) string {
+			return strings.Replace(s, `"integration":"main"`, `"integration":"main","integration":"other"`, 1)
+		}, want: `config: integration: key "integration" given twice`},
+		{name: "mapping directory is a file", edit: func(c map[string]any) { c["mappingDir"] = keyFile },
+			want: "config: mappingDir: " + keyFile + " is a file, not a directory"},
+		{name: "state file is a directory", edit: func(c map[string]any) { c["stateFile"] = dir },
+			want: "config: stateFile: " + dir + " is a directory, not a file"},
+		{name: "state file in a missing directory", edit: func(c map[string]any) { c["stateFile"] = filepath.Join(dir, "none", "orders.json") },
+			want: "config: stateFile: its directory " + filepath.Join(dir, "none") + " does not exist"},
+		{name: "invalid schema", edit: func(c map[string]any) { c["store"] = map[string]any{"kind": "file", "schema": "Bad-Name"} },
+			want: `config: store.schema: postgres: schema "Bad-Name": want lower-case letters, digits and underscores, at most 63`},
+		{name: "tigerpaw port out of range", edit: func(c map[string]any) { section(c, "tigerpaw")["url"] = "https://127.0.0.1:99999" },
+			want: "config: tigerpaw.url: port 99999 is outside 1..65535"},
+		{name: "tigerpaw port not a number", edit: func(c map[string]any) { section(c, "tigerpaw")["url"] = "https://tigerpaw:http" },
+			want: `config: tigerpaw.url: not a URL: invalid port ":http" after host`},
+		{name: "tigerpaw url without host", edit: func(c map[string]any) { section(c, "tigerpaw")["url"] = "https:///api" },
+			want: "config: tigerpaw.url: no host"},
+		{name: "tigerpaw url without scheme", edit: func(c map[string]any) { section(c, "tigerpaw")["url"] = "tigerpaw.example.com" },
+			want: `config: tigerpaw.url: scheme "": want https:// (or http://)`},
+		{name: "ksc url over http", edit: func(c map[string]any) { section(c, "ksc")["url"] = "http://ksc.example.com:13299" },
+			want: "config: ksc.url: http:// would send the password in clear; use https:// (or set ksc.insecureHTTP: true, for a test server)"},
+		{name: "ksc port out of range", edit: func(c map[string]any) { section(c, "ksc")["url"] = "https://ksc.example.com:0" },
+			want: "config: ksc.url: port 0 is outside 1..65535"},
+		{name: "hub url over http", edit: func(c map[string]any) {
+			c["solution"] = "hub"
+			delete(c, "ksc")
+			c["hub"] = map[string]any{"url": "http://hub.example.com", "email": "api@example.com", "password": "env:KT_CFGTEST_PASSWORD"}
+		}, want: "config: hub.url: http:// would send the password in clear; use https:// (or set hub.insecureHTTP: true, for a test server)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -123,6 +156,19 @@ func TestConfigErrors(t *testing.T) {
 				cfg := base()
 				tt.edit(cfg)
 				path = writeConfig(t, t.TempDir(), cfg)
+				if tt.text != nil {
+					data, err := os.ReadFile(path)
+					if err != nil {
+						t.Fatal(err)
+					}
+					edited := tt.text(string(data))
+					if edited == string(data) {
+						t.Fatalf("the text edit changed nothing in %s", data)
+					}
+					if err := os.WriteFile(path, []byte(edited), 0o600); err != nil {
+						t.Fatal(err)
+					}
+				}
 			}
 			var stdout, stderr bytes.Buffer
 			code := runMain(t.Context(), []string{"-config", path, "-once"}, &stdout, &stderr)

@@ -154,16 +154,18 @@ func (p *holdProxy) serve(w http.ResponseWriter, r *http.Request) {
 
 // crashWorld is one copy of the world with its daemon's files.
 type crashWorld struct {
-	tp        *tigerpawtest.Server
-	proxy     *holdProxy
-	ksc       *ksctest.Server
-	bin       string
-	config    string
-	env       []string
-	mapping   *mapping.FileStore
-	accounts  []int
-	agreement []int
-	spare     []int
+	tp     *tigerpawtest.Server
+	proxy  *holdProxy
+	ksc    *ksctest.Server
+	bin    string
+	config string
+	env    []string
+	// mappingDir is the daemon's mapping store, opened by the test only
+	// between the daemon's runs (the store is locked while one runs).
+	mappingDir string
+	accounts   []int
+	agreement  []int
+	spare      []int
 	// keyHosts mirrors the fake's hosts of each key, for removals.
 	keyHosts map[string][]ksctest.KeyHost
 }
@@ -247,13 +249,12 @@ func newCrashWorld(t *testing.T, bin string, start time.Time) *crashWorld {
 	keyFile := filepath.Join(dir, "tigerpaw-private.key")
 	write(keyFile, []byte(w.tp.PrivateKey+"\n"))
 	w.env = append(os.Environ(), "CRASH_TP_PUBLIC="+w.tp.PublicKey, "CRASH_KSC_PASSWORD="+demoPassword)
-	var err error
-	if w.mapping, err = mapping.NewFileStore(filepath.Join(dir, "mapping")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.mapping.Save(t.Context(), cfg); err != nil {
-		t.Fatal(err)
-	}
+	w.mappingDir = filepath.Join(dir, "mapping")
+	w.editMapping(t, func(store *mapping.FileStore) {
+		if _, err := store.Save(t.Context(), cfg); err != nil {
+			t.Fatal(err)
+		}
+	})
 	rules := serviceorder.DefaultRules()
 	rules.General = serviceorder.General{Rep: rep, NewStatus: "New", ClosedStatus: "Closed"}
 	on := serviceorder.OrderSettings{Enabled: true, Board: board, Priority: "High", Type: "Security alert"}
@@ -354,19 +355,33 @@ func (w *crashWorld) event(i, p int, now time.Time) {
 // store the daemon reads at every cycle.
 func (w *crashWorld) moveBilling(t *testing.T, i int) {
 	t.Helper()
-	cfg, err := w.mapping.Load(t.Context(), "main")
+	w.editMapping(t, func(store *mapping.FileStore) {
+		cfg, err := store.Load(t.Context(), "main")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := &cfg.Tenants[i].Account.Billing
+		if b.Agreement == w.agreement[i] {
+			b.Agreement = w.spare[i]
+		} else {
+			b.Agreement = w.agreement[i]
+		}
+		if _, err := store.Save(t.Context(), cfg); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// editMapping opens the daemon's mapping store for edit, then closes it so
+// that the next daemon can take its lock.
+func (w *crashWorld) editMapping(t *testing.T, edit func(*mapping.FileStore)) {
+	t.Helper()
+	store, err := mapping.NewFileStore(w.mappingDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &cfg.Tenants[i].Account.Billing
-	if b.Agreement == w.agreement[i] {
-		b.Agreement = w.spare[i]
-	} else {
-		b.Agreement = w.agreement[i]
-	}
-	if _, err := w.mapping.Save(t.Context(), cfg); err != nil {
-		t.Fatal(err)
-	}
+	defer store.Close()
+	edit(store)
 }
 
 // writes is how many writes the fake Tigerpaw received.

@@ -74,6 +74,10 @@ func newE2EWorld(t *testing.T) *e2eWorld {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// The daemons the test starts take the store's lock.
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
 	rules, err := json.Marshal(w.tp.rules())
 	if err != nil {
 		t.Fatal(err)

@@ -118,7 +118,7 @@ func TestDatabaseOutagePausesCycles(t *testing.T) {
 	schema := "kt_outage_" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	ctx := t.Context()
 	st, err := openStores(ctx, storeConfig{Kind: "postgres", DSN: "env:KT_OUTAGE_TEST_DSN", Schema: schema, LeaseTTL: duration(time.Second)},
-		"", "", slog.New(slog.DiscardHandler))
+		"", "", 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

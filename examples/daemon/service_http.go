@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -53,6 +55,12 @@ func (d *daemon) observe(r kt.CycleResult) {
 		d.metrics.Observe(r)
 	}
 	d.status.record(r)
+	d.cyclesMu.Lock()
+	defer d.cyclesMu.Unlock()
+	if d.cycles == nil {
+		d.cycles = map[string]*kt.CycleResult{}
+	}
+	d.cycles[r.Job] = &r
 }
 
 // observeFailure records a cycle that failed before its job ran.
@@ -165,14 +173,21 @@ func (b *statusBoard) statusJSON() ([]byte, error) {
 }
 
 // ready reports why the daemon is not ready: the last cycle of a job failed
-// whole.
+// whole (CycleResult.Failed: nothing read or written, every tenant failed, or
+// a server refused the credentials). A partial cycle leaves it ready; a later
+// cycle that does not fail makes it ready again.
 func (b *statusBoard) ready() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var errs []error
-	for name, j := range b.jobs {
+	for _, name := range slices.Sorted(maps.Keys(b.jobs)) {
+		j := b.jobs[name]
 		if len(j.Cycles) > 0 && j.Cycles[0].Failed {
-			errs = append(errs, fmt.Errorf("the last %s cycle failed: %s", name, j.Cycles[0].Error))
+			reason := j.Cycles[0].Error
+			if reason == "" {
+				reason = "no reason given"
+			}
+			errs = append(errs, fmt.Errorf("the last %s cycle failed: %s", name, reason))
 		}
 	}
 	return errors.Join(errs...)

@@ -54,23 +54,15 @@ type stores struct {
 // errNotLeader is returned by the writes of a replica that holds no lease.
 var errNotLeader = errors.New("store: this replica does not hold the leader lease")
 
-// openStores opens the stores the config names. For postgres, a goroutine
+// openStores opens the stores the config names. File stores are locked for
+// this process (see openFileStores): when another process holds them,
+// openStores waits up to lockWait for it to end. For postgres, a goroutine
 // renews the lease every third of its ttl while this replica holds it, until
 // close; log gets the lease's losses.
-func openStores(ctx context.Context, sc storeConfig, mappingDir, stateFile string, log *slog.Logger) (*stores, error) {
+func openStores(ctx context.Context, sc storeConfig, mappingDir, stateFile string, lockWait time.Duration, log *slog.Logger) (*stores, error) {
 	switch sc.Kind {
 	case "", "file":
-		m, err := mapping.NewFileStore(mappingDir)
-		if err != nil {
-			return nil, err
-		}
-		s, err := serviceorder.OpenFileStore(stateFile)
-		if err != nil {
-			return nil, err
-		}
-		return &stores{mapping: m, state: s, lead: func(context.Context) error { return nil },
-			hold:  func(ctx context.Context) (context.Context, context.CancelFunc) { return context.WithCancel(ctx) },
-			close: func() {}}, nil
+		return openFileStores(ctx, mappingDir, stateFile, lockWait, log)
 	case "postgres":
 	default:
 		return nil, fmt.Errorf("config: store.kind %q: want \"file\" or \"postgres\"", sc.Kind)
@@ -265,4 +257,67 @@ func (s *leaderState) Apply(ctx context.Context, c serviceorder.Change) error {
 		return errNotLeader
 	}
 	return s.l.db.ServiceOrders(stateStoreName, f).Apply(ctx, c)
+}
+
+// lockRetry is how often openFileStores tries again a store another process
+// holds.
+const lockRetry = 250 * time.Millisecond
+
+// errStoreLocked marks the error of a file store another process holds: the
+// daemon refuses to start (exit 2).
+var errStoreLocked = errors.New("refusing to start")
+
+// openFileStores opens the mapping directory and the state file, each locked
+// for this process until close. While another process (a daemon on the same
+// files) holds either, it tries again until lockWait has passed or ctx ends,
+// then fails with an error matching errStoreLocked that names the lock file
+// and its holder; it never opens one store without the other.
+func openFileStores(ctx context.Context, mappingDir, stateFile string, lockWait time.Duration, log *slog.Logger) (*stores, error) {
+	deadline := time.Now().Add(lockWait)
+	for logged := false; ; logged = true {
+		m, s, err := tryFileStores(mappingDir, stateFile)
+		if err == nil {
+			return &stores{mapping: m, state: s, lead: func(context.Context) error { return nil },
+				hold: func(ctx context.Context) (context.Context, context.CancelFunc) { return context.WithCancel(ctx) },
+				close: func() {
+					if err := errors.Join(s.Close(), m.Close()); err != nil {
+						log.Warn("closing the file stores", "err", err)
+					}
+				}}, nil
+		}
+		if !errors.Is(err, mapping.ErrStoreLocked) && !errors.Is(err, serviceorder.ErrStoreLocked) {
+			return nil, err
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			if lockWait > 0 {
+				return nil, fmt.Errorf("%w (waited %v): %w", errStoreLocked, lockWait, err)
+			}
+			return nil, fmt.Errorf("%w: %w", errStoreLocked, err)
+		}
+		if !logged {
+			log.Warn("another process holds the store; waiting for it to end", "err", err, "wait", lockWait)
+		}
+		t := time.NewTimer(min(lockRetry, left))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("%w: %w", errStoreLocked, errors.Join(err, ctx.Err()))
+		case <-t.C:
+		}
+	}
+}
+
+// tryFileStores opens both file stores or neither.
+func tryFileStores(mappingDir, stateFile string) (*mapping.FileStore, *serviceorder.FileStore, error) {
+	m, err := mapping.NewFileStore(mappingDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := serviceorder.OpenFileStore(stateFile)
+	if err != nil {
+		_ = m.Close()
+		return nil, nil, err
+	}
+	return m, s, nil
 }

@@ -17,7 +17,7 @@ import (
 
 func TestOpenStoresFileIsDefault(t *testing.T) {
 	dir := t.TempDir()
-	st, err := openStores(t.Context(), storeConfig{}, filepath.Join(dir, "mapping"), filepath.Join(dir, "state.json"), slog.New(slog.DiscardHandler))
+	st, err := openStores(t.Context(), storeConfig{}, filepath.Join(dir, "mapping"), filepath.Join(dir, "state.json"), 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("openStores with no kind: %v", err)
 	}
@@ -37,7 +37,7 @@ func TestOpenStoresRejectsBadConfig(t *testing.T) {
 		{Kind: "postgres", DSN: "host=db password=s3cret"},
 		{Kind: "postgres", DSN: "env:KT_TEST_NO_SUCH_VARIABLE"},
 	} {
-		_, err := openStores(t.Context(), sc, t.TempDir(), filepath.Join(t.TempDir(), "s.json"), slog.New(slog.DiscardHandler))
+		_, err := openStores(t.Context(), sc, t.TempDir(), filepath.Join(t.TempDir(), "s.json"), 0, slog.New(slog.DiscardHandler))
 		if err == nil || strings.Contains(err.Error(), "s3cret") {
 			t.Errorf("openStores(%+v) = %v, want an error naming store without the secret", sc, err)
 		}
@@ -50,7 +50,7 @@ func TestOpenStoresPostgresOnlyLeaderWrites(t *testing.T) {
 	}
 	t.Setenv("KT_DAEMON_TEST_DSN", os.Getenv("KT_POSTGRES_DSN"))
 	ctx := t.Context()
-	a, err := openStores(ctx, storeConfig{Kind: "postgres", DSN: "env:KT_DAEMON_TEST_DSN"}, "", "", slog.New(slog.DiscardHandler))
+	a, err := openStores(ctx, storeConfig{Kind: "postgres", DSN: "env:KT_DAEMON_TEST_DSN"}, "", "", 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestOpenStoresPostgresOnlyLeaderWrites(t *testing.T) {
 	if err := a.state.Apply(ctx, ch); err != nil {
 		t.Fatalf("leader write: %v", err)
 	}
-	b, err := openStores(ctx, storeConfig{Kind: "postgres", DSN: "env:KT_DAEMON_TEST_DSN"}, "", "", slog.New(slog.DiscardHandler))
+	b, err := openStores(ctx, storeConfig{Kind: "postgres", DSN: "env:KT_DAEMON_TEST_DSN"}, "", "", 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestStoreDefaultIsFile(t *testing.T) {
 		t.Errorf("store.kind = %q by default", cfg.Store.Kind)
 	}
 	dir := t.TempDir()
-	st, err := openStores(t.Context(), cfg.Store, filepath.Join(dir, "m"), filepath.Join(dir, "s.json"), slog.New(slog.DiscardHandler))
+	st, err := openStores(t.Context(), cfg.Store, filepath.Join(dir, "m"), filepath.Join(dir, "s.json"), 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,16 @@ type DB struct {
 
 var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
+// CheckSchema reports whether name can be the schema of Options ("" is the
+// default, kt): lower-case letters, digits and underscores, not starting with
+// a digit, at most 63.
+func CheckSchema(name string) error {
+	if name != "" && !schemaName.MatchString(name) {
+		return fmt.Errorf("postgres: schema %q: want lower-case letters, digits and underscores, at most 63", name)
+	}
+	return nil
+}
+
 // Open connects to the database, creates the schema and tables when missing
 // and returns the DB. Close it when done.
 func Open(ctx context.Context, o Options) (*DB, error) {
@@ -35,8 +45,8 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if schema == "" {
 		schema = "kt"
 	}
-	if !schemaName.MatchString(schema) {
-		return nil, fmt.Errorf("postgres: schema %q: want lower-case letters, digits and underscores, at most 63", schema)
+	if err := CheckSchema(schema); err != nil {
+		return nil, err
 	}
 	if o.DSN == "" {
 		return nil, errors.New("postgres: dsn: empty")

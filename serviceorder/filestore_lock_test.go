@@ -1,0 +1,90 @@
+package serviceorder_test
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
+	"github.com/mspkit/kaspersky-tigerpaw/serviceorder/serviceordertest"
+)
+
+const lockHelperEnv = "KT_SERVICEORDER_LOCK_HELPER"
+
+// TestLockHelperProcess opens the store file named by
+// KT_SERVICEORDER_LOCK_HELPER and holds it until its standard input closes;
+// TestFileStoreOneProcess runs it as a second process.
+func TestLockHelperProcess(t *testing.T) {
+	path := os.Getenv(lockHelperEnv)
+	if path == "" {
+		t.Skip("a helper of TestFileStoreOneProcess")
+	}
+	if _, err := serviceorder.OpenFileStore(path); err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	fmt.Println("locked")
+	bufio.NewReader(os.Stdin).ReadString('\n')
+	os.Exit(0) // without Close: the lock goes with the process
+}
+
+// TestFileStoreOneProcess: while another process has the store open,
+// OpenFileStore is refused with ErrStoreLocked naming the lock file and the
+// holder's pid; once that process ends (without Close, as a crash), its lock
+// file is taken over.
+func TestFileStoreOneProcess(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "state.json")
+	s, err := serviceorder.OpenFileStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Apply(t.Context(), serviceorder.Change{Put: []serviceorder.Order{serviceordertest.SampleOrder(1)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Apply(t.Context(), serviceorder.Change{Put: []serviceorder.Order{serviceordertest.SampleOrder(2)}}); err == nil {
+		t.Error("Apply after Close succeeded")
+	}
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLockHelperProcess$")
+	cmd.Env = append(os.Environ(), lockHelperEnv+"="+path)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stdin.Close(); cmd.Wait() })
+	if line, _ := bufio.NewReader(stdout).ReadString('\n'); strings.TrimSpace(line) != "locked" {
+		t.Fatalf("helper process: %q", line)
+	}
+
+	_, err = serviceorder.OpenFileStore(path)
+	if !errors.Is(err, serviceorder.ErrStoreLocked) {
+		t.Fatalf("OpenFileStore while another process holds it = %v, want ErrStoreLocked", err)
+	}
+	for _, want := range []string{path + ".lock", "pid " + strconv.Itoa(cmd.Process.Pid)} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
+	}
+
+	stdin.Close()
+	cmd.Wait()
+	again, err := serviceorder.OpenFileStore(path)
+	if err != nil {
+		t.Fatalf("OpenFileStore after the holder died: %v", err)
+	}
+	defer again.Close()
+	if st, _ := again.Load(t.Context()); len(st.Orders) != 1 {
+		t.Errorf("state after the take-over has %d orders, want 1", len(st.Orders))
+	}
+}
