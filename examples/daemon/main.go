@@ -322,10 +322,7 @@ func newSource(cfg *config, log *slog.Logger, m *kt.Metrics) (kaspersky.Source, 
 		opts := []hub.Option{hub.WithCredentials(hub.Credentials{Email: cfg.Hub.Email, Password: cfg.secrets.hubPassword}),
 			hub.WithLogger(log), hub.WithHTTPClient(instrumentedClient(m, kt.APIHub, roots))}
 		if cfg.Hub.InsecureHTTP {
-			// TODO(lead, issue 18): once the hub client's WithInsecureHTTP is
-			// merged, replace this comment with:
-			//	opts = append(opts, hub.WithInsecureHTTP())
-			// (check refuses an http:// hub.url without hub.insecureHTTP.)
+			opts = append(opts, hub.WithInsecureHTTP())
 		}
 		c, err := hub.NewClient(cfg.Hub.URL, opts...)
 		if err != nil {
@@ -345,10 +342,7 @@ func newSource(cfg *config, log *slog.Logger, m *kt.Metrics) (kaspersky.Source, 
 		ksc.WithCredentials(ksc.Credentials{User: cfg.KSC.User, Password: cfg.secrets.kscPassword, Domain: cfg.KSC.Domain, Internal: cfg.KSC.Internal}),
 		ksc.WithLogger(log), ksc.WithHTTPClient(instrumentedClient(m, kt.APIKSC, roots))}
 	if cfg.KSC.InsecureHTTP {
-		// TODO(lead, issue 18): once the ksc client's WithInsecureHTTP is
-		// merged, replace this comment with:
-		//	opts = append(opts, ksc.WithInsecureHTTP())
-		// (check refuses an http:// ksc.url without ksc.insecureHTTP.)
+		opts = append(opts, ksc.WithInsecureHTTP())
 	}
 	c, err := ksc.NewClient(cfg.KSC.URL, opts...)
 	if err != nil {
