@@ -54,7 +54,7 @@ type BillingJob struct {
 	// who really left.
 	BillEmptyInventories bool
 	// OnCycle, when set, receives what each Run did (see CycleResult), e.g.
-	// Metrics.Observe.
+	// metrics.Metrics.Observe (package metrics).
 	OnCycle func(CycleResult)
 }
 

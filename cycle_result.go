@@ -41,6 +41,35 @@ type CycleResult struct {
 	// PendingCloses are service order closes refused because the order is
 	// locked, retried on later cycles.
 	PendingCloses int `json:"pendingCloses"`
+	// NotConfigured, when not empty, says in words what the integration still
+	// misses for the job to run (e.g. "no tenant mapped"): the cycle read and
+	// wrote nothing, and it is neither failed nor partial. The jobs never set
+	// it; a runtime that checks the configuration before a cycle does (see
+	// package service).
+	NotConfigured []string `json:"notConfigured,omitempty"`
+}
+
+// Outcomes of a cycle, as CycleResult.Outcome returns them and the metrics
+// label them.
+const (
+	OutcomeOK            = "ok"             // every planned change was made
+	OutcomePartial       = "partial"        // some changes failed or were skipped
+	OutcomeFailed        = "failed"         // the cycle failed as a whole
+	OutcomeNotConfigured = "not_configured" // the integration is not configured yet; nothing was done
+)
+
+// Outcome classifies the cycle: OutcomeNotConfigured, OutcomeFailed,
+// OutcomePartial or OutcomeOK.
+func (r CycleResult) Outcome() string {
+	switch {
+	case len(r.NotConfigured) > 0:
+		return OutcomeNotConfigured
+	case r.Failed:
+		return OutcomeFailed
+	case r.Err != nil:
+		return OutcomePartial
+	}
+	return OutcomeOK
 }
 
 // TenantOutcome is what a cycle did for one tenant.

@@ -5,50 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw"
 	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw/tigerpawtest"
 )
-
-// metricValue sums the samples of the metric family name in reg whose labels
-// include labels (name, value pairs).
-func metricValue(t *testing.T, reg *prometheus.Registry, name string, labels ...string) float64 {
-	t.Helper()
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := 0.0
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-	metrics:
-		for _, m := range f.GetMetric() {
-			have := map[string]string{}
-			for _, l := range m.GetLabel() {
-				have[l.GetName()] = l.GetValue()
-			}
-			for i := 0; i+1 < len(labels); i += 2 {
-				if have[labels[i]] != labels[i+1] {
-					continue metrics
-				}
-			}
-			switch {
-			case m.Counter != nil:
-				sum += m.Counter.GetValue()
-			case m.Gauge != nil:
-				sum += m.Gauge.GetValue()
-			case m.Histogram != nil:
-				sum += float64(m.Histogram.GetSampleCount())
-			}
-		}
-	}
-	return sum
-}
 
 // countedTigerpawWrites counts the requests of srv that change Tigerpaw.
 func countedTigerpawWrites(srv *tigerpawtest.Server) int {
@@ -56,23 +17,14 @@ func countedTigerpawWrites(srv *tigerpawtest.Server) int {
 		srv.Count("POST", "/api/serviceorders")
 }
 
-func TestBillingJobOnCycleAndMetrics(t *testing.T) {
+// TestBillingJobOnCycle: OnCycle gets each cycle's result, partial then ok
+// (package metrics counts them by Outcome).
+func TestBillingJobOnCycle(t *testing.T) {
 	t.Parallel()
 	w := newBillingWorld(t)
-	reg := prometheus.NewRegistry()
-	m, err := NewMetrics(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hc := *w.srv.HTTPClient()
-	hc.Transport = m.RoundTripper(APITigerpaw, hc.Transport)
 	job := w.job(t)
-	job.Tigerpaw = w.srv.Client(t, tigerpaw.WithHTTPClient(&hc))
 	var got []CycleResult
-	job.OnCycle = func(r CycleResult) {
-		got = append(got, r)
-		m.Observe(r)
-	}
+	job.OnCycle = func(r CycleResult) { got = append(got, r) }
 
 	// The first cycle's two writes are refused: a partial cycle with two
 	// failures of the tenant, and no success time.
@@ -89,14 +41,8 @@ func TestBillingJobOnCycleAndMetrics(t *testing.T) {
 		r.Tenants[0].Tenant != "vs-1" || r.Tenants[0].Created != 0 || len(r.Tenants[0].Errors) != 2 {
 		t.Errorf("result of the refused cycle = %+v", r)
 	}
-	if v := metricValue(t, reg, "kt_cycles_total", "job", JobBilling, "outcome", "partial"); v != 1 {
-		t.Errorf("kt_cycles_total partial = %v", v)
-	}
-	if v := metricValue(t, reg, "kt_tenant_failures_total", "job", JobBilling, "tenant", "vs-1"); v != 2 {
-		t.Errorf("kt_tenant_failures_total = %v", v)
-	}
-	if v := metricValue(t, reg, "kt_last_success_timestamp_seconds", "job", JobBilling); v != 0 {
-		t.Errorf("a partial cycle set the last success time to %v", v)
+	if o := r.Outcome(); o != OutcomePartial {
+		t.Errorf("outcome of the refused cycle = %q, want %q", o, OutcomePartial)
 	}
 
 	// The next cycle makes them.
@@ -110,23 +56,30 @@ func TestBillingJobOnCycleAndMetrics(t *testing.T) {
 	if to := r.Tenants[0]; to.Tenant != "vs-1" || to.Created != 2 || to.Updated+to.Deleted+to.Unchanged != 0 || len(to.Errors) != 0 {
 		t.Errorf("tenant outcome = %+v, want 2 created", to)
 	}
-	if v := metricValue(t, reg, "kt_requests_total", "api", APITigerpaw); v != float64(w.srv.Count("*", "*")) || v == 0 {
-		t.Errorf("kt_requests_total = %v, the fake counted %d", v, w.srv.Count("*", "*"))
+	if o := r.Outcome(); o != OutcomeOK {
+		t.Errorf("outcome = %q, want %q", o, OutcomeOK)
 	}
-	if v := metricValue(t, reg, "kt_writes_total", "api", APITigerpaw); v != float64(countedTigerpawWrites(w.srv)) || v != 4 {
-		t.Errorf("kt_writes_total = %v, the fake counted %d writes, want 4", v, countedTigerpawWrites(w.srv))
+	if n := countedTigerpawWrites(w.srv); n != 4 {
+		t.Errorf("the fake counted %d writes, want 4", n)
 	}
-	if v := metricValue(t, reg, "kt_cycles_total", "job", JobBilling, "outcome", "ok"); v != 1 {
-		t.Errorf("kt_cycles_total ok = %v", v)
-	}
-	if v := metricValue(t, reg, "kt_charges_total", "action", "created"); v != 2 {
-		t.Errorf("kt_charges_total created = %v", v)
-	}
-	if v := metricValue(t, reg, "kt_last_success_timestamp_seconds", "job", JobBilling); v != float64(billingNow.Unix()) {
-		t.Errorf("last success = %v, want %d", v, billingNow.Unix())
-	}
-	if v := metricValue(t, reg, "kt_cycle_duration_seconds", "job", JobBilling); v != 2 {
-		t.Errorf("kt_cycle_duration_seconds count = %v", v)
+}
+
+// TestCycleOutcome: a cycle the runtime found not configured is neither
+// failed nor partial, whatever else it says.
+func TestCycleOutcome(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		r    CycleResult
+		want string
+	}{
+		{CycleResult{}, OutcomeOK},
+		{CycleResult{Err: ErrCycleFailed}, OutcomePartial},
+		{CycleResult{Err: ErrCycleFailed, Failed: true}, OutcomeFailed},
+		{CycleResult{NotConfigured: []string{"no tenant mapped"}}, OutcomeNotConfigured},
+	} {
+		if got := tt.r.Outcome(); got != tt.want {
+			t.Errorf("Outcome of %+v = %q, want %q", tt.r, got, tt.want)
+		}
 	}
 }
 

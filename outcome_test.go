@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/ksc"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
@@ -17,34 +15,24 @@ import (
 	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw/tigerpawtest"
 )
 
-// observed wires both jobs' cycles to fresh metrics and collectors.
-func observed(t *testing.T, j *scaleJobs) (reg *prometheus.Registry, bc, sc *cycles) {
+// observed wires both jobs' cycles to fresh collectors.
+func observed(t *testing.T, j *scaleJobs) (bc, sc *cycles) {
 	t.Helper()
-	reg = prometheus.NewRegistry()
-	m, err := NewMetrics(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	bc, sc = &cycles{}, &cycles{}
-	j.billing.OnCycle = func(r CycleResult) { bc.observe(r); m.Observe(r) }
-	j.orders.OnCycle = func(r CycleResult) { sc.observe(r); m.Observe(r) }
-	return reg, bc, sc
+	j.billing.OnCycle = bc.observe
+	j.orders.OnCycle = sc.observe
+	return bc, sc
 }
 
-// checkFailed checks a cycle result and the metrics for a cycle that failed.
-func checkFailed(t *testing.T, reg *prometheus.Registry, r CycleResult, why error) {
+// checkFailed checks the result of a cycle that failed: its outcome (the
+// metrics' label, see package metrics) is failed, not ok.
+func checkFailed(t *testing.T, r CycleResult, why error) {
 	t.Helper()
 	if !r.Failed || !errors.Is(r.Err, ErrCycleFailed) || !errors.Is(r.Err, why) {
 		t.Errorf("%s cycle: failed %v, err %v; want failed with %v", r.Job, r.Failed, r.Err, why)
 	}
-	if v := metricValue(t, reg, "kt_cycles_total", "job", r.Job, "outcome", "failed"); v != 1 {
-		t.Errorf("kt_cycles_total{job=%q,outcome=failed} = %v, want 1", r.Job, v)
-	}
-	if v := metricValue(t, reg, "kt_cycles_total", "job", r.Job, "outcome", "ok"); v != 0 {
-		t.Errorf("kt_cycles_total{job=%q,outcome=ok} = %v, want 0", r.Job, v)
-	}
-	if v := metricValue(t, reg, "kt_last_success_timestamp_seconds", "job", r.Job); v != 0 {
-		t.Errorf("kt_last_success_timestamp_seconds{job=%q} = %v, want it not set", r.Job, v)
+	if o := r.Outcome(); o != OutcomeFailed {
+		t.Errorf("%s cycle: outcome %q, want %q", r.Job, o, OutcomeFailed)
 	}
 }
 
@@ -68,7 +56,7 @@ func TestWrongKSCPasswordFailsTheCycle(t *testing.T) {
 	t.Cleanup(func() { _ = kc.Close(context.Background()) })
 	j.source = NewCycleSource(ksc.NewSource(kc))
 	j.billing.Source, j.orders.Source = j.source, j.source
-	reg, bc, sc := observed(t, j)
+	bc, sc := observed(t, j)
 
 	plan, err := j.billing.Plan(t.Context(), w.cfg)
 	if err != nil {
@@ -87,8 +75,8 @@ func TestWrongKSCPasswordFailsTheCycle(t *testing.T) {
 			t.Errorf("run: %v, want ErrCycleFailed for the refused credentials", err)
 		}
 	}
-	checkFailed(t, reg, bc.last(t), kaspersky.ErrUnauthorized)
-	checkFailed(t, reg, sc.last(t), kaspersky.ErrUnauthorized)
+	checkFailed(t, bc.last(t), kaspersky.ErrUnauthorized)
+	checkFailed(t, sc.last(t), kaspersky.ErrUnauthorized)
 	for _, r := range []CycleResult{bc.last(t), sc.last(t)} {
 		notRead := 0
 		for i := range tenants {
@@ -117,7 +105,7 @@ func TestTigerpawRefusesEveryAgreement(t *testing.T) {
 	const tenants = 3
 	w := newScaleWorld(t, tenants, 10)
 	j := w.jobs(t, serviceorder.NewMemoryStore(), 2)
-	reg, bc, _ := observed(t, j)
+	bc, _ := observed(t, j)
 	const list = "/api/agreements/{n}/additionalcharges"
 	w.tp.FailNext("GET", list, 100, tigerpawtest.Fault{Status: http.StatusUnauthorized})
 
@@ -128,7 +116,7 @@ func TestTigerpawRefusesEveryAgreement(t *testing.T) {
 	if len(plan.Skipped) != tenants {
 		t.Errorf("skipped %v, want every agreement", plan.Skipped)
 	}
-	checkFailed(t, reg, bc.last(t), tigerpaw.ErrUnauthorized)
+	checkFailed(t, bc.last(t), tigerpaw.ErrUnauthorized)
 	if n := w.tp.Count("GET", list); n != 1 {
 		t.Errorf("%d charge lists asked for, want 1: no more after the refusal", n)
 	}

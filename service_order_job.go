@@ -47,7 +47,7 @@ type ServiceOrderJob struct {
 	// time exactly.
 	EventOverlap time.Duration
 	// OnCycle, when set, receives what each Run did (see CycleResult), e.g.
-	// Metrics.Observe.
+	// metrics.Metrics.Observe (package metrics).
 	OnCycle func(CycleResult)
 }
 

@@ -10,6 +10,7 @@ import (
 	kt "github.com/mspkit/kaspersky-tigerpaw"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
+	"github.com/mspkit/kaspersky-tigerpaw/metrics"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw"
 	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw/tigerpawtest"
@@ -144,7 +145,7 @@ func demo(ctx, work context.Context, o options, out io.Writer, log *slog.Logger)
 	defer console.close()
 
 	hc := *w.srv.HTTPClient()
-	hc.Transport = obs.metrics.RoundTripper(kt.APITigerpaw, hc.Transport)
+	hc.Transport = obs.metrics.RoundTripper(metrics.APITigerpaw, hc.Transport)
 	tp, err := tigerpaw.NewClient(w.srv.URL, tigerpaw.WithKeys(w.srv.PublicKey, w.srv.PrivateKey),
 		tigerpaw.WithHTTPClient(&hc), tigerpaw.WithRateLimit(200, 20), tigerpaw.WithLogger(log))
 	if err != nil {

@@ -6,11 +6,11 @@ import (
 	"log/slog"
 	"time"
 
-	kt "github.com/mspkit/kaspersky-tigerpaw"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/hub"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/hubtest"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
+	"github.com/mspkit/kaspersky-tigerpaw/metrics"
 )
 
 const demoEmail = "msp@example.com"
@@ -85,13 +85,13 @@ func seedHub(now time.Time) (*hubtest.Server, error) {
 	return h, nil
 }
 
-func hubConsole(_ context.Context, now time.Time, log *slog.Logger, m *kt.Metrics) (*demoConsole, error) {
+func hubConsole(_ context.Context, now time.Time, log *slog.Logger, m *metrics.Metrics) (*demoConsole, error) {
 	h, err := seedHub(now)
 	if err != nil {
 		return nil, err
 	}
 	c, err := hub.NewClient(h.URL, hub.WithCredentials(hub.Credentials{Email: demoEmail, Password: demoPassword}),
-		hub.WithHTTPClient(instrumentedClient(m, kt.APIHub, h.CertPool())), hub.WithLogger(log))
+		hub.WithHTTPClient(instrumentedClient(m, metrics.APIHub, h.CertPool())), hub.WithLogger(log))
 	if err != nil {
 		h.Close()
 		return nil, err

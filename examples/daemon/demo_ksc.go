@@ -6,11 +6,11 @@ import (
 	"log/slog"
 	"time"
 
-	kt "github.com/mspkit/kaspersky-tigerpaw"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/ksc"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/ksctest"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
+	"github.com/mspkit/kaspersky-tigerpaw/metrics"
 )
 
 const (
@@ -70,10 +70,10 @@ func seedKSC(now time.Time) *ksctest.Server {
 	return k
 }
 
-func kscConsole(_ context.Context, now time.Time, log *slog.Logger, m *kt.Metrics) (*demoConsole, error) {
+func kscConsole(_ context.Context, now time.Time, log *slog.Logger, m *metrics.Metrics) (*demoConsole, error) {
 	k := seedKSC(now)
 	c, err := ksc.NewClient(k.URL, ksc.WithCredentials(ksc.Credentials{User: demoUser, Password: demoPassword, Internal: true}),
-		ksc.WithHTTPClient(instrumentedClient(m, kt.APIKSC, k.CertPool())), ksc.WithLogger(log))
+		ksc.WithHTTPClient(instrumentedClient(m, metrics.APIKSC, k.CertPool())), ksc.WithLogger(log))
 	if err != nil {
 		k.Close()
 		return nil, err

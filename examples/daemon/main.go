@@ -50,6 +50,7 @@ import (
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/hub"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/ksc"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
+	"github.com/mspkit/kaspersky-tigerpaw/metrics"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw"
 )
@@ -176,7 +177,7 @@ type daemon struct {
 	out     io.Writer
 	// status and metrics see every cycle.
 	status  *statusBoard
-	metrics *kt.Metrics
+	metrics *metrics.Metrics
 	// lead and hold are the stores' leader lease (see stores); nil: no lease.
 	lead func(context.Context) error
 	hold func(context.Context) (context.Context, context.CancelFunc)
@@ -280,8 +281,8 @@ func runService(ctx, work context.Context, o options, out io.Writer, log *slog.L
 	return nil
 }
 
-func newTigerpaw(cfg *config, log *slog.Logger, m *kt.Metrics) (*tigerpaw.Client, error) {
-	hc := &http.Client{Timeout: 60 * time.Second, Transport: m.RoundTripper(kt.APITigerpaw, pooledTransport(nil))}
+func newTigerpaw(cfg *config, log *slog.Logger, m *metrics.Metrics) (*tigerpaw.Client, error) {
+	hc := &http.Client{Timeout: 60 * time.Second, Transport: m.RoundTripper(metrics.APITigerpaw, pooledTransport(nil))}
 	opts := []tigerpaw.Option{tigerpaw.WithKeys(cfg.secrets.tigerpawPublic, cfg.secrets.tigerpawPrivate),
 		tigerpaw.WithLogger(log), tigerpaw.WithHTTPClient(hc)}
 	if r := cfg.Tigerpaw.RequestsPerSecond; r > 0 {
@@ -292,7 +293,7 @@ func newTigerpaw(cfg *config, log *slog.Logger, m *kt.Metrics) (*tigerpaw.Client
 
 // instrumentedClient is an HTTP client for api whose requests m counts, with
 // the given root CAs (nil: the system's).
-func instrumentedClient(m *kt.Metrics, api string, roots *x509.CertPool) *http.Client {
+func instrumentedClient(m *metrics.Metrics, api string, roots *x509.CertPool) *http.Client {
 	return &http.Client{Transport: m.RoundTripper(api, pooledTransport(roots))}
 }
 
@@ -309,7 +310,7 @@ func pooledTransport(roots *x509.CertPool) *http.Transport {
 
 // newSource connects to the configured Kaspersky console. The returned func
 // ends its sessions.
-func newSource(cfg *config, log *slog.Logger, m *kt.Metrics) (kaspersky.Source, func(), error) {
+func newSource(cfg *config, log *slog.Logger, m *metrics.Metrics) (kaspersky.Source, func(), error) {
 	if cfg.Solution == "hub" {
 		var roots *x509.CertPool
 		if cfg.Hub.CAFile != "" {
@@ -320,7 +321,7 @@ func newSource(cfg *config, log *slog.Logger, m *kt.Metrics) (kaspersky.Source, 
 			roots = pool
 		}
 		opts := []hub.Option{hub.WithCredentials(hub.Credentials{Email: cfg.Hub.Email, Password: cfg.secrets.hubPassword}),
-			hub.WithLogger(log), hub.WithHTTPClient(instrumentedClient(m, kt.APIHub, roots))}
+			hub.WithLogger(log), hub.WithHTTPClient(instrumentedClient(m, metrics.APIHub, roots))}
 		if cfg.Hub.InsecureHTTP {
 			opts = append(opts, hub.WithInsecureHTTP())
 		}
@@ -340,7 +341,7 @@ func newSource(cfg *config, log *slog.Logger, m *kt.Metrics) (kaspersky.Source, 
 	}
 	opts := []ksc.Option{
 		ksc.WithCredentials(ksc.Credentials{User: cfg.KSC.User, Password: cfg.secrets.kscPassword, Domain: cfg.KSC.Domain, Internal: cfg.KSC.Internal}),
-		ksc.WithLogger(log), ksc.WithHTTPClient(instrumentedClient(m, kt.APIKSC, roots))}
+		ksc.WithLogger(log), ksc.WithHTTPClient(instrumentedClient(m, metrics.APIKSC, roots))}
 	if cfg.KSC.InsecureHTTP {
 		opts = append(opts, ksc.WithInsecureHTTP())
 	}

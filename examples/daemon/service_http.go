@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	kt "github.com/mspkit/kaspersky-tigerpaw"
+	"github.com/mspkit/kaspersky-tigerpaw/metrics"
 )
 
 // statusCycles is how many cycles of each job /status shows.
@@ -26,7 +27,7 @@ const statusCycles = 10
 // registry and metrics, and the status board.
 type observers struct {
 	registry *prometheus.Registry
-	metrics  *kt.Metrics
+	metrics  *metrics.Metrics
 	status   *statusBoard
 }
 
@@ -35,7 +36,7 @@ func newObservers() (*observers, error) {
 	if err := reg.Register(collectors.NewGoCollector()); err != nil {
 		return nil, err
 	}
-	m, err := kt.NewMetrics(reg)
+	m, err := metrics.New(reg)
 	if err != nil {
 		return nil, err
 	}

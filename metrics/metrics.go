@@ -1,14 +1,22 @@
-package kasperskytigerpaw
+// Package metrics holds the integration's Prometheus metrics: the cycles of
+// the jobs (give [Metrics.Observe] as a job's OnCycle) and the requests of the
+// API clients (wrap a client's transport with [Metrics.RoundTripper]). It is
+// kept out of the root package so that a program that only runs a job does
+// not import Prometheus.
+//
+//	reg := prometheus.NewRegistry()
+//	m, err := metrics.New(reg)
+//	job := &kasperskytigerpaw.BillingJob{..., OnCycle: m.Observe}
+package metrics
 
 import (
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/mspkit/kaspersky-tigerpaw/internal/retry"
+	kt "github.com/mspkit/kaspersky-tigerpaw"
 )
 
 // Metrics are the integration's Prometheus metrics: the jobs' cycles (give
@@ -29,11 +37,11 @@ type Metrics struct {
 	reqDuration   *prometheus.HistogramVec
 }
 
-// NewMetrics creates the metrics and registers them with reg.
-func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+// New creates the metrics and registers them with reg.
+func New(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{
 		cycles: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kt_cycles_total",
-			Help: "Cycles run, by job and outcome (ok, partial: some changes failed, failed: nothing done)."}, []string{"job", "outcome"}),
+			Help: "Cycles run, by job and outcome (ok; partial: some changes failed; failed: nothing done; not_configured: the integration is not yet configured, nothing done)."}, []string{"job", "outcome"}),
 		cycleDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "kt_cycle_duration_seconds",
 			Help: "How long cycles ran, by job.", Buckets: prometheus.ExponentialBuckets(0.05, 3, 10)}, []string{"job"}),
 		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "kt_last_success_timestamp_seconds",
@@ -49,9 +57,9 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kt_requests_total",
 			Help: "HTTP requests sent, by API, method and status class (2xx, 4xx, 5xx, error)."}, []string{"api", "method", "class"}),
 		writes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kt_writes_total",
-			Help: "HTTP requests that change Tigerpaw (see IsTigerpawWrite), by API and status class; the consoles are only read."}, []string{"api", "class"}),
+			Help: "HTTP requests that change Tigerpaw (see kasperskytigerpaw.IsTigerpawWrite), by API and status class; the consoles are only read."}, []string{"api", "class"}),
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kt_retries_total",
-			Help: "HTTP requests that repeat a failed attempt (see RequestAttempt), by API."}, []string{"api"}),
+			Help: "HTTP requests that repeat a failed attempt (see kasperskytigerpaw.RequestAttempt), by API."}, []string{"api"}),
 		reqDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "kt_request_duration_seconds",
 			Help: "HTTP request durations, by API.", Buckets: prometheus.DefBuckets}, []string{"api"}),
 	}
@@ -65,24 +73,17 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 }
 
 // Observe records one cycle. It is safe for concurrent use.
-func (m *Metrics) Observe(r CycleResult) {
-	outcome := "ok"
-	switch {
-	case r.Failed:
-		outcome = "failed"
-	case r.Err != nil:
-		outcome = "partial"
-	}
-	m.cycles.WithLabelValues(r.Job, outcome).Inc()
+func (m *Metrics) Observe(r kt.CycleResult) {
+	m.cycles.WithLabelValues(r.Job, r.Outcome()).Inc()
 	m.cycleDuration.WithLabelValues(r.Job).Observe(r.Duration.Seconds())
-	if r.Err == nil && !r.Failed {
+	if r.Outcome() == kt.OutcomeOK {
 		m.lastSuccess.WithLabelValues(r.Job).Set(float64(r.Start.Add(r.Duration).Unix()))
 	}
 	for _, t := range r.Tenants {
 		if n := len(t.Errors); n > 0 {
 			m.tenantFails.WithLabelValues(r.Job, t.Tenant).Add(float64(n))
 		}
-		if r.Job == JobBilling {
+		if r.Job == kt.JobBilling {
 			m.charges.WithLabelValues("created").Add(float64(t.Created))
 			m.charges.WithLabelValues("updated").Add(float64(t.Updated))
 			m.charges.WithLabelValues("deleted").Add(float64(t.Deleted))
@@ -92,7 +93,7 @@ func (m *Metrics) Observe(r CycleResult) {
 			m.orders.WithLabelValues("closed").Add(float64(t.OrdersClosed))
 		}
 	}
-	if r.Job == JobServiceOrders && !r.Failed {
+	if o := r.Outcome(); r.Job == kt.JobServiceOrders && (o == kt.OutcomeOK || o == kt.OutcomePartial) {
 		m.pending.Set(float64(r.PendingCloses))
 	}
 }
@@ -103,27 +104,6 @@ const (
 	APIKSC      = "ksc"
 	APIHub      = "hub"
 )
-
-// IsTigerpawWrite reports whether a request to Tigerpaw's REST API changes
-// something: a PUT, PATCH or DELETE, or a POST other than a search.
-func IsTigerpawWrite(req *http.Request) bool {
-	switch req.Method {
-	case http.MethodPut, http.MethodPatch, http.MethodDelete:
-		return true
-	case http.MethodPost:
-		p := strings.ToLower(req.URL.Path)
-		return !strings.HasSuffix(p, "/search") && !strings.Contains(p, "/search/")
-	}
-	return false
-}
-
-// RequestAttempt returns which attempt of a call req is, counted from 1, when
-// req was sent by one of the module's clients (tigerpaw, ksc, hub), and 0
-// otherwise. An attempt above 1 is a retry. It lets an http.RoundTripper given
-// to a client count retries.
-func RequestAttempt(req *http.Request) int {
-	return retry.AttemptOf(req.Context())
-}
 
 // RoundTripper returns next (http.DefaultTransport when nil) counting its
 // requests as those of api (APITigerpaw, APIKSC, APIHub), and the retries
@@ -149,10 +129,10 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		class = strconv.Itoa(resp.StatusCode/100) + "xx"
 	}
 	t.m.requests.WithLabelValues(t.api, req.Method, class).Inc()
-	if RequestAttempt(req) > 1 {
+	if kt.RequestAttempt(req) > 1 {
 		t.m.retries.WithLabelValues(t.api).Inc()
 	}
-	if t.api == APITigerpaw && IsTigerpawWrite(req) {
+	if t.api == APITigerpaw && kt.IsTigerpawWrite(req) {
 		t.m.writes.WithLabelValues(t.api, class).Inc()
 	}
 	t.m.reqDuration.WithLabelValues(t.api).Observe(time.Since(start).Seconds())

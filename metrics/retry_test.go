@@ -1,4 +1,4 @@
-package kasperskytigerpaw
+package metrics
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	kt "github.com/mspkit/kaspersky-tigerpaw"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/hub"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/hubtest"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/ksc"
@@ -33,7 +34,7 @@ type unavailableFirst struct {
 
 func (u *unavailableFirst) RoundTrip(req *http.Request) (*http.Response, error) {
 	u.mu.Lock()
-	u.attempts = append(u.attempts, RequestAttempt(req))
+	u.attempts = append(u.attempts, kt.RequestAttempt(req))
 	fail := u.n > 0 && strings.Contains(req.URL.Path, u.path)
 	if fail {
 		u.n--
@@ -56,7 +57,7 @@ func (u *unavailableFirst) RoundTrip(req *http.Request) (*http.Response, error) 
 func TestMetricsCountRetries(t *testing.T) {
 	t.Parallel()
 	reg := prometheus.NewRegistry()
-	m, err := NewMetrics(reg)
+	m, err := New(reg)
 	if err != nil {
 		t.Fatal(err)
 	}
