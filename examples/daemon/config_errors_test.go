@@ -46,8 +46,7 @@ func TestConfigErrors(t *testing.T) {
 		return map[string]any{
 			"tigerpaw":    map[string]any{"url": "http://127.0.0.1:1", "publicKey": "env:KT_CFGTEST_PUBLIC", "privateKey": "file:" + keyFile},
 			"ksc":         map[string]any{"url": "https://127.0.0.1:1", "user": "api", "internal": true, "password": "env:KT_CFGTEST_PASSWORD"},
-			"integration": "main", "mappingDir": mappingDir, "rulesFile": filepath.Join(dir, "rules.json"),
-			"stateFile": filepath.Join(dir, "orders.json"),
+			"integration": "main", "mappingDir": mappingDir, "stateFile": filepath.Join(dir, "orders.json"),
 		}
 	}
 	section := func(cfg map[string]any, name string) map[string]any {
@@ -115,8 +114,12 @@ func TestConfigErrors(t *testing.T) {
 		}, want: "config: store.leaseTTL must be at least 1s"},
 		{name: "unknown store field", edit: func(c map[string]any) { c["store"] = map[string]any{"kind": "file", "path": "/x"} },
 			want: `config: store.path: unknown field "path"`},
-		{name: "missing rules file", edit: func(map[string]any) {},
-			want: "config: rulesFile: open " + filepath.Join(dir, "rules.json") + ": no such file or directory"},
+		{name: "missing rules file to seed the database", edit: func(c map[string]any) {
+			c["store"] = map[string]any{"kind": "postgres", "dsn": "env:KT_CFGTEST_PASSWORD"}
+			c["rulesFile"] = filepath.Join(dir, "rules.json")
+		}, want: "config: rulesFile: open " + filepath.Join(dir, "rules.json") + ": no such file or directory"},
+		{name: "rules file in a missing directory", edit: func(c map[string]any) { c["rulesFile"] = filepath.Join(dir, "none", "rules.json") },
+			want: "config: rulesFile: its directory " + filepath.Join(dir, "none") + " does not exist"},
 		{name: "duplicate key", edit: func(map[string]any) {}, text: func(s string) string {
 			return strings.Replace(s, `"user":"api"`, `"user":"api","user":"admin"`, 1)
 		}, want: `config: ksc.user: key "user" given twice`},

@@ -28,6 +28,7 @@ import (
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/ksctest"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
+	"github.com/mspkit/kaspersky-tigerpaw/service/demo"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw/tigerpawtest"
 )
@@ -178,7 +179,7 @@ func crashAdvSerial(i int) string   { return fmt.Sprintf("ADV-%d", i) }
 // servers, 10% non-Windows.
 func crashHostAt(i, d int, seen time.Time) ksctest.Host {
 	h := ksctest.Host{Hostname: crashHostname(i, d), DisplayName: fmt.Sprintf("T%d-DEV-%02d", i, d), OSName: "Windows 11 Pro",
-		CType: windowsWorkstation, LastVisible: seen}
+		CType: demo.WindowsWorkstation, LastVisible: seen}
 	switch d % 10 {
 	case 7, 8:
 		h.OSName, h.CType = "Windows Server 2022", crashServer
@@ -196,7 +197,7 @@ func newCrashWorld(t *testing.T, bin string, start time.Time) *crashWorld {
 	t.Cleanup(w.tp.Close)
 	t.Cleanup(w.ksc.Close)
 	w.proxy = newHoldProxy(t, w.tp.URL)
-	w.ksc.AddUser(ksctest.User{Name: demoUser, Password: demoPassword, Internal: true})
+	w.ksc.AddUser(ksctest.User{Name: demo.User, Password: demo.Password, Internal: true})
 	std := w.tp.AddPriceLevel(tigerpawtest.PriceLevel{Description: "Standard"}).ID
 	for _, it := range []struct {
 		id    string
@@ -248,7 +249,7 @@ func newCrashWorld(t *testing.T, bin string, start time.Time) *crashWorld {
 	write(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: w.ksc.Certificate().Raw}))
 	keyFile := filepath.Join(dir, "tigerpaw-private.key")
 	write(keyFile, []byte(w.tp.PrivateKey+"\n"))
-	w.env = append(os.Environ(), "CRASH_TP_PUBLIC="+w.tp.PublicKey, "CRASH_KSC_PASSWORD="+demoPassword)
+	w.env = append(os.Environ(), "CRASH_TP_PUBLIC="+w.tp.PublicKey, "CRASH_KSC_PASSWORD="+demo.Password)
 	w.mappingDir = filepath.Join(dir, "mapping")
 	w.editMapping(t, func(store *mapping.FileStore) {
 		if _, err := store.Save(t.Context(), cfg); err != nil {
@@ -276,7 +277,7 @@ func newCrashWorld(t *testing.T, bin string, start time.Time) *crashWorld {
 	w.config = writeConfig(t, dir, map[string]any{
 		"tigerpaw": map[string]any{"url": w.proxy.srv.URL, "publicKey": "env:CRASH_TP_PUBLIC", "privateKey": "file:" + keyFile,
 			"requestsPerSecond": 1000},
-		"ksc":         map[string]any{"url": w.ksc.URL, "user": demoUser, "internal": true, "password": "env:CRASH_KSC_PASSWORD", "caFile": ca},
+		"ksc":         map[string]any{"url": w.ksc.URL, "user": demo.User, "internal": true, "password": "env:CRASH_KSC_PASSWORD", "caFile": ca},
 		"integration": "main", "mappingDir": filepath.Join(dir, "mapping"), "rulesFile": filepath.Join(dir, "rules.json"),
 		"stateFile": filepath.Join(dir, "orders.json"), "billingEvery": "1h", "serviceOrdersEvery": "1h", "concurrency": 2,
 	})
@@ -385,7 +386,7 @@ func (w *crashWorld) editMapping(t *testing.T, edit func(*mapping.FileStore)) {
 }
 
 // writes is how many writes the fake Tigerpaw received.
-func (w *crashWorld) writes() int { return fakeWrites(w.tp) }
+func (w *crashWorld) writes() int { return demo.FakeWrites(w.tp) }
 
 // start starts the daemon with -once.
 func (w *crashWorld) start(t *testing.T) (*exec.Cmd, *syncBuffer, chan error) {

@@ -23,12 +23,13 @@ import (
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/ksctest"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
+	"github.com/mspkit/kaspersky-tigerpaw/service/demo"
 	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw/tigerpawtest"
 )
 
 // e2eWorld is the fakes and the files of an end-to-end run of the binary.
 type e2eWorld struct {
-	tp      *demoTigerpaw
+	tp      *demo.Tigerpaw
 	ksc     *ksctest.Server
 	bin     string
 	config  string
@@ -39,8 +40,8 @@ type e2eWorld struct {
 func newE2EWorld(t *testing.T) *e2eWorld {
 	t.Helper()
 	now := time.Now().UTC().Truncate(time.Second)
-	w := &e2eWorld{tp: seedTigerpaw(now), ksc: seedKSC(now), bin: daemonBinary(t)}
-	t.Cleanup(w.tp.srv.Close)
+	w := &e2eWorld{tp: demo.NewTigerpaw(now), ksc: demo.NewKSC(now), bin: daemonBinary(t)}
+	t.Cleanup(w.tp.Srv.Close)
 	t.Cleanup(w.ksc.Close)
 	dir := t.TempDir()
 	ca := filepath.Join(dir, "ksc-ca.pem")
@@ -51,21 +52,21 @@ func newE2EWorld(t *testing.T) *e2eWorld {
 	}
 	write(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: w.ksc.Certificate().Raw}))
 	keyFile := filepath.Join(dir, "tigerpaw-private.key")
-	write(keyFile, []byte(w.tp.srv.PrivateKey+"\n"))
-	w.env = append(os.Environ(), "E2E_TP_PUBLIC="+w.tp.srv.PublicKey, "E2E_KSC_PASSWORD="+demoPassword)
-	w.secrets = []string{w.tp.srv.PublicKey, w.tp.srv.PrivateKey, demoPassword}
+	write(keyFile, []byte(w.tp.Srv.PrivateKey+"\n"))
+	w.env = append(os.Environ(), "E2E_TP_PUBLIC="+w.tp.Srv.PublicKey, "E2E_KSC_PASSWORD="+demo.Password)
+	w.secrets = []string{w.tp.Srv.PublicKey, w.tp.Srv.PrivateKey, demo.Password}
 
 	store, err := mapping.NewFileStore(filepath.Join(dir, "mapping"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	billed := func(account, agreement int) *mapping.AccountMapping {
-		return &mapping.AccountMapping{Number: account, Billing: mapping.Billing{Enabled: true, Agreement: agreement, PriceLevel: w.tp.level}}
+		return &mapping.AccountMapping{Number: account, Billing: mapping.Billing{Enabled: true, Agreement: agreement, PriceLevel: w.tp.Level}}
 	}
-	if _, err := store.Save(t.Context(), mapping.Config{Name: "main", Solution: mapping.SolutionKSC, ExternalProductID: w.tp.product,
+	if _, err := store.Save(t.Context(), mapping.Config{Name: "main", Solution: mapping.SolutionKSC, ExternalProductID: w.tp.Product,
 		Tenants: []mapping.Tenant{
-			{ID: "vs-contoso", Name: "Contoso", Account: billed(w.tp.contoso, w.tp.agreement[0])},
-			{ID: "vs-fabrikam", Name: "Fabrikam", Account: billed(w.tp.fabrikam, w.tp.agreement[1])},
+			{ID: "vs-contoso", Name: "Contoso", Account: billed(w.tp.Contoso, w.tp.Agreement[0])},
+			{ID: "vs-fabrikam", Name: "Fabrikam", Account: billed(w.tp.Fabrikam, w.tp.Agreement[1])},
 		},
 		PriceBook: mapping.PriceBook{BillByCategory: true, Apps: []mapping.AppItems{
 			mapping.ItemsByCategory(kaspersky.AppKESBAdvanced, "KESB-ADV-WS", "KESB-ADV-SRV", "KESB-ADV-NW"),
@@ -78,14 +79,14 @@ func newE2EWorld(t *testing.T) *e2eWorld {
 	if err := store.Close(); err != nil {
 		t.Fatal(err)
 	}
-	rules, err := json.Marshal(w.tp.rules())
+	rules, err := json.Marshal(w.tp.Rules())
 	if err != nil {
 		t.Fatal(err)
 	}
 	write(filepath.Join(dir, "rules.json"), rules)
 	w.config = writeConfig(t, dir, map[string]any{
-		"tigerpaw":    map[string]any{"url": w.tp.srv.URL, "publicKey": "env:E2E_TP_PUBLIC", "privateKey": "file:" + keyFile},
-		"ksc":         map[string]any{"url": w.ksc.URL, "user": demoUser, "internal": true, "password": "env:E2E_KSC_PASSWORD", "caFile": ca},
+		"tigerpaw":    map[string]any{"url": w.tp.Srv.URL, "publicKey": "env:E2E_TP_PUBLIC", "privateKey": "file:" + keyFile},
+		"ksc":         map[string]any{"url": w.ksc.URL, "user": demo.User, "internal": true, "password": "env:E2E_KSC_PASSWORD", "caFile": ca},
 		"integration": "main", "mappingDir": filepath.Join(dir, "mapping"), "rulesFile": filepath.Join(dir, "rules.json"),
 		"stateFile": filepath.Join(dir, "orders.json"), "billingEvery": "1h", "serviceOrdersEvery": "1h",
 	})
@@ -147,7 +148,7 @@ type chargeLine struct {
 
 func (w *e2eWorld) charges(agreement int) []chargeLine {
 	var got []chargeLine
-	for _, c := range w.tp.srv.Charges(agreement) {
+	for _, c := range w.tp.Srv.Charges(agreement) {
 		got = append(got, chargeLine{c.SpecialItemID, int(c.Quantity), c.Price})
 	}
 	slices.SortFunc(got, func(a, b chargeLine) int { return strings.Compare(a.Item, b.Item) })
@@ -156,7 +157,7 @@ func (w *e2eWorld) charges(agreement int) []chargeLine {
 
 func (w *e2eWorld) orderTitles() []string {
 	var got []string
-	for _, so := range w.tp.srv.Snapshot().ServiceOrders {
+	for _, so := range w.tp.Srv.Snapshot().ServiceOrders {
 		got = append(got, fmt.Sprintf("[%s] %s", so.Status, so.BriefDescription))
 	}
 	slices.Sort(got)
@@ -226,7 +227,7 @@ var listeningAddr = regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
 func TestBinaryEndToEnd(t *testing.T) {
 	t.Parallel()
 	w := newE2EWorld(t)
-	srv := w.tp.srv
+	srv := w.tp.Srv
 
 	// 1. -once at debug level: the expected charges and orders; no secret in
 	// the output.
@@ -241,10 +242,10 @@ func TestBinaryEndToEnd(t *testing.T) {
 	}
 	wantContoso := []chargeLine{{"KESB-ADV-NW", 2, 300}, {"KESB-ADV-SRV", 10, 1100}, {"KESB-ADV-WS", 90, 420}}
 	wantFabrikam := []chargeLine{{"KESB-SEL-WS", 20, 275}}
-	if got := w.charges(w.tp.agreement[0]); !slices.Equal(got, wantContoso) {
+	if got := w.charges(w.tp.Agreement[0]); !slices.Equal(got, wantContoso) {
 		t.Errorf("Contoso's charges = %v, want %v", got, wantContoso)
 	}
-	if got := w.charges(w.tp.agreement[1]); !slices.Equal(got, wantFabrikam) {
+	if got := w.charges(w.tp.Agreement[1]); !slices.Equal(got, wantFabrikam) {
 		t.Errorf("Fabrikam's charges = %v, want %v", got, wantFabrikam)
 	}
 	wantOrders := []string{
@@ -255,14 +256,14 @@ func TestBinaryEndToEnd(t *testing.T) {
 	if got := w.orderTitles(); !slices.Equal(got, wantOrders) {
 		t.Errorf("orders = %q, want %q", got, wantOrders)
 	}
-	if fakeWrites(srv) != 4+3 {
-		t.Errorf("the first run made %d writes, want 7 (4 charges, 3 orders)", fakeWrites(srv))
+	if demo.FakeWrites(srv) != 4+3 {
+		t.Errorf("the first run made %d writes, want 7 (4 charges, 3 orders)", demo.FakeWrites(srv))
 	}
 
 	// 2. A second -once writes nothing.
 	srv.ResetCounts()
 	w.runOnce(t)
-	if n := fakeWrites(srv); n != 0 {
+	if n := demo.FakeWrites(srv); n != 0 {
 		t.Errorf("the second run made %d writes", n)
 	}
 	if srv.Count("*", "*") == 0 {
@@ -330,7 +331,7 @@ func TestBinaryEndToEnd(t *testing.T) {
 			t.Errorf("kt_requests_total{api=tigerpaw,method=%s} = %v, the fake counted %v", m, got, want)
 		}
 	}
-	if got, want := metricSum(t, metrics, "kt_writes_total", `api="tigerpaw"`), float64(fakeWrites(srv)); got != want {
+	if got, want := metricSum(t, metrics, "kt_writes_total", `api="tigerpaw"`), float64(demo.FakeWrites(srv)); got != want {
 		t.Errorf("kt_writes_total = %v, the fake counted %v", got, want)
 	}
 	if got, want := metricSum(t, metrics, "kt_requests_total", `api="ksc"`), float64(w.ksc.TotalRequests()); got != want || got == 0 {
@@ -367,15 +368,15 @@ func TestBinaryEndToEnd(t *testing.T) {
 		t.Errorf("after SIGTERM mid-write: %v\n%s", err, out3.String())
 	}
 	wantFabrikam = []chargeLine{{"KESB-SEL-NW", 1, 225}, {"KESB-SEL-WS", 20, 275}}
-	if got := w.charges(w.tp.agreement[1]); !slices.Equal(got, wantFabrikam) {
+	if got := w.charges(w.tp.Agreement[1]); !slices.Equal(got, wantFabrikam) {
 		t.Errorf("after SIGTERM mid-write, Fabrikam's charges = %v, want %v", got, wantFabrikam)
 	}
 	srv.ResetCounts()
 	w.runOnce(t)
-	if n := fakeWrites(srv); n != 0 {
+	if n := demo.FakeWrites(srv); n != 0 {
 		t.Errorf("the restart made %d writes", n)
 	}
-	if got := w.charges(w.tp.agreement[1]); !slices.Equal(got, wantFabrikam) {
+	if got := w.charges(w.tp.Agreement[1]); !slices.Equal(got, wantFabrikam) {
 		t.Errorf("after the restart, Fabrikam's charges = %v, want %v", got, wantFabrikam)
 	}
 	if got := w.orderTitles(); !slices.Equal(got, wantOrders) {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/mspkit/kaspersky-tigerpaw/service/demo"
 )
 
 // exitCode is the exit code of a finished command's Wait error.
@@ -27,11 +29,11 @@ func exitCode(err error) int {
 // each charge and order once.
 func (w *e2eWorld) wantOneRun(t *testing.T) {
 	t.Helper()
-	if n := fakeWrites(w.tp.srv); n != 4+3 {
+	if n := demo.FakeWrites(w.tp.Srv); n != 4+3 {
 		t.Errorf("the fake Tigerpaw received %d writes, want 7 (4 charges, 3 orders, once each)", n)
 	}
 	wantContoso := []chargeLine{{"KESB-ADV-NW", 2, 300}, {"KESB-ADV-SRV", 10, 1100}, {"KESB-ADV-WS", 90, 420}}
-	if got := w.charges(w.tp.agreement[0]); !slices.Equal(got, wantContoso) {
+	if got := w.charges(w.tp.Agreement[0]); !slices.Equal(got, wantContoso) {
 		t.Errorf("Contoso's charges = %v, want %v", got, wantContoso)
 	}
 	if got := w.orderTitles(); len(got) != 3 {

@@ -16,6 +16,8 @@ import (
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/ksctest"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
+	"github.com/mspkit/kaspersky-tigerpaw/service"
+	"github.com/mspkit/kaspersky-tigerpaw/service/demo"
 )
 
 func TestDemo(t *testing.T) {
@@ -79,67 +81,6 @@ func TestDemo(t *testing.T) {
 	}
 }
 
-func TestParseConfig(t *testing.T) {
-	t.Parallel()
-	valid := `{
-  "tigerpaw": {"url": "https://tigerpaw.example.com", "publicKeyEnv": "TP_PUBLIC", "privateKeyEnv": "TP_PRIVATE"},
-  "ksc": {"url": "https://ksc.example.com:13299", "user": "api", "internal": true, "passwordEnv": "KSC_PASSWORD"},
-  "integration": "main", "mappingDir": "/var/lib/kt/mapping", "rulesFile": "/etc/kt/rules.json",
-  "stateFile": "/var/lib/kt/orders.json", "billingEvery": "12h"
-}`
-	cfg, err := parseConfig([]byte(valid))
-	if err != nil {
-		t.Fatalf("valid config: %v", err)
-	}
-	if cfg.Tigerpaw.CompleteOpenTasks {
-		t.Error("completeOpenTasks is on by default")
-	}
-	if c, err := parseConfig([]byte(strings.Replace(valid, `"privateKeyEnv": "TP_PRIVATE"`, `"privateKeyEnv": "TP_PRIVATE", "completeOpenTasks": true`, 1))); err != nil || !c.Tigerpaw.CompleteOpenTasks {
-		t.Errorf("completeOpenTasks: %v", err)
-	}
-	if time.Duration(cfg.BillingEvery) != 12*time.Hour || time.Duration(cfg.ServiceOrdersEvery) != 5*time.Minute {
-		t.Errorf("intervals = %v, %v", time.Duration(cfg.BillingEvery), time.Duration(cfg.ServiceOrdersEvery))
-	}
-	for _, tt := range []struct{ name, json, want string }{
-		{"unknown field", `{"tigerpaw": {"url": "x", "apiKey": "oops"}}`, `unknown field "apiKey"`},
-		{"malformed", `{"tigerpaw": `, "unexpected EOF"},
-		{"missing fields", `{}`, "tigerpaw.url is required"},
-		{"bad duration", strings.Replace(valid, `"12h"`, `"soon"`, 1), `invalid duration "soon"`},
-		{"short interval", strings.Replace(valid, `"12h"`, `"1s"`, 1), "billingEvery must be at least 1m"},
-		{"trailing data", valid + "{}", "unexpected data after the JSON value"},
-		{"unknown solution", strings.Replace(valid, `"tigerpaw"`, `"solution": "xdr", "tigerpaw"`, 1), `solution "xdr"`},
-		{"hub without its settings", strings.Replace(valid, `"tigerpaw"`, `"solution": "hub", "tigerpaw"`, 1), "hub.url is required"},
-	} {
-		if _, err := parseConfig([]byte(tt.json)); err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%s: error = %v, want it to contain %q", tt.name, err, tt.want)
-		}
-	}
-}
-
-func TestLoadRules(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	// Rules without the general settings are refused: rep and statuses are required.
-	if _, err := loadRules(write("empty.json", `{"general": {"rep": 0, "newStatus": "", "closedStatus": ""}, "events": [], "statuses": []}`)); err == nil {
-		t.Error("rules without rep and statuses were accepted")
-	}
-	if _, err := loadRules(write("bad.json", `{"general": {"rep": 1, "newStatus": "New", "closedStatus": "Closed"}, "colour": "red"}`)); err == nil ||
-		!strings.Contains(err.Error(), "colour") {
-		t.Errorf("unknown field: %v", err)
-	}
-	r, err := loadRules(write("ok.json", `{"general": {"rep": 1, "newStatus": "New", "closedStatus": "Closed"}, "events": [], "statuses": []}`))
-	if err != nil || r.General.Rep != 1 {
-		t.Errorf("valid rules: %+v, %v", r.General, err)
-	}
-}
-
 // TestRunOnceFromConfigFile runs the daemon's real wiring (configuration file,
 // secrets from the environment, file stores, CA file) once against the fakes.
 func TestRunOnceFromConfigFile(t *testing.T) {
@@ -150,15 +91,15 @@ func TestRunOnceFromConfigFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := mapping.Config{Name: "main", Solution: mapping.SolutionKSC, ExternalProductID: w.product,
-		Tenants: []mapping.Tenant{{ID: "vs-fabrikam", Name: "Fabrikam", Account: &mapping.AccountMapping{Number: w.fabrikam,
-			Billing: mapping.Billing{Enabled: true, Agreement: w.agreement[1], PriceLevel: w.level}}}},
+	cfg := mapping.Config{Name: "main", Solution: mapping.SolutionKSC, ExternalProductID: w.Product,
+		Tenants: []mapping.Tenant{{ID: "vs-fabrikam", Name: "Fabrikam", Account: &mapping.AccountMapping{Number: w.Fabrikam,
+			Billing: mapping.Billing{Enabled: true, Agreement: w.Agreement[1], PriceLevel: w.Level}}}},
 		PriceBook: mapping.PriceBook{Apps: []mapping.AppItems{mapping.SingleItem(kaspersky.AppKESBSelect, "KESB-SEL-WS")}},
 	}
 	if _, err := store.Save(t.Context(), cfg); err != nil {
 		t.Fatal(err)
 	}
-	rules, err := json.Marshal(w.rules())
+	rules, err := json.Marshal(w.Rules())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,8 +108,8 @@ func TestRunOnceFromConfigFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	daemonCfg := map[string]any{
-		"tigerpaw":    map[string]any{"url": w.srv.URL, "publicKeyEnv": "TEST_TP_PUBLIC", "privateKeyEnv": "TEST_TP_PRIVATE"},
-		"ksc":         map[string]any{"url": k.URL, "user": demoUser, "internal": true, "passwordEnv": "TEST_KSC_PASSWORD", "caFile": ca},
+		"tigerpaw":    map[string]any{"url": w.Srv.URL, "publicKeyEnv": "TEST_TP_PUBLIC", "privateKeyEnv": "TEST_TP_PRIVATE"},
+		"ksc":         map[string]any{"url": k.URL, "user": demo.User, "internal": true, "passwordEnv": "TEST_KSC_PASSWORD", "caFile": ca},
 		"integration": "main", "mappingDir": filepath.Join(dir, "mapping"), "rulesFile": rulesFile,
 		"stateFile": filepath.Join(dir, "orders.json"),
 	}
@@ -180,45 +121,45 @@ func TestRunOnceFromConfigFile(t *testing.T) {
 
 	var out bytes.Buffer
 	log := slog.New(slog.DiscardHandler)
-	if err := run(t.Context(), cfgFile, false, true, &out, log); err != nil {
+	if err := run(t.Context(), options{config: cfgFile, once: false, dryRun: true}, &out, log); err != nil {
 		t.Fatalf("dry run: %v", err)
 	}
-	if !strings.Contains(out.String(), fmt.Sprintf("+ agreement %d item KESB-SEL-WS qty 20 @ 2.75", w.agreement[1])) {
+	if !strings.Contains(out.String(), fmt.Sprintf("+ agreement %d item KESB-SEL-WS qty 20 @ 2.75", w.Agreement[1])) {
 		t.Errorf("dry-run output:\n%s", out.String())
 	}
-	if n := len(w.srv.Charges(w.agreement[1])); n != 0 {
+	if n := len(w.Srv.Charges(w.Agreement[1])); n != 0 {
 		t.Fatalf("the dry run wrote %d charges", n)
 	}
-	if err := run(t.Context(), cfgFile, true, false, &out, log); err != nil {
+	if err := run(t.Context(), options{config: cfgFile, once: true, dryRun: false}, &out, log); err != nil {
 		t.Fatalf("run -once: %v", err)
 	}
-	if ch := w.srv.Charges(w.agreement[1]); len(ch) != 1 || ch[0].Quantity != 20 || ch[0].Price != 275 {
+	if ch := w.Srv.Charges(w.Agreement[1]); len(ch) != 1 || ch[0].Quantity != 20 || ch[0].Price != 275 {
 		t.Errorf("charges after -once = %+v", ch)
 	}
-	if n := len(w.srv.Snapshot().ServiceOrders); n != 2 {
+	if n := len(w.Srv.Snapshot().ServiceOrders); n != 2 {
 		t.Errorf("service orders after -once = %d, want 2 (FAB-WS-03's two statuses)", n)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "orders.json")); err != nil {
 		t.Errorf("state file: %v", err)
 	}
 	// A second run finds the state and creates nothing more.
-	if err := run(t.Context(), cfgFile, true, false, &out, log); err != nil {
+	if err := run(t.Context(), options{config: cfgFile, once: true, dryRun: false}, &out, log); err != nil {
 		t.Fatalf("second run -once: %v", err)
 	}
-	if n := len(w.srv.Snapshot().ServiceOrders); n != 2 {
+	if n := len(w.Srv.Snapshot().ServiceOrders); n != 2 {
 		t.Errorf("service orders after the second run = %d, want 2", n)
 	}
 
 	// A missing secret is a clear error.
 	t.Setenv("TEST_KSC_PASSWORD", "")
-	if err := run(t.Context(), cfgFile, true, false, &out, log); err == nil || !strings.Contains(err.Error(), "TEST_KSC_PASSWORD") {
+	if err := run(t.Context(), options{config: cfgFile, once: true, dryRun: false}, &out, log); err == nil || !strings.Contains(err.Error(), "TEST_KSC_PASSWORD") {
 		t.Errorf("run without the KSC password: %v", err)
 	}
 }
 
 func TestExampleConfigParses(t *testing.T) {
 	t.Parallel()
-	cfg, err := loadConfig("daemon.example.json")
+	cfg, err := service.Load("daemon.example.json")
 	if err != nil {
 		t.Fatalf("daemon.example.json: %v", err)
 	}
@@ -231,20 +172,20 @@ func TestExampleConfigParses(t *testing.T) {
 // wiring: it writes KSC's CA to a file in a temporary directory and sets the
 // secrets the test configurations read (TEST_TP_PUBLIC, TEST_TP_PRIVATE,
 // TEST_KSC_PASSWORD). The fakes are closed when the test ends.
-func configWorld(t *testing.T) (w *demoTigerpaw, k *ksctest.Server, dir, ca string) {
+func configWorld(t *testing.T) (w *demo.Tigerpaw, k *ksctest.Server, dir, ca string) {
 	t.Helper()
 	now := time.Now().UTC().Truncate(time.Second)
-	w = seedTigerpaw(now)
-	t.Cleanup(w.srv.Close)
-	k = seedKSC(now)
+	w = demo.NewTigerpaw(now)
+	t.Cleanup(w.Srv.Close)
+	k = demo.NewKSC(now)
 	t.Cleanup(k.Close)
 	dir = t.TempDir()
 	ca = filepath.Join(dir, "ksc-ca.pem")
 	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: k.Certificate().Raw}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("TEST_TP_PUBLIC", w.srv.PublicKey)
-	t.Setenv("TEST_TP_PRIVATE", w.srv.PrivateKey)
-	t.Setenv("TEST_KSC_PASSWORD", demoPassword)
+	t.Setenv("TEST_TP_PUBLIC", w.Srv.PublicKey)
+	t.Setenv("TEST_TP_PRIVATE", w.Srv.PrivateKey)
+	t.Setenv("TEST_KSC_PASSWORD", demo.Password)
 	return w, k, dir, ca
 }

@@ -9,17 +9,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	kt "github.com/mspkit/kaspersky-tigerpaw"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
+	"github.com/mspkit/kaspersky-tigerpaw/service/demo"
 )
 
 // outcomeWorld writes the files of a daemon on the fakes of configWorld
 // (mapping store, rules, config) with one billed tenant on agreement; edit
 // changes the daemon's config first. It returns the config file.
-func outcomeWorld(t *testing.T, agreement func(*demoTigerpaw) int, edit func(cfg map[string]any)) (w *demoTigerpaw, cfgFile string) {
+func outcomeWorld(t *testing.T, agreement func(*demo.Tigerpaw) int, edit func(cfg map[string]any)) (w *demo.Tigerpaw, cfgFile string) {
 	t.Helper()
 	w, k, dir, ca := configWorld(t)
 	store, err := mapping.NewFileStore(filepath.Join(dir, "mapping"))
@@ -27,14 +26,14 @@ func outcomeWorld(t *testing.T, agreement func(*demoTigerpaw) int, edit func(cfg
 		t.Fatal(err)
 	}
 	defer store.Close()
-	if _, err := store.Save(t.Context(), mapping.Config{Name: "main", Solution: mapping.SolutionKSC, ExternalProductID: w.product,
-		Tenants: []mapping.Tenant{{ID: "vs-fabrikam", Name: "Fabrikam", Account: &mapping.AccountMapping{Number: w.fabrikam,
-			Billing: mapping.Billing{Enabled: true, Agreement: agreement(w), PriceLevel: w.level}}}},
+	if _, err := store.Save(t.Context(), mapping.Config{Name: "main", Solution: mapping.SolutionKSC, ExternalProductID: w.Product,
+		Tenants: []mapping.Tenant{{ID: "vs-fabrikam", Name: "Fabrikam", Account: &mapping.AccountMapping{Number: w.Fabrikam,
+			Billing: mapping.Billing{Enabled: true, Agreement: agreement(w), PriceLevel: w.Level}}}},
 		PriceBook: mapping.PriceBook{Apps: []mapping.AppItems{mapping.SingleItem(kaspersky.AppKESBSelect, "KESB-SEL-WS")}},
 	}); err != nil {
 		t.Fatal(err)
 	}
-	rules, err := json.Marshal(w.rules())
+	rules, err := json.Marshal(w.Rules())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,8 +42,8 @@ func outcomeWorld(t *testing.T, agreement func(*demoTigerpaw) int, edit func(cfg
 		t.Fatal(err)
 	}
 	cfg := map[string]any{
-		"tigerpaw":    map[string]any{"url": w.srv.URL, "publicKeyEnv": "TEST_TP_PUBLIC", "privateKeyEnv": "TEST_TP_PRIVATE"},
-		"ksc":         map[string]any{"url": k.URL, "user": demoUser, "internal": true, "passwordEnv": "TEST_KSC_PASSWORD", "caFile": ca},
+		"tigerpaw":    map[string]any{"url": w.Srv.URL, "publicKeyEnv": "TEST_TP_PUBLIC", "privateKeyEnv": "TEST_TP_PRIVATE"},
+		"ksc":         map[string]any{"url": k.URL, "user": demo.User, "internal": true, "passwordEnv": "TEST_KSC_PASSWORD", "caFile": ca},
 		"integration": "main", "mappingDir": filepath.Join(dir, "mapping"), "rulesFile": rulesFile,
 		"stateFile": filepath.Join(dir, "orders.json"),
 	}
@@ -54,7 +53,7 @@ func outcomeWorld(t *testing.T, agreement func(*demoTigerpaw) int, edit func(cfg
 	return w, writeConfig(t, dir, cfg)
 }
 
-func firstAgreement(w *demoTigerpaw) int { return w.agreement[1] }
+func firstAgreement(w *demo.Tigerpaw) int { return w.Agreement[1] }
 
 // TestOnceWrongKSCPasswordFails: -once against a KSC that refuses the
 // password (every login) exits 1, and writes nothing.
@@ -66,7 +65,7 @@ func TestOnceWrongKSCPasswordFails(t *testing.T) {
 	if code != exitFailed {
 		t.Errorf("-once with a refused KSC password exited %d, want %d; stderr:\n%s", code, exitFailed, stderr.String())
 	}
-	if n := fakeWrites(w.srv); n != 0 {
+	if n := demo.FakeWrites(w.Srv); n != 0 {
 		t.Errorf("-once with a refused KSC password made %d writes to Tigerpaw", n)
 	}
 	if strings.Contains(stderr.String(), "not-the-password") {
@@ -108,59 +107,10 @@ func TestReadyzAfterRefusedPassword(t *testing.T) {
 	}
 }
 
-// TestReadyAgainAfterASuccessfulCycle: a failed cycle makes the daemon not
-// ready, with its reason; a later cycle of the job that does not fail makes
-// it ready again; a partial cycle (Err without Failed) leaves it ready.
-func TestReadyAgainAfterASuccessfulCycle(t *testing.T) {
-	t.Parallel()
-	b := newStatusBoard()
-	b.record(kt.CycleResult{Job: kt.JobBilling, Start: time.Now(), Failed: true, Err: errString("ksc: login refused")})
-	if err := b.ready(); err == nil || !strings.Contains(err.Error(), "the last billing cycle failed: ksc: login refused") {
-		t.Fatalf("ready after a failed cycle = %v", err)
-	}
-	b.record(kt.CycleResult{Job: kt.JobBilling, Start: time.Now(), Err: errString("agreement 7 skipped")})
-	if err := b.ready(); err != nil {
-		t.Errorf("ready after a partial cycle = %v, want nil", err)
-	}
-	b.record(kt.CycleResult{Job: kt.JobServiceOrders, Start: time.Now(), Failed: true})
-	if err := b.ready(); err == nil || !strings.Contains(err.Error(), "service_orders") {
-		t.Errorf("ready after a failed service order cycle = %v", err)
-	}
-	b.record(kt.CycleResult{Job: kt.JobServiceOrders, Start: time.Now()})
-	if err := b.ready(); err != nil {
-		t.Errorf("ready after a successful cycle = %v, want nil", err)
-	}
-}
-
-// TestCycleOutcomeHonoursTheResult: a cycle whose Run returned nil but whose
-// CycleResult has Err or Failed fails -once.
-func TestCycleOutcomeHonoursTheResult(t *testing.T) {
-	t.Parallel()
-	d := &daemon{}
-	for _, tt := range []struct {
-		r    kt.CycleResult
-		fail bool
-	}{
-		{kt.CycleResult{Job: kt.JobBilling}, false},
-		{kt.CycleResult{Job: kt.JobBilling, Err: errString("agreement 7 skipped")}, true},
-		{kt.CycleResult{Job: kt.JobBilling, Failed: true}, true},
-	} {
-		d.startCycle(kt.JobBilling)
-		d.observe(tt.r)
-		if err := d.cycleOutcome(kt.JobBilling, nil); (err != nil) != tt.fail {
-			t.Errorf("outcome of %+v = %v, want failure %v", tt.r, err, tt.fail)
-		}
-	}
-	d.startCycle(kt.JobBilling)
-	if err := d.cycleOutcome(kt.JobBilling, nil); err != nil {
-		t.Errorf("outcome of a cycle that reported nothing = %v", err)
-	}
-}
-
 // TestDryRunEveryAgreementSkipped: -dry-run whose plan skips every agreement
 // (here: the agreement is not in Tigerpaw) exits 1 and prints why.
 func TestDryRunEveryAgreementSkipped(t *testing.T) {
-	_, cfgFile := outcomeWorld(t, func(*demoTigerpaw) int { return 999999 }, nil)
+	_, cfgFile := outcomeWorld(t, func(*demo.Tigerpaw) int { return 999999 }, nil)
 	var stdout, stderr bytes.Buffer
 	code := runMain(t.Context(), []string{"-config", cfgFile, "-dry-run"}, &stdout, &stderr)
 	if code != exitFailed {
@@ -173,7 +123,3 @@ func TestDryRunEveryAgreementSkipped(t *testing.T) {
 		t.Errorf("the log does not say every agreement was skipped:\n%s", stderr.String())
 	}
 }
-
-type errString string
-
-func (e errString) Error() string { return string(e) }

@@ -15,6 +15,7 @@ import (
 	"github.com/mspkit/kaspersky-tigerpaw/internal/testenv"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
+	"github.com/mspkit/kaspersky-tigerpaw/service/demo"
 	"github.com/mspkit/kaspersky-tigerpaw/store/postgres"
 )
 
@@ -40,15 +41,15 @@ func TestTwoDaemonsOnePostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	cfg := mapping.Config{Name: "main", Solution: mapping.SolutionKSC, ExternalProductID: w.product,
-		Tenants: []mapping.Tenant{{ID: "vs-fabrikam", Name: "Fabrikam", Account: &mapping.AccountMapping{Number: w.fabrikam,
-			Billing: mapping.Billing{Enabled: true, Agreement: w.agreement[1], PriceLevel: w.level}}}},
+	cfg := mapping.Config{Name: "main", Solution: mapping.SolutionKSC, ExternalProductID: w.Product,
+		Tenants: []mapping.Tenant{{ID: "vs-fabrikam", Name: "Fabrikam", Account: &mapping.AccountMapping{Number: w.Fabrikam,
+			Billing: mapping.Billing{Enabled: true, Agreement: w.Agreement[1], PriceLevel: w.Level}}}},
 		PriceBook: mapping.PriceBook{Apps: []mapping.AppItems{mapping.SingleItem(kaspersky.AppKESBSelect, "KESB-SEL-WS")}},
 	}
 	if _, err := db.Mapping(nil).Save(t.Context(), cfg); err != nil {
 		t.Fatal(err)
 	}
-	rules, err := json.Marshal(w.rules())
+	rules, err := json.Marshal(w.Rules())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,13 +59,13 @@ func TestTwoDaemonsOnePostgres(t *testing.T) {
 	}
 	const ttl = time.Second
 	cfgFile := writeConfig(t, dir, map[string]any{
-		"tigerpaw":    map[string]any{"url": w.srv.URL, "publicKey": "env:TEST_TP_PUBLIC", "privateKey": "env:TEST_TP_PRIVATE"},
-		"ksc":         map[string]any{"url": k.URL, "user": demoUser, "internal": true, "password": "env:TEST_KSC_PASSWORD", "caFile": ca},
+		"tigerpaw":    map[string]any{"url": w.Srv.URL, "publicKey": "env:TEST_TP_PUBLIC", "privateKey": "env:TEST_TP_PRIVATE"},
+		"ksc":         map[string]any{"url": k.URL, "user": demo.User, "internal": true, "password": "env:TEST_KSC_PASSWORD", "caFile": ca},
 		"integration": "main", "rulesFile": rulesFile,
 		"store": map[string]any{"kind": "postgres", "dsn": "env:TEST_PG_DSN", "schema": schema, "leaseTTL": ttl.String()},
 	})
-	charges := func() int { return len(w.srv.Charges(w.agreement[1])) }
-	orders := func() int { return len(w.srv.Snapshot().ServiceOrders) }
+	charges := func() int { return len(w.Srv.Charges(w.Agreement[1])) }
+	orders := func() int { return len(w.Srv.Snapshot().ServiceOrders) }
 
 	// A: the service; its first cycles run at once.
 	ctxA, stopA := context.WithCancel(t.Context())
@@ -82,7 +83,7 @@ func TestTwoDaemonsOnePostgres(t *testing.T) {
 	time.Sleep(3 * ttl) // the lease lives on only by A's renewals
 
 	// B while A leads: a standby.
-	w.srv.ResetCounts()
+	w.Srv.ResetCounts()
 	logB := &syncBuffer{}
 	if code := runMain(t.Context(), []string{"-config", cfgFile, "-once"}, io.Discard, logB); code != exitOK {
 		t.Fatalf("daemon B -once: exit %d\n%s", code, logB.String())
@@ -90,7 +91,7 @@ func TestTwoDaemonsOnePostgres(t *testing.T) {
 	if n := strings.Count(logB.String(), "cycle skipped"); n != 2 {
 		t.Errorf("daemon B skipped %d cycles while A leads, want 2\n%s", n, logB.String())
 	}
-	if n := fakeWrites(w.srv); n != 0 {
+	if n := demo.FakeWrites(w.Srv); n != 0 {
 		t.Errorf("daemon B wrote %d times to Tigerpaw while A leads", n)
 	}
 	if strings.Contains(logA.String(), "lease lost") {
@@ -110,7 +111,7 @@ func TestTwoDaemonsOnePostgres(t *testing.T) {
 	if strings.Contains(s, "cycle skipped") || !strings.Contains(s, "msg=\"billing cycle\"") || !strings.Contains(s, "msg=\"service order cycle\"") {
 		t.Errorf("daemon B did not lead once A stopped:\n%s", s)
 	}
-	if n := fakeWrites(w.srv); n != 0 {
+	if n := demo.FakeWrites(w.Srv); n != 0 {
 		t.Errorf("daemon B, leading after A, wrote %d times: a duplicate", n)
 	}
 	if charges() != 1 || orders() != 2 {

@@ -52,11 +52,11 @@ func TestDaemonPeakRSSOnHugeChargeLists(t *testing.T) {
 			}
 			var peaks []int
 			for run := range 3 {
-				before := len(w.tp.srv.Charges(w.tp.agreement[0])) + len(w.tp.srv.Charges(w.tp.agreement[1]))
-				w.tp.srv.ClearFaults()
-				w.tp.srv.ResetCounts()
+				before := len(w.tp.Srv.Charges(w.tp.Agreement[0])) + len(w.tp.Srv.Charges(w.tp.Agreement[1]))
+				w.tp.Srv.ClearFaults()
+				w.tp.Srv.ResetCounts()
 				if body != "" {
-					w.tp.srv.FailNext("GET", "/api/agreements/{n}/additionalcharges", 1000, tigerpawtest.Fault{Status: 200, Body: body})
+					w.tp.Srv.FailNext("GET", "/api/agreements/{n}/additionalcharges", 1000, tigerpawtest.Fault{Status: 200, Body: body})
 				}
 				cmd := exec.Command("/usr/bin/time", "-v", w.bin, "-config", w.config, "-once")
 				cmd.Env = w.env
@@ -68,12 +68,12 @@ func TestDaemonPeakRSSOnHugeChargeLists(t *testing.T) {
 					t.Fatalf("run %d: %v (exit: %v)\n%s", run, perr, err, tail(out.Bytes(), 4000))
 				}
 				peaks = append(peaks, kb)
-				t.Logf("run %d: peak RSS %d KB (%.1f MB), %d charge list reads, exit %v", run, kb, float64(kb)/1024, w.tp.srv.Count("GET", "/api/agreements/{n}/additionalcharges"), err)
+				t.Logf("run %d: peak RSS %d KB (%.1f MB), %d charge list reads, exit %v", run, kb, float64(kb)/1024, w.tp.Srv.Count("GET", "/api/agreements/{n}/additionalcharges"), err)
 				if body != "" {
-					if n := w.tp.srv.Count("GET", "/api/agreements/{n}/additionalcharges"); n == 0 {
+					if n := w.tp.Srv.Count("GET", "/api/agreements/{n}/additionalcharges"); n == 0 {
 						t.Errorf("run %d read no charge list:\n%s", run, tail(out.Bytes(), 4000))
 					}
-					after := len(w.tp.srv.Charges(w.tp.agreement[0])) + len(w.tp.srv.Charges(w.tp.agreement[1]))
+					after := len(w.tp.Srv.Charges(w.tp.Agreement[0])) + len(w.tp.Srv.Charges(w.tp.Agreement[1]))
 					if after != before {
 						t.Errorf("run %d: charges %d → %d on a malformed charge list", run, before, after)
 					}

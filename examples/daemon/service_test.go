@@ -3,13 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"os/exec"
 	"regexp"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -90,65 +87,20 @@ func TestDemoListen(t *testing.T) {
 	}
 }
 
-// TestScheduleNeverOverlaps runs a job whose cycles last longer than its
-// interval: no cycle starts while another runs, and the next run time is in
-// the status.
-func TestScheduleNeverOverlaps(t *testing.T) {
-	t.Parallel()
-	d := &daemon{status: newStatusBoard(), log: slog.New(slog.DiscardHandler)}
-	ctx, cancel := context.WithCancel(t.Context())
-	var active, most, calls atomic.Int32
-	var once sync.Once
-	run := func(context.Context) error {
-		n := active.Add(1)
-		defer active.Add(-1)
-		if n > most.Load() {
-			most.Store(n)
-		}
-		time.Sleep(5 * time.Millisecond)
-		if calls.Add(1) == 5 {
-			once.Do(cancel)
-		}
-		return nil
-	}
-	d.schedule(ctx, context.Background(), kt.JobBilling, time.Microsecond, run)
-	if m := most.Load(); m != 1 {
-		t.Errorf("%d cycles ran at once", m)
-	}
-	if c := calls.Load(); c != 5 {
-		t.Errorf("%d cycles ran after the context ended at the 5th", c)
-	}
-	if d.status.jobs[kt.JobBilling].NextRun == nil {
-		t.Error("no next run time in the status")
-	}
-}
-
 // TestBinarySecondSignal: a second SIGTERM while the first waits for a write
 // exits at once, with code 1.
 func TestBinarySecondSignal(t *testing.T) {
 	t.Parallel()
 	w := newE2EWorld(t)
 	const create = "/api/agreements/{n}/additionalcharges"
-	w.tp.srv.FailNext("POST", create, 1, tigerpawtest.Fault{Delay: 3 * time.Second})
+	w.tp.Srv.FailNext("POST", create, 1, tigerpawtest.Fault{Delay: 3 * time.Second})
 	cmd, out := w.start(t, "-once")
-	waitFor(t, "the charge's create to reach Tigerpaw", func() bool { return w.tp.srv.Count("POST", create) > 0 })
+	waitFor(t, "the charge's create to reach Tigerpaw", func() bool { return w.tp.Srv.Count("POST", create) > 0 })
 	cmd.Process.Signal(syscall.SIGTERM)
 	waitFor(t, "the first signal to be seen", func() bool { return regexp.MustCompile("stopping").MatchString(out.String()) })
 	cmd.Process.Signal(syscall.SIGTERM)
 	err := cmd.Wait()
 	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != exitFailed {
 		t.Errorf("after a second signal: %v, want exit code %d\n%s", err, exitFailed, out.String())
-	}
-}
-
-func TestListenAddr(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"9464": "127.0.0.1:9464", ":9464": "127.0.0.1:9464", "0.0.0.0:9464": "0.0.0.0:9464",
-		"127.0.0.1:0": "127.0.0.1:0", "[::1]:9464": "[::1]:9464",
-	} {
-		if got := listenAddr(in); got != want {
-			t.Errorf("listenAddr(%q) = %q, want %q", in, got, want)
-		}
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package service
 
 import (
 	"context"
@@ -14,12 +14,9 @@ import (
 // take the lease (e.g. the database is down) fails the cycle, which writes
 // nothing and runs again at its next time. The cycle runs on a context that
 // ends when the lease is lost, so that it stops before its next write.
-func (d *daemon) leading(ctx context.Context, job string, cycle func(context.Context) error) error {
-	if d.lead == nil {
-		return cycle(ctx)
-	}
-	if err := d.lead(ctx); err != nil {
-		if errors.Is(err, postgres.ErrLeaseHeld) {
+func (d *Service) leading(ctx context.Context, job string, cycle func(context.Context) error) error {
+	if err := d.st.lead(ctx); err != nil {
+		if isLeaseHeld(err) {
 			d.log.Info("standby: another replica holds the leader lease; cycle skipped", "cycle", job)
 			d.status.setStandby(job)
 			return nil
@@ -28,11 +25,14 @@ func (d *daemon) leading(ctx context.Context, job string, cycle func(context.Con
 		d.observeFailure(job, err)
 		return err
 	}
-	cctx, cancel := d.hold(ctx)
+	cctx, cancel := d.st.hold(ctx)
 	defer cancel()
 	err := cycle(cctx)
-	if cause := context.Cause(cctx); errors.Is(cause, errNotLeader) && ctx.Err() == nil {
+	if cause := context.Cause(cctx); errors.Is(cause, ErrNotLeader) && ctx.Err() == nil {
 		err = errors.Join(err, fmt.Errorf("cycle stopped: %w", cause))
 	}
 	return err
 }
+
+// isLeaseHeld reports whether err says another replica holds the lease.
+func isLeaseHeld(err error) bool { return errors.Is(err, postgres.ErrLeaseHeld) }

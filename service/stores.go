@@ -1,4 +1,4 @@
-package main
+package service
 
 import (
 	"context"
@@ -7,29 +7,35 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/mspkit/kaspersky-tigerpaw/console"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 	"github.com/mspkit/kaspersky-tigerpaw/store/postgres"
 )
 
-// storeConfig is the config's "store": where the mapping and the service
-// order state are kept. Kind "file" (the default) uses mappingDir and
-// stateFile; "postgres" uses the database at DSN, "env:NAME" to read it from
-// the environment variable NAME, and a leader lease so that only one replica
-// runs cycles.
-type storeConfig struct {
+// StoreConfig is the config's "store": where the mapping, the service order
+// rules and the service order state are kept. Kind "file" (the default) uses
+// mappingDir, rulesFile and stateFile; "postgres" uses the database at DSN,
+// "env:NAME" to read it from the environment variable NAME, and a leader
+// lease so that only one replica runs cycles and writes.
+type StoreConfig struct {
 	Kind string `json:"kind"`
 	DSN  string `json:"dsn"`
 	// LeaseTTL is how long a leader's lease lasts without renewal; 30s when
 	// zero. The leader renews it before each cycle.
-	LeaseTTL duration `json:"leaseTTL"`
+	LeaseTTL Duration `json:"leaseTTL"`
 	// Schema is the database schema of the tables; "kt" when empty. Two
 	// integrations on one database use two schemas.
 	Schema string `json:"schema,omitempty"`
 }
+
+// defaultRulesFile is the rules file of the file store when the config names
+// none: next to the state file.
+const defaultRulesFile = "rules.json"
 
 // minLeaseTTL is the shortest lease the config accepts.
 const minLeaseTTL = time.Second
@@ -46,23 +52,30 @@ const leaseName = "daemon"
 type stores struct {
 	mapping mapping.Store
 	state   serviceorder.Store
+	rules   console.RulesStore
 	lead    func(ctx context.Context) error
 	hold    func(ctx context.Context) (context.Context, context.CancelFunc)
 	close   func()
 }
 
-// errNotLeader is returned by the writes of a replica that holds no lease.
-var errNotLeader = errors.New("store: this replica does not hold the leader lease")
+// ErrNotLeader is wrapped by the error of a write, or of RunNow, on a replica
+// that does not hold the leader lease (a standby).
+var ErrNotLeader = errors.New("service: this replica does not hold the leader lease")
 
 // openStores opens the stores the config names. File stores are locked for
 // this process (see openFileStores): when another process holds them,
 // openStores waits up to lockWait for it to end. For postgres, a goroutine
 // renews the lease every third of its ttl while this replica holds it, until
 // close; log gets the lease's losses.
-func openStores(ctx context.Context, sc storeConfig, mappingDir, stateFile string, lockWait time.Duration, log *slog.Logger) (*stores, error) {
+func openStores(ctx context.Context, cfg *Config, lockWait time.Duration, log *slog.Logger) (*stores, error) {
+	sc := cfg.Store
 	switch sc.Kind {
 	case "", "file":
-		return openFileStores(ctx, mappingDir, stateFile, lockWait, log)
+		rulesFile := cfg.RulesFile
+		if rulesFile == "" {
+			rulesFile = filepath.Join(filepath.Dir(cfg.StateFile), defaultRulesFile)
+		}
+		return openFileStores(ctx, cfg.MappingDir, cfg.StateFile, rulesFile, lockWait, log)
 	case "postgres":
 	default:
 		return nil, fmt.Errorf("config: store.kind %q: want \"file\" or \"postgres\"", sc.Kind)
@@ -92,6 +105,11 @@ func openStores(ctx context.Context, sc storeConfig, mappingDir, stateFile strin
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	l := &leader{db: db, holder: fmt.Sprintf("%s/%d/%x", host, os.Getpid(), b), ttl: ttl, log: log}
+	rules, err := openDatabaseRules(ctx, l, cfg.RulesFile, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	keepCtx, stopKeep := context.WithCancel(context.Background())
 	kept := make(chan struct{})
 	go func() {
@@ -101,6 +119,7 @@ func openStores(ctx context.Context, sc storeConfig, mappingDir, stateFile strin
 	return &stores{
 		mapping: &leaderMapping{l: l},
 		state:   &leaderState{l: l},
+		rules:   rules,
 		lead:    l.lead,
 		hold:    l.hold,
 		close: func() {
@@ -164,13 +183,13 @@ func (l *leader) hold(ctx context.Context) (context.Context, context.CancelFunc)
 	lost := l.lost
 	l.mu.Unlock()
 	if lost == nil {
-		cancel(errNotLeader)
+		cancel(ErrNotLeader)
 		return ctx, func() {}
 	}
 	go func() {
 		select {
 		case <-lost:
-			cancel(errNotLeader)
+			cancel(ErrNotLeader)
 		case <-ctx.Done():
 		}
 	}()
@@ -228,7 +247,7 @@ func (m *leaderMapping) List(ctx context.Context) ([]mapping.Config, error) {
 func (m *leaderMapping) Save(ctx context.Context, cfg mapping.Config) (int64, error) {
 	f := m.l.current()
 	if f == nil {
-		return 0, errNotLeader
+		return 0, ErrNotLeader
 	}
 	return m.l.db.Mapping(f).Save(ctx, cfg)
 }
@@ -236,7 +255,7 @@ func (m *leaderMapping) Save(ctx context.Context, cfg mapping.Config) (int64, er
 func (m *leaderMapping) Delete(ctx context.Context, name string, revision int64) error {
 	f := m.l.current()
 	if f == nil {
-		return errNotLeader
+		return ErrNotLeader
 	}
 	return m.l.db.Mapping(f).Delete(ctx, name, revision)
 }
@@ -254,7 +273,7 @@ func (s *leaderState) Load(ctx context.Context) (serviceorder.State, error) {
 func (s *leaderState) Apply(ctx context.Context, c serviceorder.Change) error {
 	f := s.l.current()
 	if f == nil {
-		return errNotLeader
+		return ErrNotLeader
 	}
 	return s.l.db.ServiceOrders(stateStoreName, f).Apply(ctx, c)
 }
@@ -272,12 +291,17 @@ var errStoreLocked = errors.New("refusing to start")
 // files) holds either, it tries again until lockWait has passed or ctx ends,
 // then fails with an error matching errStoreLocked that names the lock file
 // and its holder; it never opens one store without the other.
-func openFileStores(ctx context.Context, mappingDir, stateFile string, lockWait time.Duration, log *slog.Logger) (*stores, error) {
+func openFileStores(ctx context.Context, mappingDir, stateFile, rulesFile string, lockWait time.Duration, log *slog.Logger) (*stores, error) {
 	deadline := time.Now().Add(lockWait)
 	for logged := false; ; logged = true {
 		m, s, err := tryFileStores(mappingDir, stateFile)
+		var rules console.RulesStore
 		if err == nil {
-			return &stores{mapping: m, state: s, lead: func(context.Context) error { return nil },
+			if rules, err = openFileRules(rulesFile); err != nil {
+				_ = errors.Join(s.Close(), m.Close())
+				return nil, err
+			}
+			return &stores{mapping: m, state: s, rules: rules, lead: func(context.Context) error { return nil },
 				hold: func(ctx context.Context) (context.Context, context.CancelFunc) { return context.WithCancel(ctx) },
 				close: func() {
 					if err := errors.Join(s.Close(), m.Close()); err != nil {

@@ -1,4 +1,4 @@
-package main
+package service
 
 import (
 	"context"
@@ -117,8 +117,8 @@ func TestDatabaseOutagePausesCycles(t *testing.T) {
 	t.Setenv("KT_OUTAGE_TEST_DSN", viaProxy)
 	schema := "kt_outage_" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	ctx := t.Context()
-	st, err := openStores(ctx, storeConfig{Kind: "postgres", DSN: "env:KT_OUTAGE_TEST_DSN", Schema: schema, LeaseTTL: duration(time.Second)},
-		"", "", 0, slog.New(slog.DiscardHandler))
+	st, err := openStores(ctx, storeCfg(StoreConfig{Kind: "postgres", DSN: "env:KT_OUTAGE_TEST_DSN", Schema: schema, LeaseTTL: Duration(time.Second)},
+		"", ""), 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func TestDatabaseOutagePausesCycles(t *testing.T) {
 	if len(got.TenantReads) != 2 || !got.TenantReads["vs-1"].Equal(time.Unix(100, 0)) || !got.TenantReads["vs-3"].Equal(time.Unix(300, 0)) {
 		t.Errorf("tenant reads after the outage = %v, want vs-1 and vs-3 only", got.TenantReads)
 	}
-	if !errors.Is(context.Cause(cycle), errNotLeader) {
-		t.Errorf("the stopped cycle's cause = %v, want errNotLeader", context.Cause(cycle))
+	if !errors.Is(context.Cause(cycle), ErrNotLeader) {
+		t.Errorf("the stopped cycle's cause = %v, want ErrNotLeader", context.Cause(cycle))
 	}
 }

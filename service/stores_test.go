@@ -1,4 +1,4 @@
-package main
+package service
 
 import (
 	"errors"
@@ -17,7 +17,7 @@ import (
 
 func TestOpenStoresFileIsDefault(t *testing.T) {
 	dir := t.TempDir()
-	st, err := openStores(t.Context(), storeConfig{}, filepath.Join(dir, "mapping"), filepath.Join(dir, "state.json"), 0, slog.New(slog.DiscardHandler))
+	st, err := openStores(t.Context(), storeCfg(StoreConfig{}, filepath.Join(dir, "mapping"), filepath.Join(dir, "state.json")), 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("openStores with no kind: %v", err)
 	}
@@ -31,13 +31,13 @@ func TestOpenStoresFileIsDefault(t *testing.T) {
 }
 
 func TestOpenStoresRejectsBadConfig(t *testing.T) {
-	for _, sc := range []storeConfig{
+	for _, sc := range []StoreConfig{
 		{Kind: "sqlite"},
 		{Kind: "postgres"},
 		{Kind: "postgres", DSN: "host=db password=s3cret"},
 		{Kind: "postgres", DSN: "env:KT_TEST_NO_SUCH_VARIABLE"},
 	} {
-		_, err := openStores(t.Context(), sc, t.TempDir(), filepath.Join(t.TempDir(), "s.json"), 0, slog.New(slog.DiscardHandler))
+		_, err := openStores(t.Context(), storeCfg(sc, t.TempDir(), filepath.Join(t.TempDir(), "s.json")), 0, slog.New(slog.DiscardHandler))
 		if err == nil || strings.Contains(err.Error(), "s3cret") {
 			t.Errorf("openStores(%+v) = %v, want an error naming store without the secret", sc, err)
 		}
@@ -50,14 +50,14 @@ func TestOpenStoresPostgresOnlyLeaderWrites(t *testing.T) {
 	}
 	t.Setenv("KT_DAEMON_TEST_DSN", os.Getenv("KT_POSTGRES_DSN"))
 	ctx := t.Context()
-	a, err := openStores(ctx, storeConfig{Kind: "postgres", DSN: "env:KT_DAEMON_TEST_DSN"}, "", "", 0, slog.New(slog.DiscardHandler))
+	a, err := openStores(ctx, storeCfg(StoreConfig{Kind: "postgres", DSN: "env:KT_DAEMON_TEST_DSN"}, "", ""), 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.close()
 	ch := serviceorder.Change{TenantReads: map[string]time.Time{"vs-1": time.Unix(1, 0)}}
-	if err := a.state.Apply(ctx, ch); !errors.Is(err, errNotLeader) {
-		t.Fatalf("write before lead: err = %v, want errNotLeader", err)
+	if err := a.state.Apply(ctx, ch); !errors.Is(err, ErrNotLeader) {
+		t.Fatalf("write before lead: err = %v, want ErrNotLeader", err)
 	}
 	if err := a.lead(ctx); err != nil {
 		t.Fatalf("first replica leads: %v", err)
@@ -65,7 +65,7 @@ func TestOpenStoresPostgresOnlyLeaderWrites(t *testing.T) {
 	if err := a.state.Apply(ctx, ch); err != nil {
 		t.Fatalf("leader write: %v", err)
 	}
-	b, err := openStores(ctx, storeConfig{Kind: "postgres", DSN: "env:KT_DAEMON_TEST_DSN"}, "", "", 0, slog.New(slog.DiscardHandler))
+	b, err := openStores(ctx, storeCfg(StoreConfig{Kind: "postgres", DSN: "env:KT_DAEMON_TEST_DSN"}, "", ""), 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,11 +73,11 @@ func TestOpenStoresPostgresOnlyLeaderWrites(t *testing.T) {
 	if err := b.lead(ctx); !errors.Is(err, postgres.ErrLeaseHeld) {
 		t.Fatalf("second replica leads while the first holds the lease: err = %v, want ErrLeaseHeld", err)
 	}
-	if err := b.state.Apply(ctx, ch); !errors.Is(err, errNotLeader) {
-		t.Fatalf("second replica writes: err = %v, want errNotLeader", err)
+	if err := b.state.Apply(ctx, ch); !errors.Is(err, ErrNotLeader) {
+		t.Fatalf("second replica writes: err = %v, want ErrNotLeader", err)
 	}
-	if _, err := b.mapping.Save(ctx, mapping.Config{Name: "standby-save"}); !errors.Is(err, errNotLeader) {
-		t.Fatalf("second replica saves a mapping: err = %v, want errNotLeader", err)
+	if _, err := b.mapping.Save(ctx, mapping.Config{Name: "standby-save"}); !errors.Is(err, ErrNotLeader) {
+		t.Fatalf("second replica saves a mapping: err = %v, want ErrNotLeader", err)
 	}
 }
 
@@ -88,12 +88,12 @@ func TestStoreDefaultIsFile(t *testing.T) {
 	base := `{"tigerpaw": {"url": "https://tp", "publicKey": "env:A", "privateKey": "env:B"},
 	  "ksc": {"url": "https://ksc", "user": "u", "password": "env:C"}, "integration": "main", "rulesFile": "r.json"%s}`
 	for _, extra := range []string{"", `, "store": {"kind": "file"}`} {
-		if _, err := parseConfig([]byte(strings.Replace(base, "%s", extra, 1))); err == nil ||
+		if _, err := Parse([]byte(strings.Replace(base, "%s", extra, 1))); err == nil ||
 			!strings.Contains(err.Error(), "mappingDir is required") || !strings.Contains(err.Error(), "stateFile is required") {
 			t.Errorf("file store %q without mappingDir and stateFile: err = %v", extra, err)
 		}
 	}
-	cfg, err := parseConfig([]byte(strings.Replace(base, "%s", `, "mappingDir": "m", "stateFile": "s.json"`, 1)))
+	cfg, err := Parse([]byte(strings.Replace(base, "%s", `, "mappingDir": "m", "stateFile": "s.json"`, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestStoreDefaultIsFile(t *testing.T) {
 		t.Errorf("store.kind = %q by default", cfg.Store.Kind)
 	}
 	dir := t.TempDir()
-	st, err := openStores(t.Context(), cfg.Store, filepath.Join(dir, "m"), filepath.Join(dir, "s.json"), 0, slog.New(slog.DiscardHandler))
+	st, err := openStores(t.Context(), storeCfg(cfg.Store, filepath.Join(dir, "m"), filepath.Join(dir, "s.json")), 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,4 +117,9 @@ func TestStoreDefaultIsFile(t *testing.T) {
 	if err := ctx.Err(); err != nil {
 		t.Errorf("a file store's cycle context ended: %v", err)
 	}
+}
+
+// storeCfg is a configuration of the store sc with the file store's paths.
+func storeCfg(sc StoreConfig, mappingDir, stateFile string) *Config {
+	return &Config{Store: sc, MappingDir: mappingDir, StateFile: stateFile}
 }

@@ -1,34 +1,41 @@
-package main
+package demo
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/ksc"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/ksctest"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
-	"github.com/mspkit/kaspersky-tigerpaw/metrics"
 )
 
+// The credentials of the fake consoles: User and Password on KSC, Email and
+// Password on Business Hub.
 const (
-	demoUser     = "integration"
-	demoPassword = "demo-only-password"
+	User     = "integration"
+	Password = "demo-only-password"
 )
 
-// windowsWorkstation is the CTYPE of a Windows NT workstation.
-const windowsWorkstation = ksc.CTypeWorkstation | 0x400000 | 0x1000
+// HTTPClientFunc makes the HTTP client of a fake console's client: api is
+// "ksc" or "hub" (the metrics' api label), roots the fake's root CAs.
+type HTTPClientFunc func(api string, roots *x509.CertPool) *http.Client
 
-// seedKSC starts and seeds a fake KSC: Contoso runs Kaspersky Endpoint Security
+// WindowsWorkstation is the CTYPE of a Windows NT workstation.
+const WindowsWorkstation = ksc.CTypeWorkstation | 0x400000 | 0x1000
+
+// NewKSC starts and seeds a fake KSC: Contoso runs Kaspersky Endpoint Security
 // for Business Advanced on 90 Windows workstations and 10 Windows servers (the
 // seed's example) plus 2 Linux hosts, with a trial key held in reserve on some;
 // Fabrikam runs Select on 20 workstations, one of which (FAB-WS-03) has
 // out-of-date databases and many viruses detected.
-func seedKSC(now time.Time) *ksctest.Server {
+func NewKSC(now time.Time) *ksctest.Server {
 	k := ksctest.NewServer()
-	k.AddUser(ksctest.User{Name: demoUser, Password: demoPassword, Internal: true})
+	k.AddUser(ksctest.User{Name: User, Password: Password, Internal: true})
 	k.AddVirtualServer(ksctest.VirtualServer{ID: 1, UID: "vs-contoso", DisplayName: "Contoso", ManagedGroupID: 10, Enabled: true})
 	k.AddVirtualServer(ksctest.VirtualServer{ID: 2, UID: "vs-fabrikam", DisplayName: "Fabrikam", ManagedGroupID: 20, Enabled: true})
 
@@ -37,7 +44,7 @@ func seedKSC(now time.Time) *ksctest.Server {
 	k.AddKey("Contoso", adv)
 	k.AddKey("Contoso", trial)
 	for i := range 102 {
-		h := ksctest.Host{Hostname: fmt.Sprintf("c-%03d", i), OSName: "Windows 11 Pro", CType: windowsWorkstation}
+		h := ksctest.Host{Hostname: fmt.Sprintf("c-%03d", i), OSName: "Windows 11 Pro", CType: WindowsWorkstation}
 		switch {
 		case i >= 100:
 			h.OSName, h.CType = "Ubuntu 24.04", 0x200000
@@ -60,7 +67,7 @@ func seedKSC(now time.Time) *ksctest.Server {
 	k.AddKey("Fabrikam", sel)
 	for i := range 20 {
 		h := ksctest.Host{Hostname: fmt.Sprintf("f-%03d", i), DisplayName: fmt.Sprintf("FAB-WS-%02d", i), OSName: "Windows 10 Pro",
-			CType: windowsWorkstation, LastVisible: now.Add(-time.Hour)}
+			CType: WindowsWorkstation, LastVisible: now.Add(-time.Hour)}
 		if i == 3 {
 			h.StatusID, h.StatusMask = 2, 1<<3|1<<7 // Warning: many viruses, databases out of date
 		}
@@ -70,26 +77,26 @@ func seedKSC(now time.Time) *ksctest.Server {
 	return k
 }
 
-func kscConsole(_ context.Context, now time.Time, log *slog.Logger, m *metrics.Metrics) (*demoConsole, error) {
-	k := seedKSC(now)
-	c, err := ksc.NewClient(k.URL, ksc.WithCredentials(ksc.Credentials{User: demoUser, Password: demoPassword, Internal: true}),
-		ksc.WithHTTPClient(instrumentedClient(m, metrics.APIKSC, k.CertPool())), ksc.WithLogger(log))
+func kscConsole(now time.Time, log *slog.Logger, client HTTPClientFunc) (*Console, error) {
+	k := NewKSC(now)
+	c, err := ksc.NewClient(k.URL, ksc.WithCredentials(ksc.Credentials{User: User, Password: Password, Internal: true}),
+		ksc.WithHTTPClient(client("ksc", k.CertPool())), ksc.WithLogger(log))
 	if err != nil {
 		k.Close()
 		return nil, err
 	}
-	return &demoConsole{
-		source: ksc.NewSource(c),
-		priceBook: mapping.PriceBook{BillByCategory: true, Apps: []mapping.AppItems{
+	return &Console{
+		Source: ksc.NewSource(c),
+		PriceBook: mapping.PriceBook{BillByCategory: true, Apps: []mapping.AppItems{
 			mapping.ItemsByCategory(kaspersky.AppKESBAdvanced, "KESB-ADV-WS", "KESB-ADV-SRV", "KESB-ADV-NW"),
 			mapping.ItemsByCategory(kaspersky.AppKESBSelect, "KESB-SEL-WS", "KESB-SEL-SRV", "KESB-SEL-NW"),
 		}},
-		change: func() string {
+		Change: func() string {
 			k.UpdateHost("Fabrikam", ksctest.Host{Hostname: "f-003", DisplayName: "FAB-WS-03", OSName: "Windows 10 Pro",
-				CType: windowsWorkstation, StatusID: 2, StatusMask: 1 << 3, LastVisible: now})
+				CType: WindowsWorkstation, StatusID: 2, StatusMask: 1 << 3, LastVisible: now})
 			return "FAB-WS-03's databases updated"
 		},
-		close: func() {
+		Close: func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			c.Close(ctx)

@@ -1,7 +1,6 @@
-package main
+package demo
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -10,19 +9,19 @@ import (
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/hub"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/hubtest"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
-	"github.com/mspkit/kaspersky-tigerpaw/metrics"
 )
 
-const demoEmail = "msp@example.com"
+// Email is the user of the fake Business Hub (with Password).
+const Email = "msp@example.com"
 
-// seedHub starts and seeds a fake Business Hub (the module's own contract):
+// NewHub starts and seeds a fake Business Hub (the module's own contract):
 // Contoso has KES Cloud Plus for 12 users, each with a laptop and some with
 // phones, one user with a desktop and 5 phones, and Office 365 protection of 40
 // mailboxes; Fabrikam has 8 users on KES Cloud Plus, one of whose laptops has
 // out-of-date databases, and an Office 365 license issue.
-func seedHub(now time.Time) (*hubtest.Server, error) {
+func NewHub(now time.Time) (*hubtest.Server, error) {
 	h := hubtest.NewServer(hubtest.WithTLS())
-	h.AddUser(demoEmail, demoPassword)
+	h.AddUser(Email, Password)
 	var errs []error
 	try := func(err error) { errs = append(errs, err) }
 	try(h.AddCompany(hubtest.Company{ID: "co-contoso", Name: "Contoso"}))
@@ -85,24 +84,24 @@ func seedHub(now time.Time) (*hubtest.Server, error) {
 	return h, nil
 }
 
-func hubConsole(_ context.Context, now time.Time, log *slog.Logger, m *metrics.Metrics) (*demoConsole, error) {
-	h, err := seedHub(now)
+func hubConsole(now time.Time, log *slog.Logger, client HTTPClientFunc) (*Console, error) {
+	h, err := NewHub(now)
 	if err != nil {
 		return nil, err
 	}
-	c, err := hub.NewClient(h.URL, hub.WithCredentials(hub.Credentials{Email: demoEmail, Password: demoPassword}),
-		hub.WithHTTPClient(instrumentedClient(m, metrics.APIHub, h.CertPool())), hub.WithLogger(log))
+	c, err := hub.NewClient(h.URL, hub.WithCredentials(hub.Credentials{Email: Email, Password: Password}),
+		hub.WithHTTPClient(client("hub", h.CertPool())), hub.WithLogger(log))
 	if err != nil {
 		h.Close()
 		return nil, err
 	}
-	return &demoConsole{
-		source: hub.NewSource(c),
-		priceBook: mapping.PriceBook{Apps: []mapping.AppItems{
+	return &Console{
+		Source: hub.NewSource(c),
+		PriceBook: mapping.PriceBook{Apps: []mapping.AppItems{
 			mapping.SingleItem(kaspersky.AppKESCloudPlus, "KESC-PLUS"),
 			mapping.SingleItem(kaspersky.AppOffice365, "KSMO365"),
 		}},
-		change: func() string {
+		Change: func() string {
 			// FAB-LT-03's databases are updated; Fabrikam's Office 365 subscription resumes.
 			var devs []hubtest.Device
 			for u := range 8 {
@@ -114,6 +113,6 @@ func hubConsole(_ context.Context, now time.Time, log *slog.Logger, m *metrics.M
 			_ = h.SetOffice365Status("co-fabrikam", hubtest.Office365Status{MailboxesProtected: true, LicenseOK: true, ProtectedMailboxes: 10})
 			return "FAB-LT-03's databases updated, Fabrikam's Office 365 license issue resolved"
 		},
-		close: h.Close,
+		Close: h.Close,
 	}, nil
 }

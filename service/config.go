@@ -1,4 +1,4 @@
-package main
+package service
 
 import (
 	"bytes"
@@ -21,10 +21,14 @@ import (
 	"github.com/mspkit/kaspersky-tigerpaw/store/postgres"
 )
 
-// config is the daemon's configuration file. Secrets are not in it: each is a
-// reference, "env:NAME" (an environment variable) or "file:PATH" (a file's
-// content, without its trailing newline); see secretRef. The older
-// ...Env fields name an environment variable directly.
+// Config is the runtime's configuration, as its JSON file holds it (see
+// Load): the servers, where the secrets are, the stores and the schedules.
+// The integration itself (tenants, accounts, price book, service order
+// rules) is not in it: it lives in the stores and is edited in the console.
+// Secrets are not in it either: each is a reference, "env:NAME" (an
+// environment variable) or "file:PATH" (a file's content, without its
+// trailing newline). The older ...Env fields name an environment variable
+// directly.
 //
 // Relative paths in it (mappingDir, stateFile, rulesFile, the CA files and
 // "file:PATH" secret references) are relative to the directory of the
@@ -37,7 +41,7 @@ import (
 // To add a section (e.g. a store kind), add a field here with its JSON name:
 // checkShape then reports its unknown fields and wrong types by path, and
 // check and resolve are where its required fields and references are read.
-type config struct {
+type Config struct {
 	// Solution is the Kaspersky console: "ksc" (Kaspersky Security Center, the
 	// default) or "hub" (Kaspersky Business Hub, through the module's own
 	// contract; see package kaspersky/hub).
@@ -103,25 +107,32 @@ type config struct {
 	} `json:"hub"`
 	// Integration is the name of the integration in the mapping store.
 	Integration string `json:"integration"`
-	// MappingDir is the directory of the mapping store (mapping.FileStore).
-	MappingDir string `json:"mappingDir"`
-	// RulesFile is the service order rules, in serviceorder.Rules's JSON form.
-	RulesFile string `json:"rulesFile"`
-	// StateFile is the service order engine's state (serviceorder.FileStore).
-	StateFile string `json:"stateFile"`
+	// MappingDir is the directory of the mapping store (mapping.FileStore),
+	// with the file store.
+	MappingDir string `json:"mappingDir,omitempty"`
+	// RulesFile is optional. With the file store it is the file the service
+	// order rules are kept in (default: rules.json next to stateFile, created
+	// by the first save in the console); a hand-written file in
+	// serviceorder.Rules's JSON form is read too. With PostgreSQL the rules
+	// live in the database, and RulesFile, when given, seeds them once: when
+	// the database holds none.
+	RulesFile string `json:"rulesFile,omitempty"`
+	// StateFile is the service order engine's state (serviceorder.FileStore),
+	// with the file store.
+	StateFile string `json:"stateFile,omitempty"`
 	// BillingEvery and ServiceOrdersEvery are the cycle intervals, as Go
 	// durations ("24h", "5m").
-	BillingEvery       duration `json:"billingEvery"`
-	ServiceOrdersEvery duration `json:"serviceOrdersEvery"`
+	BillingEvery       Duration `json:"billingEvery"`
+	ServiceOrdersEvery Duration `json:"serviceOrdersEvery"`
 	// Store is where the mapping and the service order state are kept: the
 	// files mappingDir and stateFile (the default), or PostgreSQL with a
-	// leader lease; see storeConfig.
-	Store storeConfig `json:"store,omitempty"`
+	// leader lease; see StoreConfig.
+	Store StoreConfig `json:"store,omitempty"`
 	// Concurrency bounds the tenants whose console inventory is read at once
 	// (0: 4).
 	Concurrency int `json:"concurrency,omitempty"`
-	// Console is the configuration console's credentials (see consoleConfig).
-	Console consoleConfig `json:"console"`
+	// Console is the configuration console's credentials (see ConsoleConfig).
+	Console ConsoleConfig `json:"console"`
 
 	// secrets are the resolved secret values (see resolve); never logged.
 	secrets secrets
@@ -132,11 +143,11 @@ type secrets struct {
 	tigerpawPublic, tigerpawPrivate, kscPassword, hubPassword string
 }
 
-// duration is a time.Duration written as a Go duration string in JSON.
-type duration time.Duration
+// Duration is a time.Duration written as a Go duration string in JSON.
+type Duration time.Duration
 
 // UnmarshalJSON reads a Go duration string such as "5m".
-func (d *duration) UnmarshalJSON(b []byte) error {
+func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("a duration is a string such as \"5m\": %w", err)
@@ -145,37 +156,40 @@ func (d *duration) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
-	*d = duration(v)
+	*d = Duration(v)
 	return nil
 }
 
-// MarshalJSON writes the duration as a Go duration string.
-func (d duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+// MarshalJSON writes the Duration as a Go duration string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
-// configError is an error in the configuration (the file, its references, the
-// rules file): the daemon exits 2 on one, before any cycle runs.
-type configError struct{ err error }
+// ConfigError is an error in the configuration (the file, its references, the
+// rules file, the -listen address, file stores another process holds): a
+// daemon exits on one before any cycle runs (the reference daemon with code
+// 2). Its message names the field path and the reason.
+type ConfigError struct{ Err error }
 
-func (e *configError) Error() string { return e.err.Error() }
-func (e *configError) Unwrap() error { return e.err }
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 // asConfigError marks err, if not nil, as a configuration error.
 func asConfigError(err error) error {
 	if err == nil {
 		return nil
 	}
-	return &configError{err}
+	return &ConfigError{err}
 }
 
-// loadConfig reads and checks the configuration file: every error it returns
-// is a configError naming the field path and the reason. Its secret references
-// and CA files are read by resolve.
-func loadConfig(path string) (*config, error) {
+// Load reads and checks the configuration file: every error it returns is a
+// *ConfigError naming the field path (or the line and column of a syntax
+// error) and the reason. Relative paths in the file are made relative to its
+// directory. Its secret references and CA files are read by Resolve.
+func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, asConfigError(fmt.Errorf("config file %s: %w", path, errors.Unwrap(err)))
 	}
-	cfg, err := parseConfig(data)
+	cfg, err := Parse(data)
 	if err != nil {
 		return nil, asConfigError(err)
 	}
@@ -190,7 +204,7 @@ func loadConfig(path string) (*config, error) {
 // resolvePaths makes the relative paths of the configuration relative to dir,
 // the directory of its file: mappingDir, stateFile, rulesFile, the CA files
 // and the "file:PATH" secret references.
-func (cfg *config) resolvePaths(dir string) {
+func (cfg *Config) resolvePaths(dir string) {
 	path := func(p *string) {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
@@ -210,10 +224,15 @@ func (cfg *config) resolvePaths(dir string) {
 	}
 }
 
-// parseConfig decodes and checks a configuration file's content without
-// looking at the environment or other files.
-func parseConfig(data []byte) (*config, error) {
-	cfg := &config{BillingEvery: duration(24 * time.Hour), ServiceOrdersEvery: duration(5 * time.Minute)}
+// Parse decodes and checks a configuration file's content without looking
+// at the environment or other files. Unknown fields, values of the wrong
+// type and keys given twice are errors naming their path; a syntax error
+// names its line and column.
+func Parse(data []byte) (*Config, error) {
+	cfg := &Config{BillingEvery: Duration(24 * time.Hour), ServiceOrdersEvery: Duration(5 * time.Minute)}
+	if err := checkSyntax(data); err != nil {
+		return nil, err
+	}
 	if err := checkDuplicateKeys(data); err != nil {
 		return nil, err
 	}
@@ -226,8 +245,35 @@ func parseConfig(data []byte) (*config, error) {
 	return cfg, cfg.check()
 }
 
+// checkSyntax reports an empty file, or the first syntax error of data with
+// its line and column (counted from 1).
+func checkSyntax(data []byte) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return errors.New("config: line 1, column 1: the file is empty; want a JSON object")
+	}
+	var v any
+	err := json.NewDecoder(bytes.NewReader(data)).Decode(&v)
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		line, col := position(data, se.Offset-1)
+		return fmt.Errorf("config: line %d, column %d: %w", line, col, err)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		line, col := position(data, int64(len(bytes.TrimRight(data, " \t\r\n"))))
+		return fmt.Errorf("config: line %d, column %d: the JSON ends too early: %w", line, col, err)
+	}
+	return nil
+}
+
+// position is the line and column (from 1) of the byte at offset i of data.
+func position(data []byte, i int64) (line, col int) {
+	i = min(max(i, 0), int64(len(data)))
+	before := data[:i]
+	return 1 + bytes.Count(before, []byte("\n")), int(i) - bytes.LastIndexByte(before, '\n')
+}
+
 // check reports the missing and invalid fields.
-func (cfg *config) check() error {
+func (cfg *Config) check() error {
 	var errs []error
 	need := func(v, field string) {
 		if v == "" {
@@ -273,14 +319,13 @@ func (cfg *config) check() error {
 		errs = append(errs, fmt.Errorf("config: tigerpaw.requestsPerSecond %d is outside 0..10000", r))
 	}
 	need(cfg.Integration, "integration")
-	need(cfg.RulesFile, "rulesFile")
 	switch cfg.Store.Kind {
 	case "", "file":
 		need(cfg.MappingDir, "mappingDir")
 		need(cfg.StateFile, "stateFile")
 	case "postgres":
 		need(cfg.Store.DSN, "store.dsn")
-		if cfg.Store.LeaseTTL != 0 && cfg.Store.LeaseTTL < duration(minLeaseTTL) {
+		if cfg.Store.LeaseTTL != 0 && cfg.Store.LeaseTTL < Duration(minLeaseTTL) {
 			errs = append(errs, fmt.Errorf("config: store.leaseTTL must be at least %v", minLeaseTTL))
 		}
 	default:
@@ -289,22 +334,22 @@ func (cfg *config) check() error {
 	if err := postgres.CheckSchema(cfg.Store.Schema); err != nil {
 		errs = append(errs, fmt.Errorf("config: store.schema: %w", err))
 	}
-	if cfg.BillingEvery < duration(time.Minute) {
+	if cfg.BillingEvery < Duration(time.Minute) {
 		errs = append(errs, errors.New("config: billingEvery must be at least 1m"))
 	}
-	if cfg.ServiceOrdersEvery < duration(10*time.Second) {
+	if cfg.ServiceOrdersEvery < Duration(10*time.Second) {
 		errs = append(errs, errors.New("config: serviceOrdersEvery must be at least 10s"))
 	}
 	return errors.Join(errs...)
 }
 
-// resolve reads the secret references and checks that the CA files hold
+// Resolve reads the secret references and checks that the CA files hold
 // certificates. Its errors are configErrors.
-func (cfg *config) resolve() error {
+func (cfg *Config) Resolve() error {
 	return asConfigError(cfg.resolveAll())
 }
 
-func (cfg *config) resolveAll() error {
+func (cfg *Config) resolveAll() error {
 	var errs []error
 	get := func(dst *string, envName, ref, envField, refField string) {
 		var err error
@@ -336,8 +381,25 @@ func (cfg *config) resolveAll() error {
 		if _, err := resolveSecret("store.dsn", cfg.Store.DSN); err != nil {
 			errs = append(errs, err)
 		}
+		if cfg.RulesFile != "" {
+			// The seed of the database's rules, when it has none.
+			if _, err := loadRules(cfg.RulesFile); err != nil {
+				errs = append(errs, err)
+			}
+		}
 	} else {
 		errs = append(errs, checkStorePaths(cfg.MappingDir, cfg.StateFile)...)
+		if cfg.RulesFile != "" {
+			if fi, err := os.Stat(cfg.RulesFile); err == nil && fi.IsDir() {
+				errs = append(errs, fmt.Errorf("config: rulesFile: %s is a directory, not a file", cfg.RulesFile))
+			} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, fmt.Errorf("config: rulesFile: %w", err))
+			} else if err != nil {
+				if fi, err := os.Stat(filepath.Dir(cfg.RulesFile)); err != nil || !fi.IsDir() {
+					errs = append(errs, fmt.Errorf("config: rulesFile: its directory %s does not exist", filepath.Dir(cfg.RulesFile)))
+				}
+			}
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -511,7 +573,7 @@ func checkShape(data []byte, t reflect.Type) error {
 	return errors.Join(errs...)
 }
 
-var durationType = reflect.TypeOf(duration(0))
+var durationType = reflect.TypeOf(Duration(0))
 
 func walkShape(path string, v any, t reflect.Type, errs *[]error) {
 	name := path
@@ -604,7 +666,8 @@ func jsonKind(v any) string {
 	return "null"
 }
 
-// loadRules reads and validates the service order rules.
+// loadRules reads and validates a hand-written service order rules file (the
+// seed of a database's rules).
 func loadRules(path string) (serviceorder.Rules, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {

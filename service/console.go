@@ -1,0 +1,97 @@
+package service
+
+import (
+	"errors"
+	"net/http"
+
+	kt "github.com/mspkit/kaspersky-tigerpaw"
+	"github.com/mspkit/kaspersky-tigerpaw/console"
+	"github.com/mspkit/kaspersky-tigerpaw/mapping"
+)
+
+// consolePath is where the runtime's HTTP server mounts the configuration
+// console.
+const consolePath = "/console/"
+
+// ConsoleConfig is the config's "console": the credentials the configuration
+// console requires when -listen is not a loopback address, as secret
+// references ("env:NAME" or "file:PATH"), and the External Product of a new
+// integration.
+type ConsoleConfig struct {
+	// Token is accepted as "Authorization: Bearer <token>" (the scheme in any
+	// case) or as the password of basic auth.
+	Token string `json:"token,omitempty"`
+	// User (plain) and Password (a secret reference) are basic-auth
+	// credentials.
+	User     string `json:"user,omitempty"`
+	Password string `json:"password,omitempty"`
+	// ExternalProductID is the Tigerpaw External Product of an integration not
+	// yet in the mapping store.
+	ExternalProductID int `json:"externalProductId,omitempty"`
+}
+
+// consoleSetup is what the runtime needs to serve the console.
+type consoleSetup struct {
+	token, user, password string
+	solution              mapping.Solution
+	externalProductID     int
+}
+
+// newConsoleSetup resolves the config's console section. Its errors are
+// ConfigErrors naming the field.
+func newConsoleSetup(cfg *Config) (*consoleSetup, error) {
+	s := &consoleSetup{user: cfg.Console.User, solution: mapping.Solution(cfg.Solution), externalProductID: cfg.Console.ExternalProductID}
+	var errs []error
+	if cfg.Console.Token != "" {
+		v, err := resolveSecret("console.token", cfg.Console.Token)
+		errs = append(errs, err)
+		s.token = v
+	}
+	if cfg.Console.Password != "" {
+		v, err := resolveSecret("console.password", cfg.Console.Password)
+		errs = append(errs, err)
+		s.password = v
+	}
+	if (s.user == "") != (cfg.Console.Password == "") {
+		errs = append(errs, errors.New("config: console.user and console.password go together"))
+	}
+	if cfg.Console.ExternalProductID < 0 {
+		errs = append(errs, errors.New("config: console.externalProductId: must not be negative"))
+	}
+	return s, asConfigError(errors.Join(errs...))
+}
+
+// consoleRoutes is the configuration console for the HTTP server at addr:
+// none, with a warning, when addr is not loopback and no credentials are
+// configured. Without credentials the console answers only loopback clients
+// asking for a loopback Host name (see console.Options.Addr), so it must be
+// opened as http://127.0.0.1:PORT/console/ or http://localhost:PORT/console/.
+func (d *Service) consoleRoutes(addr string) ([]route, error) {
+	s := d.console
+	if s == nil {
+		return nil, nil
+	}
+	if !console.LoopbackAddr(addr) && s.token == "" && s.user == "" {
+		d.log.Warn("the configuration console is not served: -listen is not a loopback address and the config has no console.token or console.user/password",
+			"addr", addr)
+		return nil, nil
+	}
+	dir, err := kt.NewDirectory(d.billing.Tigerpaw)
+	if err != nil {
+		return nil, err
+	}
+	lookups, err := kt.NewLookups(d.billing.Tigerpaw)
+	if err != nil {
+		return nil, err
+	}
+	h, err := console.New(console.Options{
+		Store: d.st.mapping, Directory: dir, Integration: d.name, Solution: s.solution, ExternalProductID: s.externalProductID,
+		Source: d.billing.Source, Rules: d.st.rules, Lookups: lookups, Planner: d.billing,
+		Token: s.token, User: s.user, Password: s.password, Addr: addr, Logger: d.log,
+	})
+	if err != nil {
+		return nil, asConfigError(err)
+	}
+	d.log.Info("configuration console", "path", consolePath)
+	return []route{{Pattern: consolePath, Handler: http.StripPrefix(consolePath[:len(consolePath)-1], h)}}, nil
+}
