@@ -242,7 +242,6 @@ func TestConsoleNits(t *testing.T) {
 	}
 }
 
-
 func (oneTenant) Tenants(context.Context) ([]kaspersky.Tenant, error) {
 	return []kaspersky.Tenant{{ID: "vs-1", Name: "Contoso", Kind: kaspersky.KindVirtualServer}}, nil
 }

@@ -107,4 +107,5 @@ func TestCycleOutcomeHonoursTheResult(t *testing.T) {
 }
 
 type errString string
+
 func (e errString) Error() string { return string(e) }
