@@ -52,8 +52,10 @@ type Options struct {
 	ExternalProductID int
 	// Source lists the console's tenants (the Companies tab).
 	Source kaspersky.Source
-	// Rules holds the service order rules.
-	Rules RulesStore
+	// Rules holds the service order rules (serviceorder.NewMemoryRules,
+	// serviceorder.NewFileRules, or a PostgreSQL store's Rules). An empty
+	// store shows serviceorder.DefaultRules, saved at revision 0.
+	Rules serviceorder.RulesStore
 	// Lookups lists what Tigerpaw offers for the service order settings
 	// (kasperskytigerpaw.NewLookups).
 	Lookups serviceorder.Lookups

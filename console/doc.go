@@ -7,7 +7,7 @@
 //
 //	h, err := console.New(console.Options{
 //		Store: store, Directory: dir, Integration: "main", Solution: mapping.SolutionKSC,
-//		Source: src, Rules: console.NewMemoryRules(rules), Lookups: lookups,
+//		Source: src, Rules: rulesStore, Lookups: lookups, // e.g. serviceorder.NewMemoryRules()
 //	})
 //
 // Pages are rendered on the server from html/template; every change is staged
