@@ -253,7 +253,7 @@ func (b *browserTab) screenshot(name string) {
 func TestBrowserCompanies(t *testing.T) {
 	w := newWorld(t)
 	b := openBrowser(t, w)
-	b.open("")
+	b.open("companies")
 	if !b.checked("tenant-vs-1") || !b.checked("tenant-vs-2") || b.checked("tenant-vs-3") {
 		t.Errorf("check boxes: vs-1 %v vs-2 %v vs-3 %v; want the saved tenants checked", b.checked("tenant-vs-1"), b.checked("tenant-vs-2"), b.checked("tenant-vs-3"))
 	}
