@@ -14,6 +14,7 @@ import (
 
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mspkit/kaspersky-tigerpaw/internal/testenv"
@@ -253,7 +254,7 @@ func (b *browserTab) screenshot(name string) {
 func TestBrowserCompanies(t *testing.T) {
 	w := newWorld(t)
 	b := openBrowser(t, w)
-	b.open("")
+	b.open("companies")
 	if !b.checked("tenant-vs-1") || !b.checked("tenant-vs-2") || b.checked("tenant-vs-3") {
 		t.Errorf("check boxes: vs-1 %v vs-2 %v vs-3 %v; want the saved tenants checked", b.checked("tenant-vs-1"), b.checked("tenant-vs-2"), b.checked("tenant-vs-3"))
 	}
@@ -532,4 +533,137 @@ func TestBrowserRebinding(t *testing.T) {
 	if diff := cmp.Diff(before, w.saved(t)); diff != "" {
 		t.Errorf("the attacker's post changed the mapping:\n%s", diff)
 	}
+}
+
+// axeSource is axe-core's axe.min.js, the accessibility checker: the file
+// named by KT_AXE (.ci/services/axe-core.sh installs the pinned npm package
+// and sets it). The test skips without it (fails under KT_CI).
+func axeSource(t *testing.T) string {
+	t.Helper()
+	p := os.Getenv("KT_AXE")
+	if p == "" {
+		testenv.Missing(t, "axe-core (KT_AXE unset)", "set KT_AXE to axe.min.js of the npm package axe-core, as .ci/services/axe-core.sh does")
+	}
+	src, err := os.ReadFile(p)
+	if err != nil {
+		testenv.Missing(t, "axe-core at KT_AXE="+p, err.Error())
+	}
+	return string(src)
+}
+
+// axeResult is what checkA11y reads of axe.run's answer.
+type axeResult struct {
+	Checked    []string `json:"checked"`
+	Violations []string `json:"violations"`
+}
+
+// checkA11y runs axe-core on the page and fails the test on any violation,
+// whatever its impact; it logs the rules it checked.
+func (b *browserTab) checkA11y(what, src string) {
+	b.t.Helper()
+	if !eval[bool](b, `typeof axe !== "undefined"`) {
+		eval[chromedp.Void](b, src)
+	}
+	js := `axe.run(document, {resultTypes: ["violations"]}).then(r => ({
+		checked: [...r.passes, ...r.violations, ...r.incomplete].map(x => x.id).sort(),
+		violations: r.violations.map(v => v.id + " (" + v.impact + "): " + v.help + " at " + v.nodes.map(n => n.target.join(" ")).join(", "))}))`
+	res, err := chromedp.Run(b.ctx, chromedp.Evaluate[axeResult](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("axe on %s: %v", what, err)
+	}
+	if len(res.Checked) == 0 {
+		b.t.Errorf("axe on %s checked no rule", what)
+	}
+	b.t.Logf("axe on %s checked %d rules: %s", what, len(res.Checked), strings.Join(res.Checked, " "))
+	for _, v := range res.Violations {
+		b.t.Errorf("axe on %s: %s", what, v)
+	}
+}
+
+// tabTo presses Tab until the element with id has the focus, as a keyboard
+// user reaches a control, and fails when it never does.
+func (b *browserTab) tabTo(id string) {
+	b.t.Helper()
+	for range 40 {
+		b.do("press Tab", chromedp.KeyEvent(kb.Tab))
+		if eval[string](b, `document.activeElement ? document.activeElement.id : ""`) == id {
+			return
+		}
+	}
+	b.t.Fatalf("Tab never reached #%s", id)
+}
+
+// overviewWorld is the test world with a runtime whose jobs are not
+// configured, and on standby for service orders.
+func overviewWorld(t *testing.T) (*world, *fakeRuntime) {
+	w := newWorld(t)
+	rt := notConfigured()
+	rt.errs = map[string]error{JobServiceOrders: fmt.Errorf("runtime: %w", ErrNotLeader)}
+	w.opts.Runtime = rt
+	return w, rt
+}
+
+// TestBrowserOverview: the first page lists the jobs and what is missing, and
+// Run now works from the keyboard alone (Tab to it, Enter or Space).
+func TestBrowserOverview(t *testing.T) {
+	w, rt := overviewWorld(t)
+	b := openBrowser(t, w)
+	b.open("")
+	b.wantText("#job-billing-state", "not configured")
+	b.wantText("#job-billing-missing", MissingPriceBook)
+	if got := b.text(`#job-billing-missing a[href="pricebook"]`); !strings.Contains(got, "Price book") {
+		t.Errorf("the price book item's link says %q", got)
+	}
+	b.screenshot("overview")
+
+	// Keyboard only: Tab to Run now, Enter.
+	b.tabTo("run-billing")
+	b.loads("Enter on Run now", chromedp.KeyEvent(kb.Enter))
+	b.wantText("#messages[role=status] #notice", "Billing cycle started.")
+	if got := rt.ran(); !cmp.Equal(got, []string{"billing"}) {
+		t.Errorf("RunNow calls %v, want [billing]", got)
+	}
+	b.wantText("#job-billing-state", "running")
+
+	// Space on the other job's button; this replica is on standby.
+	b.tabTo("run-service_orders")
+	b.loads("Space on Run now", chromedp.KeyEvent(" "))
+	b.wantText("#messages[role=status] #page-error", "this replica is on standby; run it on the leader")
+	if got := rt.ran(); !cmp.Equal(got, []string{"billing"}) {
+		t.Errorf("RunNow calls %v after the standby refusal, want [billing]", got)
+	}
+	b.screenshot("overview-standby")
+
+	// A missing item's link, followed from the keyboard, opens its tab.
+	b.open("")
+	b.do("focus the tenant link", chromedp.Focus(`#job-billing-missing a[href="accounts"]`))
+	b.loads("Enter on the link", chromedp.KeyEvent(kb.Enter))
+	if got := eval[string](b, `location.pathname`); got != "/accounts" {
+		t.Errorf("the tenant link opened %s, want /accounts", got)
+	}
+}
+
+// TestBrowserOverviewAxe: axe-core finds no violation, of any impact, on the
+// overview: with the jobs not configured, with the message of Run now, with
+// the standby error, and without a runtime.
+func TestBrowserOverviewAxe(t *testing.T) {
+	axe := axeSource(t)
+	w, _ := overviewWorld(t)
+	b := openBrowser(t, w)
+	b.open("")
+	b.checkA11y("the overview", axe)
+	b.clickLoads("run-billing")
+	b.wantText("#notice", "Billing cycle started.")
+	b.checkA11y("the overview after Run now", axe)
+	b.clickLoads("run-service_orders")
+	b.wantText("#page-error", "standby")
+	b.checkA11y("the overview with an error", axe)
+
+	b = openBrowser(t, newWorld(t))
+	b.open("")
+	if eval[bool](b, `document.querySelector("form[action=run]") !== null`) {
+		t.Error("Run now shown without a runtime")
+	}
+	b.wantText("#setup", "Companies")
+	b.checkA11y("the overview without a runtime", axe)
 }

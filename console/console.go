@@ -52,8 +52,10 @@ type Options struct {
 	ExternalProductID int
 	// Source lists the console's tenants (the Companies tab).
 	Source kaspersky.Source
-	// Rules holds the service order rules.
-	Rules RulesStore
+	// Rules holds the service order rules (serviceorder.NewMemoryRules,
+	// serviceorder.NewFileRules, or a PostgreSQL store's Rules). An empty
+	// store shows serviceorder.DefaultRules, saved at revision 0.
+	Rules serviceorder.RulesStore
 	// Lookups lists what Tigerpaw offers for the service order settings
 	// (kasperskytigerpaw.NewLookups).
 	Lookups serviceorder.Lookups
@@ -75,6 +77,10 @@ type Options struct {
 	Addr string
 	// Logger receives save and error records; nil discards.
 	Logger *slog.Logger
+	// Runtime, when set, shows the state of the integration's jobs on the
+	// console's first page, with a Run now button per job (POST run); nil
+	// hides the panel, and run is not found.
+	Runtime Runtime
 }
 
 // handler serves the console.
@@ -83,6 +89,7 @@ type handler struct {
 	log  *slog.Logger
 	tmpl *template.Template
 	csrf string
+	key  [32]byte // signs the CSRF token and the flash cookie
 	mux  *http.ServeMux
 }
 
@@ -113,11 +120,10 @@ func New(opt Options) (http.Handler, error) {
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
-	var key [32]byte
-	if _, err := rand.Read(key[:]); err != nil {
+	if _, err := rand.Read(h.key[:]); err != nil {
 		return nil, fmt.Errorf("console: csrf key: %w", err)
 	}
-	m := hmac.New(sha256.New, key[:])
+	m := hmac.New(sha256.New, h.key[:])
 	m.Write([]byte("console csrf"))
 	h.csrf = hex.EncodeToString(m.Sum(nil))
 	t, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html")
@@ -128,13 +134,10 @@ func New(opt Options) (http.Handler, error) {
 	static, _ := fs.Sub(staticFS, "static")
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(filesOnly{static})))
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		// A relative Location, resolved by the client against the URL it asked
-		// for, so that the console works under any prefix (http.Redirect would
-		// make it absolute from the stripped path).
-		w.Header().Set("Location", "companies")
-		w.WriteHeader(http.StatusSeeOther)
-	})
+	mux.HandleFunc("GET /{$}", h.overview)
+	if opt.Runtime != nil {
+		mux.HandleFunc("POST /run", h.postRun)
+	}
 	mux.HandleFunc("GET /companies", h.companies)
 	mux.HandleFunc("POST /companies", h.postCompanies)
 	mux.HandleFunc("GET /accounts", h.accounts)

@@ -1,13 +1,15 @@
 // Package console is the integration's configuration window as a web page: the
 // Companies, Accounts, Service orders and Price book items tabs of the product,
-// plus read-only Billing plan and Unmapped accounts views.
+// plus read-only Billing plan and Unmapped accounts views. Its first page, the
+// Overview, shows the state of the integration's jobs when [Options.Runtime]
+// is set, with what is missing before they can run and a Run now button each.
 //
 // It is an [http.Handler] an embedder mounts (the reference daemon serves it
 // under -listen):
 //
 //	h, err := console.New(console.Options{
 //		Store: store, Directory: dir, Integration: "main", Solution: mapping.SolutionKSC,
-//		Source: src, Rules: console.NewMemoryRules(rules), Lookups: lookups,
+//		Source: src, Rules: rulesStore, Lookups: lookups, // e.g. serviceorder.NewMemoryRules()
 //	})
 //
 // Pages are rendered on the server from html/template; every change is staged

@@ -39,7 +39,7 @@ func (p planner) Plan(context.Context, mapping.Config) (billing.Plan, error) { r
 type world struct {
 	store *mapping.MemoryStore
 	dir   *mappingtest.Directory
-	rules *MemoryRules
+	rules *serviceorder.MemoryRules
 	opts  Options
 }
 
@@ -72,7 +72,10 @@ func newWorld(t testing.TB) *world {
 	}
 	r := serviceorder.DefaultRules()
 	r.General = serviceorder.General{Rep: 11, NewStatus: "New", ClosedStatus: "Closed"}
-	rules := NewMemoryRules(r)
+	rules := serviceorder.NewMemoryRules()
+	if _, err := rules.SaveRules(ctx, r, 0); err != nil {
+		t.Fatal(err)
+	}
 	lookups := &serviceorder.StaticLookups{
 		RepList:      []serviceorder.Rep{{Number: 11, Name: "Dana Helpdesk"}, {Number: 12, Name: "Old Rep", Inactive: true}},
 		StatusList:   []string{"New", "Closed"},

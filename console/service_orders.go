@@ -431,7 +431,7 @@ func (h *handler) postServiceOrders(w http.ResponseWriter, r *http.Request) {
 			}
 			h.renderServiceOrders(w, r, http.StatusUnprocessableEntity, sec, ed.Draft(), formRev, selected,
 				&page{Error: fmt.Sprintf("Not saved: %d problem(s): %s", len(ve.Problems), problemList(ve)), Errors: fields})
-		case errors.Is(err, ErrConflict):
+		case errors.Is(err, serviceorder.ErrRevisionConflict):
 			h.renderServiceOrders(w, r, http.StatusConflict, sec, ed.Draft(), formRev, selected, &page{Error: conflictMessage})
 		default:
 			h.log.ErrorContext(ctx, "console: saving the rules", "error", err)

@@ -171,15 +171,25 @@ func (s *FileStore) Apply(ctx context.Context, c Change) error {
 	return nil
 }
 
-func (s *FileStore) write(st State) (err error) {
+func (s *FileStore) write(st State) error {
 	data, err := json.Marshal(fileContent{Format: fileFormat, Version: fileVersion, State: st})
 	if err != nil {
 		return fmt.Errorf("serviceorder: encoding store: %w", err)
 	}
-	dir := filepath.Dir(s.path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(s.path)+".tmp-")
+	return writeFileAtomic(s.path, data)
+}
+
+// writeFileAtomic replaces the file at path by data so that after a crash the
+// file holds either its old or its new content: a temporary file in the same
+// directory (".NAME.tmp-*"), fsync, rename over path, fsync of the
+// directory. An error before the rename removes the temporary file and leaves
+// path untouched; an error syncing the directory comes after the rename, when
+// path holds data but a crash might still bring the old content back.
+func writeFileAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-")
 	if err != nil {
-		return fmt.Errorf("serviceorder: writing store: %w", err)
+		return fmt.Errorf("serviceorder: writing %s: %w", path, err)
 	}
 	tmp := f.Name()
 	defer func() {
@@ -189,20 +199,25 @@ func (s *FileStore) write(st State) (err error) {
 		}
 	}()
 	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("serviceorder: writing store: %w", err)
+		return fmt.Errorf("serviceorder: writing %s: %w", path, err)
 	}
 	if err = f.Sync(); err != nil {
-		return fmt.Errorf("serviceorder: syncing store: %w", err)
+		return fmt.Errorf("serviceorder: syncing %s: %w", path, err)
 	}
 	if err = f.Close(); err != nil {
-		return fmt.Errorf("serviceorder: closing store: %w", err)
+		return fmt.Errorf("serviceorder: closing %s: %w", path, err)
 	}
-	if err = os.Rename(tmp, s.path); err != nil {
-		return fmt.Errorf("serviceorder: replacing store file: %w", err)
+	if err = os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("serviceorder: replacing %s: %w", path, err)
 	}
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync() // best effort: not every platform syncs directories
-		_ = d.Close()
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("serviceorder: syncing directory of %s: %w", path, err)
+	}
+	defer d.Close()
+	// Not every platform syncs directories (Windows reports ErrInvalid).
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return fmt.Errorf("serviceorder: syncing directory of %s: %w", path, err)
 	}
 	return nil
 }

@@ -254,3 +254,26 @@ func (o *OrderSettings) check(ps *problems, rule string, set *lookupSet) {
 		ps.add(rule, "type", "type %q does not exist in Tigerpaw", o.Type)
 	}
 }
+
+// Missing lists, in words, what the rules still need before the service order
+// job can run: today only the General settings every order uses, as one item
+// like "service order General settings missing: rep, new status, closed
+// status". It is empty when nothing is missing; the rules may still be
+// invalid in other ways ([Rules.Validate]). The rules of an empty
+// [RulesStore] ([DefaultRules]) miss all three General settings.
+func (r *Rules) Missing() []string {
+	var fields []string
+	if r.General.Rep <= 0 {
+		fields = append(fields, "rep")
+	}
+	if strings.TrimSpace(r.General.NewStatus) == "" {
+		fields = append(fields, "new status")
+	}
+	if strings.TrimSpace(r.General.ClosedStatus) == "" {
+		fields = append(fields, "closed status")
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	return []string{"service order General settings missing: " + strings.Join(fields, ", ")}
+}

@@ -34,10 +34,14 @@ func TestDemoConsole(t *testing.T) {
 	})
 	base := "http://" + listeningAddr.FindStringSubmatch(stderr.String())[1]
 
-	// /console/ redirects to the Companies tab (http.Get follows it).
+	// /console/ is the overview; the Companies tab lists the demo's tenants.
 	code, body := httpGet(t, base+"/console/")
-	if code != http.StatusOK || !strings.Contains(body, `id="tenant-vs-contoso"`) || !strings.Contains(body, "Fabrikam") {
+	if code != http.StatusOK || !strings.Contains(body, "<h2>Overview</h2>") {
 		t.Fatalf("/console/: %d\n%s", code, body)
+	}
+	code, body = httpGet(t, base+"/console/companies")
+	if code != http.StatusOK || !strings.Contains(body, `id="tenant-vs-contoso"`) || !strings.Contains(body, "Fabrikam") {
+		t.Fatalf("/console/companies: %d\n%s", code, body)
 	}
 	code, body = httpGet(t, base+"/console/accounts")
 	if code != http.StatusOK || !regexp.MustCompile(`<option value="\d+" selected>Contoso Ltd \(\d+\)</option>`).MatchString(body) {

@@ -98,6 +98,10 @@ var migration = []string{
 		PRIMARY KEY (store, tenant))`,
 	`CREATE TABLE IF NOT EXISTS so_stores (
 		store text PRIMARY KEY)`,
+	`CREATE TABLE IF NOT EXISTS so_rules (
+		store text PRIMARY KEY,
+		revision bigint NOT NULL,
+		data text NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS leases (
 		name text PRIMARY KEY,
 		holder text NOT NULL,

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/mspkit/kaspersky-tigerpaw/internal/testenv"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping/mappingtest"
@@ -148,5 +151,102 @@ func TestStaleTokenWriteRefused(t *testing.T) {
 	}
 	if err := db.ServiceOrders("so", b).Apply(ctx, serviceorder.Change{Put: []serviceorder.Order{serviceordertest.SampleOrder(2)}}); err != nil {
 		t.Fatalf("new leader write: %v", err)
+	}
+}
+
+func TestRulesStoreConformance(t *testing.T) {
+	t.Parallel()
+	serviceordertest.RunRules(t, func(t *testing.T) serviceorder.RulesStore { return openTest(t).Rules("main", nil) })
+}
+
+func TestRulesStoreFencedConformance(t *testing.T) {
+	t.Parallel()
+	serviceordertest.RunRules(t, func(t *testing.T) serviceorder.RulesStore {
+		db := openTest(t)
+		f, err := db.Acquire(t.Context(), "daemon", "a", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db.Rules("main", f)
+	})
+}
+
+// TestRulesShared: the rules saved through one replica's store are what
+// another replica's store loads, per store name.
+func TestRulesShared(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db := openTest(t)
+	other, err := Open(ctx, Options{DSN: os.Getenv("KT_POSTGRES_DSN"), Schema: db.Schema()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := db.Rules("main", nil).SaveRules(ctx, serviceordertest.SampleRules(1), 0); err != nil {
+		t.Fatal(err)
+	}
+	got, rev, err := other.Rules("main", nil).LoadRules(ctx)
+	if err != nil || rev != 1 {
+		t.Fatalf("the other replica's load: revision %d, error %v; want 1", rev, err)
+	}
+	if d := cmp.Diff(serviceordertest.SampleRules(1), got, cmpopts.EquateEmpty()); d != "" {
+		t.Errorf("the other replica's rules (-want +got):\n%s", d)
+	}
+	if _, rev, err := other.Rules("second", nil).LoadRules(ctx); err != nil || rev != 0 {
+		t.Errorf("another store name: revision %d, error %v; want an empty store", rev, err)
+	}
+}
+
+func TestRulesCorruptRow(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db := openTest(t)
+	if _, err := db.pool.Exec(ctx, `INSERT INTO so_rules (store, revision, data) VALUES ('main', 4, '{"general":')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.Rules("main", nil).LoadRules(ctx); err == nil || !strings.Contains(err.Error(), `"main"`) {
+		t.Fatalf("loading a broken row: error = %v, want one naming the store", err)
+	}
+}
+
+func TestRulesSaveWithLostLeaseRefused(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db := openTest(t)
+	a, err := db.Acquire(ctx, "daemon", "a", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rulesA := db.Rules("main", a)
+	if _, err := rulesA.SaveRules(ctx, serviceordertest.SampleRules(1), 0); err != nil {
+		t.Fatalf("leader save: %v", err)
+	}
+	// The lease expires: a is no longer the leader even before anyone takes over.
+	if _, err := db.pool.Exec(ctx, `UPDATE leases SET expires = now() - interval '1 second'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rulesA.SaveRules(ctx, serviceordertest.SampleRules(2), 1); !errors.Is(err, ErrFenced) {
+		t.Fatalf("save with an expired lease: err = %v, want ErrFenced", err)
+	}
+	b, err := db.Acquire(ctx, "daemon", "b", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rulesA.SaveRules(ctx, serviceordertest.SampleRules(2), 1); !errors.Is(err, ErrFenced) {
+		t.Fatalf("old leader's save after a takeover: err = %v, want ErrFenced", err)
+	}
+	if seeded, err := serviceorder.SeedRules(ctx, db.Rules("other", a), serviceordertest.SampleRules(2)); seeded || !errors.Is(err, ErrFenced) {
+		t.Fatalf("old leader's seed after a takeover: seeded %v, err = %v, want ErrFenced", seeded, err)
+	}
+	rulesB := db.Rules("main", b)
+	got, rev, err := rulesB.LoadRules(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rev != 1 || cmp.Diff(serviceordertest.SampleRules(1), got, cmpopts.EquateEmpty()) != "" {
+		t.Fatalf("after the refused saves: revision %d, rules changed: %s", rev, cmp.Diff(serviceordertest.SampleRules(1), got, cmpopts.EquateEmpty()))
+	}
+	if _, err := rulesB.SaveRules(ctx, serviceordertest.SampleRules(2), 1); err != nil {
+		t.Fatalf("new leader save: %v", err)
 	}
 }
