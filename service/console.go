@@ -1,7 +1,9 @@
 package service
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	kt "github.com/mspkit/kaspersky-tigerpaw"
@@ -87,11 +89,38 @@ func (d *Service) consoleRoutes(addr string) ([]route, error) {
 	h, err := console.New(console.Options{
 		Store: d.st.mapping, Directory: dir, Integration: d.name, Solution: s.solution, ExternalProductID: s.externalProductID,
 		Source: d.billing.Source, Rules: d.st.rules, Lookups: lookups, Planner: d.billing,
-		Token: s.token, User: s.user, Password: s.password, Addr: addr, Logger: d.log,
+		Token: s.token, User: s.user, Password: s.password, Addr: addr, Logger: d.log, Runtime: consoleRuntime{d},
 	})
 	if err != nil {
 		return nil, asConfigError(err)
 	}
 	d.log.Info("configuration console", "path", consolePath)
 	return []route{{Pattern: consolePath, Handler: http.StripPrefix(consolePath[:len(consolePath)-1], h)}}, nil
+}
+
+// consoleRuntime is the Service as the console's overview sees it.
+type consoleRuntime struct{ s *Service }
+
+var _ console.Runtime = consoleRuntime{}
+
+// Jobs implements console.Runtime.
+func (r consoleRuntime) Jobs(ctx context.Context) []console.JobState {
+	var out []console.JobState
+	for _, j := range r.s.Jobs(ctx) {
+		out = append(out, console.JobState(j))
+	}
+	return out
+}
+
+// RunNow implements console.Runtime: its errors wrap console.ErrNotLeader and
+// console.ErrUnknownJob as the console expects.
+func (r consoleRuntime) RunNow(ctx context.Context, job string) error {
+	err := r.s.RunNow(ctx, job)
+	switch {
+	case errors.Is(err, ErrNotLeader):
+		return fmt.Errorf("%w: %w", console.ErrNotLeader, err)
+	case errors.Is(err, ErrUnknownJob):
+		return fmt.Errorf("%w: %w", console.ErrUnknownJob, err)
+	}
+	return err
 }

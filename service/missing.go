@@ -8,8 +8,9 @@ import (
 )
 
 // What a job's cycle may find missing in the integration, in the words
-// /status, the logs and the console's checklist use. MissingGeneral is
-// followed by the settings that are missing.
+// /status, the logs and the console's checklist use (console.MissingTenant,
+// MissingGeneral and MissingPriceBook). MissingGeneral is followed by the
+// settings that are missing (see serviceorder.Rules.Missing).
 const (
 	MissingIntegration = "no integration saved"
 	MissingTenant      = "no tenant mapped"
@@ -53,19 +54,7 @@ func ServiceOrdersMissing(cfg mapping.Config, rules serviceorder.Rules) []string
 	if !anyMapped(cfg) {
 		missing = append(missing, MissingTenant)
 	}
-	var general []string
-	if rules.General.Rep <= 0 {
-		general = append(general, "rep")
-	}
-	if strings.TrimSpace(rules.General.NewStatus) == "" {
-		general = append(general, "new status")
-	}
-	if strings.TrimSpace(rules.General.ClosedStatus) == "" {
-		general = append(general, "closed status")
-	}
-	if len(general) > 0 {
-		missing = append(missing, MissingGeneral+": "+strings.Join(general, ", "))
-	}
+	missing = append(missing, rules.Missing()...) // MissingGeneral and what it misses
 	return missing
 }
 

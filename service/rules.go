@@ -2,103 +2,60 @@ package service
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"sync"
 
-	"github.com/mspkit/kaspersky-tigerpaw/console"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 )
 
+// rulesStoreName names the integration's rules in the database.
+const rulesStoreName = "daemon"
+
 // openFileRules opens the rules store of the file store: the file at path,
-// which need not exist (an empty store until the first save).
-func openFileRules(path string) (console.RulesStore, error) {
-	f := &fileRules{path: path, rules: serviceorder.DefaultRules()}
-	data, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return f, nil
-	case err != nil:
+// which need not exist (an empty store until the first save in the console).
+func openFileRules(path string) (serviceorder.RulesStore, error) {
+	r, err := serviceorder.NewFileRules(path)
+	if err != nil {
 		return nil, asConfigError(fmt.Errorf("config: rulesFile: %w", err))
 	}
-	var r serviceorder.Rules
-	if err := decodeStrict(data, &r); err != nil {
-		return nil, asConfigError(fmt.Errorf("rules %s: %w", path, err))
-	}
-	f.rules, f.rev = r, 1
-	return f, nil
+	return r, nil
 }
 
-// openDatabaseRules opens the rules store of the PostgreSQL store, seeded
-// from rulesFile when given.
-func openDatabaseRules(_ context.Context, _ *leader, rulesFile string, _ *slog.Logger) (console.RulesStore, error) {
-	if rulesFile == "" {
-		return console.NewMemoryRules(serviceorder.DefaultRules()), nil
+// openDatabaseRules opens the rules store of the PostgreSQL store, whose
+// saves carry the lease's fence. When rulesFile is given and the database
+// holds no rules yet, the file's rules are stored once (by whichever replica
+// starts first: the seed is a first save, which only an empty store takes).
+func openDatabaseRules(ctx context.Context, l *leader, rulesFile string, log *slog.Logger) (serviceorder.RulesStore, error) {
+	if rulesFile != "" {
+		r, err := loadRules(rulesFile)
+		if err != nil {
+			return nil, err
+		}
+		seeded, err := serviceorder.SeedRules(ctx, l.db.Rules(rulesStoreName, nil), r)
+		if err != nil {
+			return nil, fmt.Errorf("seeding the database's rules from %s: %w", rulesFile, err)
+		}
+		if seeded {
+			log.Info("service order rules seeded into the database from the rules file", "rulesFile", rulesFile)
+		} else {
+			log.Info("the database holds service order rules: the rules file is not read again; edit them in the console", "rulesFile", rulesFile)
+		}
 	}
-	r, err := loadRules(rulesFile)
-	if err != nil {
-		return nil, err
-	}
-	return console.NewMemoryRules(r), nil
+	return &leaderRules{l: l}, nil
 }
 
-// fileRules is a console.RulesStore that writes every save to the rules
-// file, atomically (a temporary file renamed over it).
-type fileRules struct {
-	path  string
-	mu    sync.Mutex
-	rules serviceorder.Rules
-	rev   int64
+// leaderRules is the rules store whose saves carry the current fence: a
+// standby's save fails with ErrNotLeader.
+type leaderRules struct{ l *leader }
+
+func (r *leaderRules) LoadRules(ctx context.Context) (serviceorder.Rules, int64, error) {
+	return r.l.db.Rules(rulesStoreName, nil).LoadRules(ctx)
 }
 
-// LoadRules implements console.RulesStore.
-func (f *fileRules) LoadRules(ctx context.Context) (serviceorder.Rules, int64, error) {
-	if err := ctx.Err(); err != nil {
-		return serviceorder.Rules{}, 0, err
+func (r *leaderRules) SaveRules(ctx context.Context, rules serviceorder.Rules, revision int64) (int64, error) {
+	f := r.l.current()
+	if f == nil {
+		return 0, fmt.Errorf("saving the service order rules: %w", ErrNotLeader)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.rules.Clone(), f.rev, nil
-}
-
-// SaveRules implements console.RulesStore.
-func (f *fileRules) SaveRules(ctx context.Context, r serviceorder.Rules, revision int64) (int64, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if revision != f.rev {
-		return 0, fmt.Errorf("rules file %s: saving at revision %d, current revision is %d: %w", f.path, revision, f.rev, console.ErrConflict)
-	}
-	data, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return 0, fmt.Errorf("rules file %s: %w", f.path, err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(f.path), ".rules-*.json")
-	if err != nil {
-		return 0, fmt.Errorf("rules file %s: %w", f.path, err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(append(data, '\n'))
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), f.path)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("rules file %s: %w", f.path, err)
-	}
-	f.rules = r.Clone()
-	f.rev++
-	return f.rev, nil
+	return r.l.db.Rules(rulesStoreName, f).SaveRules(ctx, rules, revision)
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	kt "github.com/mspkit/kaspersky-tigerpaw"
-	"github.com/mspkit/kaspersky-tigerpaw/console"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
 	"github.com/mspkit/kaspersky-tigerpaw/metrics"
@@ -110,7 +109,7 @@ func WithTigerpaw(c *tigerpaw.Client) Option { return func(s *Service) { s.tp = 
 // WithStores keeps the mapping, the service order state and the rules in
 // these stores instead of the configuration's (the service then needs no
 // leader lease: it is always the leader).
-func WithStores(m mapping.Store, state serviceorder.Store, rules console.RulesStore) Option {
+func WithStores(m mapping.Store, state serviceorder.Store, rules serviceorder.RulesStore) Option {
 	return func(s *Service) {
 		s.injected = &stores{mapping: m, state: state, rules: rules, lead: func(context.Context) error { return nil },
 			hold: func(ctx context.Context) (context.Context, context.CancelFunc) { return context.WithCancel(ctx) }, close: func() {}}

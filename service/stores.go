@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mspkit/kaspersky-tigerpaw/console"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 	"github.com/mspkit/kaspersky-tigerpaw/store/postgres"
@@ -52,7 +51,7 @@ const leaseName = "daemon"
 type stores struct {
 	mapping mapping.Store
 	state   serviceorder.Store
-	rules   console.RulesStore
+	rules   serviceorder.RulesStore
 	lead    func(ctx context.Context) error
 	hold    func(ctx context.Context) (context.Context, context.CancelFunc)
 	close   func()
@@ -295,7 +294,7 @@ func openFileStores(ctx context.Context, mappingDir, stateFile, rulesFile string
 	deadline := time.Now().Add(lockWait)
 	for logged := false; ; logged = true {
 		m, s, err := tryFileStores(mappingDir, stateFile)
-		var rules console.RulesStore
+		var rules serviceorder.RulesStore
 		if err == nil {
 			if rules, err = openFileRules(rulesFile); err != nil {
 				_ = errors.Join(s.Close(), m.Close())
