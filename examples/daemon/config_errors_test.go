@@ -196,11 +196,39 @@ func TestConfigErrors(t *testing.T) {
 // TestFlagErrors checks the exit code of bad command lines.
 func TestFlagErrors(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{{}, {"-no-such-flag"}, {"-demo", "-log-format", "xml"}, {"-demo", "extra"}} {
+	for _, args := range [][]string{{}, {"-no-such-flag"}, {"-demo", "-log-format", "xml"}, {"-demo", "extra"}, {"-demo", "-solution", "foo"}} {
 		var stderr bytes.Buffer
 		if code := runMain(t.Context(), args, &bytes.Buffer{}, &stderr); code != exitConfig {
 			t.Errorf("%q: exit code %d, want %d; stderr:\n%s", args, code, exitConfig, stderr.String())
 		}
+	}
+}
+
+// TestConfigSyntaxErrors: an empty or syntactically broken configuration
+// file exits 2 naming the line and column of the error.
+func TestConfigSyntaxErrors(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ name, text, want string }{
+		{"empty", "", "config: line 1, column 1: the file is empty; want a JSON object"},
+		{"blank", "\n  \n", "config: line 1, column 1: the file is empty; want a JSON object"},
+		{"missing comma", "{\n  \"integration\": \"main\"\n  \"solution\": \"ksc\"\n}\n",
+			"config: line 3, column 3: invalid character '\"' after object key:value pair"},
+		{"truncated", "{\n  \"tigerpaw\": {\"url\": \"https://tp\"", "config: line 2, column 35: the JSON ends too early: unexpected EOF"},
+		{"trailing comma", "{\"integration\": \"main\",}", "config: line 1, column 24: invalid character '}' looking for beginning of object key string"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "daemon.json")
+			if err := os.WriteFile(path, []byte(tt.text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var stderr bytes.Buffer
+			if code := runMain(t.Context(), []string{"-config", path, "-once"}, &bytes.Buffer{}, &stderr); code != exitConfig {
+				t.Errorf("exit code %d, want %d", code, exitConfig)
+			}
+			if got := strings.TrimSuffix(stderr.String(), "\n"); got != tt.want {
+				t.Errorf("stderr = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 

@@ -78,7 +78,10 @@ func demoRun(ctx context.Context, o options, out io.Writer, log *slog.Logger) er
 	defer s.Close()
 	if o.dryRun {
 		fmt.Fprintln(out, "== Billing plan (dry run: nothing is written)")
-		return s.Plan(ctx, out)
+		before := demo.FakeWrites(w.Srv) // the configuration's
+		err := s.Plan(ctx, out)
+		fmt.Fprintf(out, "== Tigerpaw writes of the dry run counted by the fake: %d\n", demo.FakeWrites(w.Srv)-before)
+		return err
 	}
 	if err := s.Start(ctx); err != nil {
 		return err

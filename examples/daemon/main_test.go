@@ -189,3 +189,22 @@ func configWorld(t *testing.T) (w *demo.Tigerpaw, k *ksctest.Server, dir, ca str
 	t.Setenv("TEST_KSC_PASSWORD", demo.Password)
 	return w, k, dir, ca
 }
+
+// TestDemoDryRun: -demo -dry-run prints the billing plan and writes nothing
+// to the fake Tigerpaw.
+func TestDemoDryRun(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	if code := runMain(t.Context(), []string{"-demo", "-dry-run"}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("-demo -dry-run exited %d:\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{"+ agreement 1 item KESB-ADV-WS qty 90 @ 4.20", "4 to create", "writes of the dry run counted by the fake: 0\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the dry run's output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Round") || strings.Contains(out, "service orders created") {
+		t.Errorf("the dry run ran cycles:\n%s", out)
+	}
+}
