@@ -12,11 +12,10 @@ import (
 // MissingGeneral and MissingPriceBook). MissingGeneral is followed by the
 // settings that are missing (see serviceorder.Rules.Missing).
 const (
-	MissingIntegration = "no integration saved"
-	MissingTenant      = "no tenant mapped"
-	MissingBilling     = "no tenant mapped with automatic billing on"
-	MissingPriceBook   = "no price book item mapped"
-	MissingGeneral     = "service order General settings missing"
+	MissingTenant    = "no tenant mapped"
+	MissingBilling   = "no tenant mapped with automatic billing on"
+	MissingPriceBook = "no price book item mapped"
+	MissingGeneral   = "service order General settings missing"
 )
 
 // BillingMissing lists what the integration cfg misses before billing can

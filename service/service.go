@@ -512,7 +512,7 @@ func (s *Service) cycleOutcome(job string, err error) error {
 func (s *Service) billingConfig(ctx context.Context) (mapping.Config, []string, error) {
 	cfg, err := s.integration(ctx)
 	if errors.Is(err, mapping.ErrNotFound) {
-		return cfg, []string{MissingIntegration}, nil
+		return cfg, BillingMissing(mapping.Config{}), nil // none saved: everything is missing
 	}
 	if err != nil {
 		return cfg, nil, err
@@ -542,8 +542,10 @@ func (s *Service) billingCycle(ctx context.Context) error {
 func (s *Service) serviceOrderCycle(ctx context.Context) error {
 	s.startCycle(kt.JobServiceOrders)
 	cfg, err := s.integration(ctx)
-	notSaved := errors.Is(err, mapping.ErrNotFound)
-	if err != nil && !notSaved {
+	if errors.Is(err, mapping.ErrNotFound) {
+		cfg, err = mapping.Config{}, nil // none saved: everything is missing
+	}
+	if err != nil {
 		s.observeFailure(kt.JobServiceOrders, err)
 		return err
 	}
@@ -554,9 +556,6 @@ func (s *Service) serviceOrderCycle(ctx context.Context) error {
 		return err
 	}
 	missing := ServiceOrdersMissing(cfg, rules)
-	if notSaved {
-		missing[0] = MissingIntegration // rather than "no tenant mapped": none is saved
-	}
 	if len(missing) > 0 {
 		s.notConfigured(kt.JobServiceOrders, missing)
 		return nil
