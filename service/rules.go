@@ -53,9 +53,9 @@ func (r *leaderRules) LoadRules(ctx context.Context) (serviceorder.Rules, int64,
 }
 
 func (r *leaderRules) SaveRules(ctx context.Context, rules serviceorder.Rules, revision int64) (int64, error) {
-	f := r.l.current()
-	if f == nil {
-		return 0, fmt.Errorf("saving the service order rules: %w", ErrNotLeader)
+	f, err := r.l.editFence(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("saving the service order rules: %w", err)
 	}
 	return r.l.db.Rules(rulesStoreName, f).SaveRules(ctx, rules, revision)
 }

@@ -103,7 +103,7 @@ func (b *statusBoard) setRunning(job string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	j := b.job(job)
-	j.Running, j.NextRun = true, nil
+	j.Running, j.NextRun, j.Standby = true, nil, false // a cycle runs on the leader only
 }
 
 func (b *statusBoard) setNext(job string, next time.Time) {

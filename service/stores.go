@@ -244,19 +244,40 @@ func (m *leaderMapping) List(ctx context.Context) ([]mapping.Config, error) {
 }
 
 func (m *leaderMapping) Save(ctx context.Context, cfg mapping.Config) (int64, error) {
-	f := m.l.current()
-	if f == nil {
-		return 0, ErrNotLeader
+	f, err := m.l.editFence(ctx)
+	if err != nil {
+		return 0, err
 	}
 	return m.l.db.Mapping(f).Save(ctx, cfg)
 }
 
 func (m *leaderMapping) Delete(ctx context.Context, name string, revision int64) error {
-	f := m.l.current()
-	if f == nil {
-		return ErrNotLeader
+	f, err := m.l.editFence(ctx)
+	if err != nil {
+		return err
 	}
 	return m.l.db.Mapping(f).Delete(ctx, name, revision)
+}
+
+// editFence is the fence of an edit made in the console: the lease held now,
+// or else the lease taken at once when no other replica holds it (the
+// leader's last renewal may have failed between two cycles). On a standby
+// it fails with ErrNotLeader. The cycles' writes never take the lease this
+// way: a cycle that lost it stops.
+func (l *leader) editFence(ctx context.Context) (*postgres.Fence, error) {
+	if f := l.current(); f != nil {
+		return f, nil
+	}
+	if err := l.lead(ctx); err != nil {
+		if errors.Is(err, postgres.ErrLeaseHeld) {
+			return nil, ErrNotLeader
+		}
+		return nil, fmt.Errorf("leader lease: %w", err)
+	}
+	if f := l.current(); f != nil {
+		return f, nil
+	}
+	return nil, ErrNotLeader
 }
 
 // leaderState is the service order store whose writes carry the current fence.

@@ -377,3 +377,68 @@ func TestBinaryStartsEmptyPostgres(t *testing.T) {
 	dsn, schema := pgSchema(t, w)
 	startEmpty(t, w, map[string]any{"store": map[string]any{"kind": "postgres", "dsn": dsn, "schema": schema}})
 }
+
+// TestBinaryFailoverKeepsEditedRules: two daemons on one PostgreSQL schema,
+// the rules seeded once from a rules file; the rules are edited in the
+// leader's console (the KSC Critical event rule moved to another board and
+// priority); the leader is killed; the standby takes over and the next order
+// it creates carries the edited board and priority, not the file's.
+func TestBinaryFailoverKeepsEditedRules(t *testing.T) {
+	t.Parallel()
+	w := newEmptyWorld(t)
+	dsn, schema := pgSchema(t, w)
+	rules, err := json.Marshal(w.tp.Rules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rulesFile := filepath.Join(w.dir, "rules.json")
+	if err := os.WriteFile(rulesFile, rules, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := w.config(t, map[string]any{"rulesFile": rulesFile,
+		"store": map[string]any{"kind": "postgres", "dsn": dsn, "schema": schema, "leaseTTL": "2s"}})
+
+	a := w.start(t, cfg)
+	waitFor(t, "daemon A to lead", func() bool {
+		st := a.status(t)
+		return len(st["service_orders"].Cycles) > 0 && !st["service_orders"].Standby
+	})
+	b := w.start(t, cfg)
+	waitFor(t, "daemon B to stand by", func() bool { return b.status(t)["service_orders"].Standby })
+
+	// The integration, configured in A's console.
+	a.configure(t, w.tp)
+	critical := ruleIndex(t, true, "Kaspersky Security Center events: Critical")
+	a.postRule(t, "ksc", true, critical, w.tp.Board2, "Urgent")
+
+	if err := a.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	a.cmd.Wait()
+	before := len(w.tp.Srv.Snapshot().ServiceOrders)
+	w.ksc.AddEvent("Contoso", ksctest.Event{ID: 7002, Type: "GNRL_EV_VIRUS_FOUND", TypeName: "Malicious object detected",
+		RiseTime: time.Now().Add(-time.Minute), Hostname: "c-011", HostDN: "c-011", Severity: 4,
+		Description: "Trojan detected after the failover", ProductName: "Kaspersky Endpoint Security for Windows"})
+	waitFor(t, "daemon B to create the new event's order", func() bool {
+		for _, so := range w.tp.Srv.Snapshot().ServiceOrders {
+			if strings.Contains(so.BriefDescription, "c-011") {
+				return true
+			}
+		}
+		return false
+	})
+	waitFor(t, "daemon B's cycle in /status", func() bool {
+		st := b.status(t)["service_orders"]
+		return len(st.Cycles) > 0 && !st.Standby && st.State == "ok"
+	})
+	snap := w.tp.Srv.Snapshot().ServiceOrders
+	for _, so := range snap {
+		if strings.Contains(so.BriefDescription, "c-011") && (so.BoardID != w.tp.Board2 || so.Priority != "Urgent") {
+			t.Errorf("the order daemon B created has board %d, priority %q; want the edited %d, %q (the file's is %d, %q)",
+				so.BoardID, so.Priority, w.tp.Board2, "Urgent", w.tp.Board, "High")
+		}
+	}
+	if len(snap) <= before {
+		t.Errorf("%d orders after the failover, %d before", len(snap), before)
+	}
+}
