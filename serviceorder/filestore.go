@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sync"
 
+	"github.com/mspkit/kaspersky-tigerpaw/internal/atomicfile"
 	"github.com/mspkit/kaspersky-tigerpaw/internal/filelock"
 )
 
@@ -105,16 +105,10 @@ func OpenFileStore(path string) (_ *FileStore, err error) {
 		}
 		s.state = c.State.Clone()
 	}
-	if leftovers, err := filepath.Glob(s.tempPattern()); err == nil {
-		for _, f := range leftovers {
-			_ = os.Remove(f)
-		}
+	if err := atomicfile.RemoveTemps(path); err != nil {
+		return nil, fmt.Errorf("serviceorder: store %s: %w", path, err)
 	}
 	return s, nil
-}
-
-func (s *FileStore) tempPattern() string {
-	return filepath.Join(filepath.Dir(s.path), "."+filepath.Base(s.path)+".tmp-*")
 }
 
 // Path returns the file of the store.
@@ -176,33 +170,8 @@ func (s *FileStore) write(st State) (err error) {
 	if err != nil {
 		return fmt.Errorf("serviceorder: encoding store: %w", err)
 	}
-	dir := filepath.Dir(s.path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(s.path)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("serviceorder: writing store: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("serviceorder: writing store: %w", err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("serviceorder: syncing store: %w", err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("serviceorder: closing store: %w", err)
-	}
-	if err = os.Rename(tmp, s.path); err != nil {
-		return fmt.Errorf("serviceorder: replacing store file: %w", err)
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync() // best effort: not every platform syncs directories
-		_ = d.Close()
+	if err := atomicfile.Write(s.path, data, 0o600); err != nil {
+		return fmt.Errorf("serviceorder: %w", err)
 	}
 	return nil
 }
