@@ -1,7 +1,6 @@
 package serviceorder
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/mspkit/kaspersky-tigerpaw/internal/atomicfile"
 	"github.com/mspkit/kaspersky-tigerpaw/internal/filelock"
+	"github.com/mspkit/kaspersky-tigerpaw/internal/strictjson"
 )
 
 // ErrStoreLocked is matched by the error of OpenFileStore when another process owns
@@ -86,13 +86,8 @@ func OpenFileStore(path string) (_ *FileStore, err error) {
 		return nil, fmt.Errorf("serviceorder: reading store file: %w", err)
 	default:
 		var c fileContent
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&c); err != nil {
+		if err := strictjson.Unmarshal(data, &c); err != nil {
 			return nil, fmt.Errorf("%w: %s: %w", ErrCorruptStore, path, err)
-		}
-		if dec.More() {
-			return nil, fmt.Errorf("%w: %s: data after the end of the state", ErrCorruptStore, path)
 		}
 		if c.Format != fileFormat || c.Version != fileVersion {
 			return nil, fmt.Errorf("%w: %s: format %q version %d, want %q version %d", ErrCorruptStore, path, c.Format, c.Version, fileFormat, fileVersion)
