@@ -6,12 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sync"
 
 	kt "github.com/mspkit/kaspersky-tigerpaw"
 	"github.com/mspkit/kaspersky-tigerpaw/console"
+	"github.com/mspkit/kaspersky-tigerpaw/internal/atomicfile"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 )
@@ -149,20 +148,8 @@ func (f *fileRules) SaveRules(ctx context.Context, r serviceorder.Rules, revisio
 	if err != nil {
 		return 0, fmt.Errorf("rules file %s: %w", f.path, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(f.path), ".rules-*.json")
-	if err != nil {
-		return 0, fmt.Errorf("rules file %s: %w", f.path, err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(append(data, '\n'))
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), f.path)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("rules file %s: %w", f.path, err)
+	if err := atomicfile.Write(f.path, append(data, '\n'), 0o600); err != nil {
+		return 0, fmt.Errorf("rules file: %w", err)
 	}
 	f.rules = r.Clone()
 	f.rev++

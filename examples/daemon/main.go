@@ -28,7 +28,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"flag"
@@ -46,6 +45,7 @@ import (
 	"golang.org/x/time/rate"
 
 	kt "github.com/mspkit/kaspersky-tigerpaw"
+	"github.com/mspkit/kaspersky-tigerpaw/internal/httpx"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/hub"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/ksc"
@@ -281,7 +281,7 @@ func runService(ctx, work context.Context, o options, out io.Writer, log *slog.L
 }
 
 func newTigerpaw(cfg *config, log *slog.Logger, m *kt.Metrics) (*tigerpaw.Client, error) {
-	hc := &http.Client{Timeout: 60 * time.Second, Transport: m.RoundTripper(kt.APITigerpaw, pooledTransport(nil))}
+	hc := &http.Client{Timeout: 60 * time.Second, Transport: m.RoundTripper(kt.APITigerpaw, httpx.NewTransport(nil))}
 	opts := []tigerpaw.Option{tigerpaw.WithKeys(cfg.secrets.tigerpawPublic, cfg.secrets.tigerpawPrivate),
 		tigerpaw.WithLogger(log), tigerpaw.WithHTTPClient(hc)}
 	if r := cfg.Tigerpaw.RequestsPerSecond; r > 0 {
@@ -293,18 +293,7 @@ func newTigerpaw(cfg *config, log *slog.Logger, m *kt.Metrics) (*tigerpaw.Client
 // instrumentedClient is an HTTP client for api whose requests m counts, with
 // the given root CAs (nil: the system's).
 func instrumentedClient(m *kt.Metrics, api string, roots *x509.CertPool) *http.Client {
-	return &http.Client{Transport: m.RoundTripper(api, pooledTransport(roots))}
-}
-
-// pooledTransport is http.DefaultTransport with the given root CAs (nil: the
-// system's) that keeps an idle connection for each of up to 32 concurrent
-// requests per host: with the default 2, the tenants read at once beyond two
-// each open a new connection (and TLS handshake) per request.
-func pooledTransport(roots *x509.CertPool) *http.Transport {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots}
-	tr.MaxIdleConnsPerHost = 32
-	return tr
+	return &http.Client{Transport: m.RoundTripper(api, httpx.NewTransport(roots))}
 }
 
 // newSource connects to the configured Kaspersky console. The returned func
