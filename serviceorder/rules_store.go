@@ -227,4 +227,3 @@ func (f *FileRules) read() (Rules, int64, error) {
 	}
 	return c.Rules, c.Revision, nil
 }
-
