@@ -10,6 +10,7 @@ import (
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/hubtest"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/ksctest"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
+	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw"
 	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw/tigerpawtest"
 )
 
@@ -217,5 +218,39 @@ func TestServiceOrdersLicensesOverHub(t *testing.T) {
 	res = w.orders(t, src)
 	if len(res.Closed) != 2 || len(res.Failed) != 0 {
 		t.Fatalf("after renewal and usage back: %+v", res)
+	}
+}
+
+// A grouped order closed in Tigerpaw is set back to New with a note when the
+// detection comes back within the reopen window, over the real Desk.
+func TestServiceOrdersReopenOverTigerpaw(t *testing.T) {
+	t.Parallel()
+	w := newScaleWorld(t, 1, 4)
+	for i := range w.rules.Events {
+		if w.rules.Events[i].Enabled {
+			w.rules.Events[i].Grouping, w.rules.Events[i].ReopenHours = serviceorder.GroupDevice, 4
+		}
+	}
+	j := w.jobs(t, serviceorder.NewMemoryStore(), 1)
+	w.addDetections(0, 2)
+	w.scaleOrders(t, j)
+	key := serviceorder.GroupKey(scaleTenantID(0), kaspersky.OriginKSC, scaleHost(0, 1), "GNRL_EV_VIRUS_FOUND")
+	got := ordersWithRef(w.tp, key)
+	if len(got) != 1 {
+		t.Fatalf("%d group orders", len(got))
+	}
+	tp := w.tp.Client(t)
+	if _, err := tp.ServiceOrders.Close(t.Context(), got[0].Number, tigerpaw.CloseServiceOrder{Status: "Closed"}); err != nil {
+		t.Fatal(err)
+	}
+	w.advance(time.Hour)
+	w.addDetections(10, 1)
+	res := w.scaleOrders(t, j)
+	if len(res.Reopened) != 1 || len(res.Created) != 0 {
+		t.Fatalf("reopened %d created %d", len(res.Reopened), len(res.Created))
+	}
+	got = ordersWithRef(w.tp, key)
+	if len(got) != 1 || got[0].Status != "New" || len(got[0].Notes) != 1 || !strings.Contains(got[0].Notes[0].Note, "set back") {
+		t.Fatalf("after the repeat: %+v", got)
 	}
 }
