@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/mspkit/kaspersky-tigerpaw/billing"
@@ -112,12 +111,12 @@ func LoadPrices(ctx context.Context, c *tigerpaw.Client, cfg mapping.Config) (*b
 	// Item ids are compared as Tigerpaw compares them, regardless of letter case;
 	// each spelling the mapping uses gets the price, since billing may name an
 	// item by any of them.
-	spellings := map[string][]string{} // upper-case id → the mapping's spellings
+	spellings := map[string][]string{} // billing.ItemKey → the mapping's spellings
 	var order []string
 	for _, app := range cfg.PriceBook.Apps {
 		for _, id := range app.ItemIDs() {
-			id = strings.TrimSpace(id) // as billing reads item ids
-			key := strings.ToUpper(id)
+			id = billing.TrimItemID(id) // as billing reads item ids
+			key := billing.ItemKey(id)
 			if _, ok := spellings[key]; !ok {
 				order = append(order, key)
 			}

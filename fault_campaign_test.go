@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/ksctest"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw/tigerpawtest"
@@ -130,6 +131,7 @@ func (p *faultPlan) roundTrip(base http.RoundTripper, r *http.Request) (*http.Re
 // campaignStats counts what the faulted run went through.
 type campaignStats struct {
 	cycles, crashes, storeLosses, cycleErrors int
+	noted, summaries                          int
 	injected                                  map[string]int
 }
 
@@ -139,6 +141,8 @@ type campaignStats struct {
 type campaignState struct {
 	Charges map[string][]string
 	Orders  map[string][]string
+	// Notes are the notes of the orders, per reference key, oldest first.
+	Notes map[string][]string
 }
 
 func (w *scaleWorld) campaignState() campaignState {
@@ -152,7 +156,7 @@ func (w *scaleWorld) campaignState() campaignState {
 	for i, a := range w.accounts {
 		acct[a] = i
 	}
-	st := campaignState{Charges: map[string][]string{}, Orders: map[string][]string{}}
+	st := campaignState{Charges: map[string][]string{}, Orders: map[string][]string{}, Notes: map[string][]string{}}
 	for agr, list := range snap.Charges {
 		for _, c := range list {
 			st.Charges[name[agr]] = append(st.Charges[name[agr]], fmt.Sprintf("%s qty %d @ %d level %d %q", c.SpecialItemID, c.Quantity, c.Price, c.PriceLevel, c.ItemDescription))
@@ -165,13 +169,42 @@ func (w *scaleWorld) campaignState() campaignState {
 			state = "closed"
 		}
 		st.Orders[so.Reference] = append(st.Orders[so.Reference], fmt.Sprintf("tenant %d %s", acct[so.AccountNumber], state))
+		for _, n := range so.Notes {
+			st.Notes[so.Reference] = append(st.Notes[so.Reference], n.Topic+": "+n.Note)
+		}
 	}
 	return st
 }
 
+// campaignRules are the scale world's rules with what the campaign adds:
+// Error events of KSC grouped per device and event type, a flood limit of 5,
+// and both KSC license rules (30 days ahead).
+func campaignRules(t *testing.T, w *scaleWorld) {
+	t.Helper()
+	for i := range w.rules.Events {
+		if w.rules.Events[i].ID == (serviceorder.EventRuleID{Origin: kaspersky.OriginKSC, Severity: kaspersky.SeverityFunctionalFailure}) {
+			crit, _ := w.rules.Event(serviceorder.EventRuleID{Origin: kaspersky.OriginKSC, Severity: kaspersky.SeverityCritical})
+			w.rules.Events[i].OrderSettings = crit.OrderSettings
+			w.rules.Events[i].Grouping = serviceorder.GroupDevice
+		}
+	}
+	w.rules.FloodLimit = campaignFloodLimit
+	enableLicenseRule(t, &w.rules, kaspersky.KindVirtualServer, serviceorder.LicenseExpiring, 30)
+	enableLicenseRule(t, &w.rules, kaspersky.KindVirtualServer, serviceorder.LicenseOverused, 0)
+}
+
+// campaignFloodLimit is the campaign's flood limit.
+const campaignFloodLimit = 5
+
 // campaignStep applies the world changes of cycle k; the same k gives the same
-// change in every run. Changes repeat every ten cycles on other tenants.
-func (w *scaleWorld) campaignStep(k int) {
+// change in every run. Changes repeat every ten cycles on other tenants. The
+// flood comes once, at floodAt; repeats come every round on the same device
+// of tenant 0 (every fifth cycle), and no repeat nor other event of the
+// flood's tenant comes in the cycles right after, so that a cycle retried
+// after a crash sees the same events as the fault-free run did. (Repeats
+// that only a run of crashes leaves to the next repeat's cycle are noted
+// together, in one note: the world leaves four cycles between them.)
+func (w *scaleWorld) campaignStep(k, floodAt int) {
 	g := k / 10
 	t := func(off int) int { return (g + off) % w.tenants }
 	now := w.clock()
@@ -202,7 +235,7 @@ func (w *scaleWorld) campaignStep(k int) {
 		}
 	case 6: // the databases are updated: the order's close waits for the lock
 		w.ksc.UpdateHost(scaleVS(t(1)), w.hostOf(t(1), 1))
-	case 7: // a KESB Select key that expires within the hour
+	case 7: // a KESB Select key that expires within the hour: a license order
 		i := t(4)
 		serial := fmt.Sprintf("EXP-%04d-%d", i, g)
 		w.ksc.AddKey(scaleVS(i), ksctest.Key{Serial: serial, ProductName: productSelect, AppID: 1103, KeyType: 1, LimitDate: now.Add(45 * time.Minute), LicCount: 3})
@@ -211,6 +244,28 @@ func (w *scaleWorld) campaignStep(k int) {
 		}
 	case 9: // the technician closes the order's window
 		w.lockOrders(t(1), false)
+	}
+	if k%10 == 1 && g%2 == 1 {
+		// The key of an even round's step 7 is renewed four cycles later
+		// (odd rounds' keys expire and stay in use).
+		i := (g - 1 + 4) % w.tenants
+		serial := fmt.Sprintf("EXP-%04d-%d", i, g-1)
+		w.ksc.UpdateKey(scaleVS(i), ksctest.Key{Serial: serial, ProductName: productSelect, AppID: 1103, KeyType: 1, LimitDate: now.AddDate(1, 0, 0), LicCount: 3})
+	}
+	if k%10 == 2 || k%10 == 7 { // a failure repeating on one device (a grouped rule)
+		for r := range 3 {
+			w.ksc.AddEvent(scaleVS(0), ksctest.Event{ID: int64(300000 + k*10 + r), Type: "KLEVP_EV_SCAN_ERROR", TypeName: "Scan failed",
+				RiseTime: now.Add(-time.Duration(3-r) * time.Minute), Hostname: scaleHost(0, 3), HostDN: "WS-" + scaleHost(0, 3), Severity: 3,
+				Description: fmt.Sprintf("campaign repeat %d.%d", k, r), ProductName: "KES"})
+		}
+	}
+	if k == floodAt { // an outbreak on one tenant: more critical events than the flood limit
+		i := t(5)
+		for e := range campaignFloodLimit + 4 {
+			w.ksc.AddEvent(scaleVS(i), ksctest.Event{ID: int64(400000 + k*100 + e), Type: "GNRL_EV_VIRUS_FOUND", TypeName: "Virus found",
+				RiseTime: now.Add(-time.Duration(10-e) * time.Minute), Hostname: scaleHost(i, e%campaignDevices), HostDN: "WS-" + scaleHost(i, e%campaignDevices),
+				Severity: 4, Description: fmt.Sprintf("outbreak %d", e), ProductName: "KES"})
+		}
 	}
 }
 
@@ -248,6 +303,7 @@ const (
 func runCampaign(t *testing.T, cycles int, faults bool, seed uint64) (campaignState, campaignStats) {
 	t.Helper()
 	w := newScaleWorld(t, campaignTenants, campaignDevices)
+	campaignRules(t, w)
 	plan := newFaultPlan(seed, 0)
 	if faults {
 		plan.setRate(0.10)
@@ -276,12 +332,15 @@ func runCampaign(t *testing.T, cycles int, faults bool, seed uint64) (campaignSt
 	// crash: one of them must read the status for the new store to learn of
 	// its order.
 	lossAt := (cycles/20)*10 + 3
+	// The flood comes after the loss: a Store lost after it would read its
+	// events again with others of the tenant and split them otherwise.
+	floodAt := lossAt + 5
 	rng := rand.New(rand.NewPCG(seed, 7))
 	stats := campaignStats{}
 	j := open()
 	for k := range cycles {
 		w.advance(30 * time.Minute)
-		w.campaignStep(k)
+		w.campaignStep(k, floodAt)
 		ctx, cancel := context.WithCancel(context.Background())
 		crashed := faults && rng.IntN(4) == 0 && (k <= lossAt || k > lossAt+2)
 		if crashed {
@@ -289,8 +348,11 @@ func runCampaign(t *testing.T, cycles int, faults bool, seed uint64) (campaignSt
 		}
 		bres, sres, err := w.cycle(ctx, j)
 		cancel()
-		t.Logf("faults %v cycle %d: crashed %v, charges +%d ~%d -%d failed %d, orders +%d recovered %d closed %d pending %d released %d failed %d, err %v",
-			faults, k, crashed, bres.Created, bres.Updated, bres.Deleted, len(bres.Failed), len(sres.Created), len(sres.Recovered), len(sres.Closed), len(sres.Pending), len(sres.Released), len(sres.Failed), err)
+		t.Logf("faults %v cycle %d: crashed %v, charges +%d ~%d -%d failed %d, orders +%d recovered %d closed %d pending %d released %d noted %d summaries %d suppressed %d failed %d, err %v",
+			faults, k, crashed, bres.Created, bres.Updated, bres.Deleted, len(bres.Failed), len(sres.Created), len(sres.Recovered), len(sres.Closed), len(sres.Pending), len(sres.Released),
+			len(sres.Noted), len(sres.Summaries), sres.Suppressed, len(sres.Failed), err)
+		stats.noted += len(sres.Noted)
+		stats.summaries += len(sres.Summaries)
 		stats.cycles++
 		if err != nil {
 			stats.cycleErrors++
@@ -362,6 +424,35 @@ func TestFaultCampaign(t *testing.T) {
 	}
 	if len(oracle.Orders) == 0 || len(oracle.Charges) == 0 {
 		t.Fatalf("the oracle has %d orders and %d charged agreements", len(oracle.Orders), len(oracle.Charges))
+	}
+	// The world's new changes took effect: repeats noted, one summary for
+	// the flood, license orders.
+	notes, summaries, licenses := 0, 0, 0
+	for ref, list := range oracle.Notes {
+		notes += len(list)
+		seen := map[string]bool{}
+		for _, n := range list {
+			if seen[n] {
+				t.Errorf("note added twice to %s: %s", ref, n)
+			}
+			seen[n] = true
+		}
+	}
+	for ref := range oracle.Orders {
+		switch {
+		case strings.HasPrefix(ref, "KTF-"):
+			summaries++
+		case strings.HasPrefix(ref, "KTL-"):
+			licenses++
+		}
+	}
+	orders := 0
+	for _, list := range got.Orders {
+		orders += len(list)
+	}
+	t.Logf("final Tigerpaw: %d orders (%d references), %d notes, %d summaries, %d license orders", orders, len(got.Orders), notes, summaries, licenses)
+	if notes == 0 || summaries != 1 || licenses == 0 {
+		t.Errorf("the oracle has %d notes, %d summaries, %d license orders: the new world changes did not take effect", notes, summaries, licenses)
 	}
 	if diff := cmp.Diff(oracle, got); diff != "" {
 		t.Errorf("final Tigerpaw state differs from the fault-free run (-oracle +faulted):\n%s", diff)

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/mspkit/kaspersky-tigerpaw/billing"
+	"github.com/mspkit/kaspersky-tigerpaw/internal/httpx"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/ksc"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/ksctest"
@@ -97,7 +98,7 @@ func newScaleWorld(tb testing.TB, tenants, devices int) *scaleWorld {
 	// As the daemon's transports: an idle connection per concurrent request
 	// (the default 2 makes the others handshake TLS again at every request).
 	ktr := w.ksc.CertClientTransport().(*http.Transport).Clone()
-	ktr.MaxIdleConnsPerHost = 32
+	ktr.MaxIdleConnsPerHost = httpx.MaxIdleConnsPerHost
 	w.kscCount = &requestCounter{base: ktr}
 	w.tpCount = &requestCounter{base: w.tp.HTTPClient().Transport}
 

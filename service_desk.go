@@ -9,7 +9,7 @@ import (
 	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw"
 )
 
-// Desk opens, finds and closes Tigerpaw service orders for package
+// Desk opens, finds, closes, notes and reopens Tigerpaw service orders for package
 // serviceorder: it implements serviceorder.Desk over a tigerpaw.Client. It maps
 // the client's ErrLocked and ErrNotFound to serviceorder's, so the Runner keeps a
 // close of an order open in the Tigerpaw UI pending and retries it later.
@@ -99,6 +99,35 @@ func (d *Desk) Close(ctx context.Context, number int, c serviceorder.CloseReques
 	return deskError(err)
 }
 
+// Notes lists an order's notes (GET /api/serviceorders/{n}/notes).
+func (d *Desk) Notes(ctx context.Context, number int) ([]serviceorder.Note, error) {
+	notes, err := d.c.ServiceOrders.Notes(ctx, number)
+	if err != nil {
+		return nil, deskError(err)
+	}
+	out := make([]serviceorder.Note, len(notes))
+	for i, n := range notes {
+		out[i] = serviceorder.Note{Number: n.ServiceOrderNoteNumber, Topic: n.Topic, Text: n.Note}
+	}
+	return out, nil
+}
+
+// AddNote adds a note to an order (POST /api/serviceorders/{n}/notes). The
+// note's body shape follows Tigerpaw's 18.2.1 method reference; that Tigerpaw
+// stamps the note's date itself when none is sent is assumed.
+func (d *Desk) AddNote(ctx context.Context, number int, n serviceorder.NewNote) error {
+	_, err := d.c.ServiceOrders.AddNote(ctx, number, tigerpaw.NewServiceOrderNote{Topic: n.Topic, Note: n.Text})
+	return deskError(err)
+}
+
+// Reopen sets a closed order back to the new status (PUT
+// /api/serviceorders/{n} with Status; Tigerpaw is assumed to clear the close
+// date when the status is not a closed one).
+func (d *Desk) Reopen(ctx context.Context, number int, r serviceorder.ReopenRequest) error {
+	_, err := d.c.ServiceOrders.Reopen(ctx, number, r.Status)
+	return deskError(err)
+}
+
 func deskOrder(so *tigerpaw.ServiceOrderSummary) serviceorder.DeskOrder {
 	return serviceorder.DeskOrder{
 		Number:    so.ServiceOrderNumber,
@@ -106,6 +135,8 @@ func deskOrder(so *tigerpaw.ServiceOrderSummary) serviceorder.DeskOrder {
 		Status:    so.ServiceOrder.Status,
 		Closed:    !so.ServiceOrder.DateTimeClosed.IsZero(),
 		Locked:    so.Locked(),
+		ClosedAt:  so.ServiceOrder.DateTimeClosed.Time,
+		Work:      so.ServiceOrder.WorkRequested,
 	}
 }
 

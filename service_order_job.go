@@ -13,8 +13,8 @@ import (
 )
 
 // ServiceOrderJob runs one service order cycle of an integration: it reads the
-// devices, Office 365 state and new events of every tenant mapped to a Tigerpaw
-// account, and hands them to a serviceorder.Runner, which opens and closes
+// devices, licenses, Office 365 state and new events of every tenant mapped to
+// a Tigerpaw account, and hands them to a serviceorder.Runner, which opens and closes
 // orders according to the rules.
 //
 // Events are read from EventOverlap before the last time the tenant's events
@@ -159,9 +159,13 @@ func (j *ServiceOrderJob) readTenant(ctx context.Context, t mapping.Tenant, last
 		in.InventoryOK = true
 		in.Devices = inv.Devices
 		in.Office365 = inv.Office365
+		in.Licenses = inv.Licenses
 		if inv.Tenant.Name != "" {
 			in.Tenant = inv.Tenant
 			in.Tenant.ID = t.ID
+		}
+		if inv.Tenant.Kind != 0 {
+			in.Tenant.Kind = inv.Tenant.Kind
 		}
 	}
 	readAt := j.now()

@@ -276,7 +276,7 @@ func (a *applier) find(ctx context.Context, agreement int, item string, want *Ch
 	var found *Charge
 	for i := range list {
 		e := &list[i]
-		if e.Owned() && sameItem(e.ItemID, item) && (found == nil || better(e, found, want)) {
+		if e.Owned() && SameItem(e.ItemID, item) && (found == nil || better(e, found, want)) {
 			found = e
 		}
 	}

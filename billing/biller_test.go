@@ -198,3 +198,24 @@ func TestMisuseIsAnErrorNotAPanic(t *testing.T) {
 		t.Errorf("Plan with a nil reader: %v, want ErrInvalidConfig", err)
 	}
 }
+
+// TestCompileOneItemPerID: ids that SameItem equates are one item of the
+// price book, whatever their spelling (the Kelvin sign folds to K, as Tigerpaw
+// and Diff compare ids).
+func TestCompileOneItemPerID(t *testing.T) {
+	t.Parallel()
+	cb, err := compile(PriceBook{Items: map[kaspersky.AppID]ItemMapping{
+		kaspersky.AppKESBAdvanced: {Item: "K-1"},
+		kaspersky.AppKESBSelect:   {Item: " \u212a-1"},
+		kaspersky.AppKESCloud:     {Item: "k-1"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cb.items) != 1 {
+		t.Fatalf("items = %+v, want one item for the three spellings", cb.items)
+	}
+	if !SameItem(cb.items[0].id, "k-1") {
+		t.Errorf("item id = %q", cb.items[0].id)
+	}
+}

@@ -41,12 +41,6 @@ func sameValues(existing, desired *Charge) bool {
 	return existing.Quantity == desired.Quantity && existing.Price == desired.Price && existing.PriceLevel == desired.PriceLevel
 }
 
-// sameItem compares price book item ids the way Tigerpaw does: without
-// surrounding spaces and regardless of letter case.
-func sameItem(a, b string) bool {
-	return a == b || strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
-}
-
 // Describe builds the description of an owned charge from what it bills, for
 // example Describe("Kaspersky Endpoint Security for Business Advanced, Windows
 // workstations"). The result starts with OwnerMarker.

@@ -168,7 +168,7 @@ func (b *Biller) checkCharges(agreement int, existing []Charge) error {
 			continue
 		}
 		for j := range b.book.items {
-			if sameItem(b.book.items[j].id, c.ItemID) {
+			if SameItem(b.book.items[j].id, c.ItemID) {
 				return fmt.Errorf("billing: agreement %d: charge %d of item %q has no description, so whether the integration wrote it cannot be told: %w",
 					agreement, c.DetailID, c.ItemID, ErrInconsistentCharges)
 			}

@@ -164,7 +164,7 @@ func AppendDiff(dst []Change, agreement int, desired, existing []Charge) []Chang
 			continue
 		}
 		for j := i + 1; j < len(desired); j++ {
-			if sameItem(desired[j].ItemID, want.ItemID) {
+			if SameItem(desired[j].ItemID, want.ItemID) {
 				want.Quantity += desired[j].Quantity
 			}
 		}
@@ -175,7 +175,7 @@ func AppendDiff(dst []Change, agreement int, desired, existing []Charge) []Chang
 		kept := -1
 		for j := range existing {
 			e := &existing[j]
-			if !e.Owned() || !sameItem(e.ItemID, want.ItemID) {
+			if !e.Owned() || !SameItem(e.ItemID, want.ItemID) {
 				continue
 			}
 			if kept < 0 || better(e, &existing[kept], &want) {
@@ -195,7 +195,7 @@ func AppendDiff(dst []Change, agreement int, desired, existing []Charge) []Chang
 		}
 		for j := range existing {
 			e := &existing[j]
-			if j != kept && e.Owned() && sameItem(e.ItemID, want.ItemID) {
+			if j != kept && e.Owned() && SameItem(e.ItemID, want.ItemID) {
 				dst = append(dst, Change{Action: Delete, Agreement: agreement, ItemID: want.ItemID, Current: *e, Reason: reasonDuplicate})
 			}
 		}
@@ -213,7 +213,7 @@ func AppendDiff(dst []Change, agreement int, desired, existing []Charge) []Chang
 // seenBefore reports whether an earlier desired charge has the item.
 func seenBefore(earlier []Charge, item string) bool {
 	for k := range earlier {
-		if sameItem(earlier[k].ItemID, item) {
+		if SameItem(earlier[k].ItemID, item) {
 			return true
 		}
 	}
@@ -226,7 +226,7 @@ func wanted(desired []Charge, item string) bool {
 	var q int64
 	found := false
 	for k := range desired {
-		if sameItem(desired[k].ItemID, item) {
+		if SameItem(desired[k].ItemID, item) {
 			q += desired[k].Quantity
 			found = true
 		}
@@ -396,7 +396,7 @@ func (p Plan) format(explain bool) string {
 			switch {
 			case u.Usage.Category != 0:
 				b = fmt.Appendf(b, " (%s)", u.Usage.Category)
-			case licensingOf(u.Usage.App) == kaspersky.PerDevice:
+			case kaspersky.LicensingOf(u.Usage.App) == kaspersky.PerDevice:
 				// Per-device usage without a category: its devices have none.
 				b = append(b, " (devices without a category)"...)
 			}

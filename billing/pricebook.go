@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 )
@@ -163,15 +162,6 @@ func (p *Prices) PriceErr(item string, level int) error {
 	return p.Refused[PriceKey{Item: item, Level: level}]
 }
 
-// licensingOf returns the licensing model of an application; applications the
-// catalog does not know are licensed per device.
-func licensingOf(app kaspersky.AppID) kaspersky.Licensing {
-	if a, ok := kaspersky.LookupApplication(app); ok {
-		return a.Licensing
-	}
-	return kaspersky.PerDevice
-}
-
 // appName is the application's display name for charge descriptions.
 func appName(app kaspersky.AppID) string {
 	if a, ok := kaspersky.LookupApplication(app); ok {
@@ -180,12 +170,13 @@ func appName(app kaspersky.AppID) string {
 	return string(app)
 }
 
-// compiledApp is the billing of one mapped application: item slots (indexes into
-// compiledBook.items), -1 where nothing is mapped.
+// compiledApp is the billing of one mapped application: whether it is billed by
+// category, and item slots (indexes into compiledBook.items), -1 where nothing
+// is mapped.
 type compiledApp struct {
-	licensing kaspersky.Licensing
-	total     int32
-	byCat     [3]int32
+	byCategory bool
+	total      int32
+	byCat      [3]int32
 }
 
 // compiledItem is one distinct price book item of the mapping.
@@ -197,9 +188,8 @@ type compiledItem struct {
 // compiledBook is a validated PriceBook prepared for the hot path: items sorted
 // by id, descriptions built once.
 type compiledBook struct {
-	byCategory bool
-	apps       map[kaspersky.AppID]compiledApp
-	items      []compiledItem
+	apps  map[kaspersky.AppID]compiledApp
+	items []compiledItem
 }
 
 // compile validates the price book and prepares it.
@@ -211,11 +201,11 @@ func compile(book PriceBook) (*compiledBook, error) {
 	ids := map[string]string{} // canonical id → first spelling
 	sources := map[string][]source{}
 	add := func(app kaspersky.AppID, cat kaspersky.Category, field, item string) error {
-		item = strings.TrimSpace(item)
+		item = TrimItemID(item)
 		if item == "" {
 			return fmt.Errorf("billing: price book: %s of application %q is empty: %w", field, app, ErrInvalidConfig)
 		}
-		key := strings.ToUpper(item)
+		key := ItemKey(item)
 		if _, ok := ids[key]; !ok {
 			ids[key] = item
 		}
@@ -234,17 +224,16 @@ func compile(book PriceBook) (*compiledBook, error) {
 			return nil, fmt.Errorf("billing: price book: an entry has no application id: %w", ErrInvalidConfig)
 		}
 		m := book.Items[app]
-		lic := licensingOf(app)
 		hasCat := m.ByCategory != [3]string{}
 		switch {
-		case lic != kaspersky.PerDevice && hasCat:
-			return nil, fmt.Errorf("billing: price book: application %q is licensed %s and cannot be billed by category: %w", app, lic, ErrInvalidConfig)
-		case lic == kaspersky.PerDevice && book.BillByCategory:
+		case kaspersky.SingleItemOnly(app) && hasCat:
+			return nil, fmt.Errorf("billing: price book: application %q is licensed %s and cannot be billed by category: %w", app, kaspersky.LicensingOf(app), ErrInvalidConfig)
+		case kaspersky.BilledByCategory(app, book.BillByCategory):
 			if !hasCat {
 				return nil, fmt.Errorf("billing: price book: bill by category is on but application %q has no category items (ByCategory): %w", app, ErrInvalidConfig)
 			}
 			for i, item := range m.ByCategory {
-				if strings.TrimSpace(item) == "" {
+				if TrimItemID(item) == "" {
 					continue
 				}
 				if err := add(app, kaspersky.Categories[i], "ByCategory["+kaspersky.Categories[i].String()+"]", item); err != nil {
@@ -265,9 +254,8 @@ func compile(book PriceBook) (*compiledBook, error) {
 		}
 	})
 	cb := &compiledBook{
-		byCategory: book.BillByCategory,
-		apps:       make(map[kaspersky.AppID]compiledApp, len(book.Items)),
-		items:      make([]compiledItem, len(keys)),
+		apps:  make(map[kaspersky.AppID]compiledApp, len(book.Items)),
+		items: make([]compiledItem, len(keys)),
 	}
 	for slot, key := range keys {
 		var names []string
@@ -279,7 +267,7 @@ func compile(book PriceBook) (*compiledBook, error) {
 			names = append(names, n)
 			ca, ok := cb.apps[s.app]
 			if !ok {
-				ca = compiledApp{licensing: licensingOf(s.app), total: -1, byCat: [3]int32{-1, -1, -1}}
+				ca = compiledApp{byCategory: kaspersky.BilledByCategory(s.app, book.BillByCategory), total: -1, byCat: [3]int32{-1, -1, -1}}
 			}
 			if s.cat == 0 {
 				ca.total = int32(slot)
@@ -299,7 +287,7 @@ func (cb *compiledBook) slotFor(u Usage) int32 {
 	if !ok {
 		return -1
 	}
-	if ca.licensing == kaspersky.PerDevice && cb.byCategory {
+	if ca.byCategory {
 		if !u.Category.Valid() {
 			return -1
 		}

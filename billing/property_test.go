@@ -100,7 +100,7 @@ func referenceCount(inv *kaspersky.Inventory) map[Usage]bool {
 	seen := map[kaspersky.AppID]map[string]bool{}
 	for i := range inv.Licenses {
 		l := &inv.Licenses[i]
-		if !Billable(l, now) || licensingOf(l.Application) != kaspersky.PerDevice {
+		if !Billable(l, now) || kaspersky.LicensingOf(l.Application) != kaspersky.PerDevice {
 			continue
 		}
 		if seen[l.Application] == nil {
@@ -135,7 +135,7 @@ func TestPropertyCountMatchesReference(t *testing.T) {
 		inv := randomInventory(r, fmt.Sprintf("t%d", i))
 		got := map[Usage]bool{}
 		for _, u := range c.Count(&inv, now) {
-			if licensingOf(u.App) == kaspersky.PerDevice {
+			if kaspersky.LicensingOf(u.App) == kaspersky.PerDevice {
 				got[u] = true
 			}
 		}

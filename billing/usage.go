@@ -111,7 +111,7 @@ func (c *Counter) Count(inv *kaspersky.Inventory, now time.Time) []Usage {
 			a, _ := kaspersky.ApplicationByName(l.ProductName)
 			app = a.ID
 		}
-		c.lics = append(c.lics, licRef{app: app, licensing: licensingOf(app), i: i})
+		c.lics = append(c.lics, licRef{app: app, licensing: kaspersky.LicensingOf(app), i: i})
 	}
 	if len(c.lics) == 0 {
 		return c.out

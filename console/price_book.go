@@ -3,8 +3,8 @@ package console
 import (
 	"fmt"
 	"net/http"
-	"strings"
 
+	"github.com/mspkit/kaspersky-tigerpaw/billing"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
 )
@@ -15,7 +15,8 @@ type appRow struct {
 	App   string
 	Name  string
 	// Single is true when the application maps to one item: "bill devices by
-	// category" is off, or it is licensed per user or per mailbox.
+	// category" is off, or it is licensed per user or per mailbox (PerUser,
+	// kaspersky.SingleItemOnly).
 	Single                                  bool
 	PerUser                                 bool
 	Item, Workstations, Servers, NonWindows string
@@ -41,9 +42,8 @@ func (h *handler) renderPriceBook(w http.ResponseWriter, status int, ed *mapping
 	d := priceBookData{Revision: ed.Saved().Revision, BillByCategory: draft.PriceBook.BillByCategory}
 	for i, a := range kaspersky.Catalog {
 		items, _ := draft.PriceBook.Lookup(a.ID)
-		perUser := a.Licensing != kaspersky.PerDevice
-		d.Rows = append(d.Rows, appRow{Index: i, App: string(a.ID), Name: a.Name, PerUser: perUser,
-			Single: perUser || !draft.PriceBook.BillByCategory,
+		d.Rows = append(d.Rows, appRow{Index: i, App: string(a.ID), Name: a.Name, PerUser: kaspersky.SingleItemOnly(a.ID),
+			Single: !kaspersky.BilledByCategory(a.ID, draft.PriceBook.BillByCategory),
 			Item:   items.Item, Workstations: items.Workstations, Servers: items.Servers, NonWindows: items.NonWindows,
 			Field: "priceBook.apps[" + string(a.ID) + "]"})
 	}
@@ -67,9 +67,9 @@ func priceBookDraft(r *http.Request, saved mapping.Config) (mapping.Config, erro
 		} else if got != string(a.ID) {
 			return draft, fmt.Errorf("row %d: the applications changed since the page was loaded; reload it", i)
 		}
-		get := func(f string) string { return strings.TrimSpace(r.PostFormValue(fmt.Sprintf("%s.%d", f, i))) }
+		get := func(f string) string { return billing.TrimItemID(r.PostFormValue(fmt.Sprintf("%s.%d", f, i))) }
 		var items mapping.AppItems
-		if byCat && a.Licensing == kaspersky.PerDevice && r.PostForm.Has(fmt.Sprintf("workstations.%d", i)) {
+		if kaspersky.BilledByCategory(a.ID, byCat) && r.PostForm.Has(fmt.Sprintf("workstations.%d", i)) {
 			items = mapping.ItemsByCategory(a.ID, get("workstations"), get("servers"), get("nonWindows"))
 		} else {
 			items = mapping.SingleItem(a.ID, get("item"))

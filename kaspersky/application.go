@@ -110,6 +110,32 @@ func LookupApplication(id AppID) (Application, bool) {
 	return Application{}, false
 }
 
+// LicensingOf returns the licensing model of app: the catalog's, or per device
+// for an application the catalog does not know (one derived from a product
+// name, see [ApplicationByName]).
+func LicensingOf(app AppID) Licensing {
+	if a, ok := LookupApplication(app); ok {
+		return a.Licensing
+	}
+	return PerDevice
+}
+
+// SingleItemOnly reports whether app is billed to one price book item whatever
+// the billing mode: per-user and per-mailbox applications are, since their
+// usage has no device category.
+func SingleItemOnly(app AppID) bool {
+	return LicensingOf(app) != PerDevice
+}
+
+// BilledByCategory reports whether app is billed to three price book items,
+// one per device [Category] (Windows workstations, Windows servers, non-Windows
+// devices), rather than to one: per-device applications are when the price
+// book bills by category (billByCategory, the "Bill devices by category"
+// option); the others never are (see [SingleItemOnly]).
+func BilledByCategory(app AppID, billByCategory bool) bool {
+	return billByCategory && !SingleItemOnly(app)
+}
+
 // ApplicationByName resolves a product name as a console reports it to an
 // application. The comparison ignores case, punctuation and spacing, so
 // "Kaspersky Endpoint Security for Business - Advanced" and "kaspersky endpoint

@@ -96,3 +96,46 @@ func TestLicenseExpiredAt(t *testing.T) {
 		t.Error("IsCondition wrong")
 	}
 }
+
+// TestPriceBookRule is the rule of how many price book items an application
+// takes: three (one per device category) for a per-device application when
+// the price book bills by category, one otherwise; per-user and per-mailbox
+// applications always one.
+func TestPriceBookRule(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		app        AppID
+		licensing  Licensing
+		singleOnly bool
+		byCategory bool // when the price book bills by category
+	}{
+		{AppKESBAdvanced, PerDevice, false, true},
+		{AppKESBSelect, PerDevice, false, true},
+		{AppMailServer, PerDevice, false, true},
+		{AppKESCloud, PerUser, true, false},
+		{AppKESCloudPlus, PerUser, true, false},
+		{AppKESCloudPro, PerUser, true, false},
+		{AppOffice365, PerMailbox, true, false},
+		{"x-new-thing", PerDevice, false, true}, // unknown products count devices
+		{"", PerDevice, false, true},
+	}
+	for _, tt := range tests {
+		if got := LicensingOf(tt.app); got != tt.licensing {
+			t.Errorf("LicensingOf(%q) = %v, want %v", tt.app, got, tt.licensing)
+		}
+		if got := SingleItemOnly(tt.app); got != tt.singleOnly {
+			t.Errorf("SingleItemOnly(%q) = %v, want %v", tt.app, got, tt.singleOnly)
+		}
+		if got := BilledByCategory(tt.app, true); got != tt.byCategory {
+			t.Errorf("BilledByCategory(%q, true) = %v, want %v", tt.app, got, tt.byCategory)
+		}
+		if BilledByCategory(tt.app, false) {
+			t.Errorf("BilledByCategory(%q, false) = true: with bill by category off every application takes one item", tt.app)
+		}
+	}
+	for _, a := range Catalog {
+		if SingleItemOnly(a.ID) != (a.Licensing != PerDevice) {
+			t.Errorf("%s: SingleItemOnly disagrees with the catalog's licensing %v", a.ID, a.Licensing)
+		}
+	}
+}

@@ -97,6 +97,17 @@ type License struct {
 	// Mailboxes is the number of mailboxes the license covers (per-mailbox licensing);
 	// the billed count comes from Office365Status.ProtectedMailboxes.
 	Mailboxes int
+	// Used is how many devices (users, mailboxes) use the license as its
+	// console counts them (KSC: KLLIC_NHOSTS_ASCURRENT; Business Hub: the
+	// contract's "used"); 0 when the console does not say.
+	Used int
+}
+
+// Usage returns how many devices, users or mailboxes use the license: the
+// largest of Used, the active devices, the users and the mailboxes. Reserve
+// devices do not count. A license with Usage 0 is not in use.
+func (l *License) Usage() int {
+	return max(l.Used, len(l.ActiveDevices), len(l.Users), l.Mailboxes)
 }
 
 // ExpiredAt reports whether the license has expired at now. A license without an

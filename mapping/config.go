@@ -174,31 +174,6 @@ func (p PriceBook) Lookup(app kaspersky.AppID) (AppItems, bool) {
 	return AppItems{}, false
 }
 
-// ItemFor returns the price book item that bills app on a device of category
-// cat. Per-user and per-mailbox applications, and every application when
-// BillByCategory is off, have one item whatever the category (cat may then be
-// 0). It reports false when app is not mapped or has no item for cat.
-func (p PriceBook) ItemFor(app kaspersky.AppID, cat kaspersky.Category) (string, bool) {
-	a, ok := p.Lookup(app)
-	if !ok {
-		return "", false
-	}
-	id := a.Item
-	if p.BillByCategory && licensing(app) == kaspersky.PerDevice {
-		id = a.categoryItem(cat)
-	}
-	return id, id != ""
-}
-
-// licensing returns the licensing model of app: the catalog's, or per device for
-// an application the catalog does not know.
-func licensing(app kaspersky.AppID) kaspersky.Licensing {
-	if a, ok := kaspersky.LookupApplication(app); ok {
-		return a.Licensing
-	}
-	return kaspersky.PerDevice
-}
-
 // BillingAccount is what billing needs to know about one account with automatic
 // billing on.
 type BillingAccount struct {

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"reflect"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/mspkit/kaspersky-tigerpaw/internal/strictjson"
 )
 
 // FormatVersion is the version of the JSON form that [Marshal] writes and
@@ -129,36 +129,29 @@ func Decode(r io.Reader) (Config, error) {
 // [Config.Check] and [Validate].
 func Unmarshal(data []byte) (Config, error) {
 	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
-	// A first, lenient pass finds syntax errors anywhere in the document and
-	// reads the version, which decides how to read the rest.
+	// Syntax errors anywhere in the document come first; then the version,
+	// which decides how to read the rest.
+	if err := strictjson.Check(data); err != nil {
+		return Config{}, jsonError(data, err)
+	}
 	var probe struct {
 		Version *json.RawMessage `json:"version"`
 	}
 	if err := json.Unmarshal(data, &probe); err != nil {
-		return Config{}, jsonError(data, err)
-	}
-	if probe.Version == nil {
+		var typ *json.UnmarshalTypeError
+		if !errors.As(err, &typ) || typ.Field != "" {
+			return Config{}, jsonError(data, err)
+		}
+		// Not an object: the strict reading below says so.
+	} else if probe.Version == nil {
 		return Config{}, decodeError(data, 0, "version", fmt.Errorf(`%w: the "version" member is missing (want %d)`, ErrUnsupportedVersion, FormatVersion))
-	}
-	if v := string(*probe.Version); v != strconv.Itoa(FormatVersion) {
-		off := max(0, walk(data, reflect.TypeFor[document](), "version", -1).wantOff)
-		return Config{}, decodeError(data, off, "version", fmt.Errorf("%w: version %s (this package reads version %d)", ErrUnsupportedVersion, v, FormatVersion))
+	} else if v := string(*probe.Version); v != strconv.Itoa(FormatVersion) {
+		off, _ := strictjson.MemberOffset(data, "version")
+		return Config{}, decodeError(data, max(0, off), "version", fmt.Errorf("%w: version %s (this package reads version %d)", ErrUnsupportedVersion, v, FormatVersion))
 	}
 	var doc document
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&doc); err != nil {
-		if strings.HasPrefix(err.Error(), "json: unknown field ") {
-			w := walk(data, reflect.TypeFor[document](), "", -1)
-			name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-			return Config{}, decodeError(data, max(0, w.unknownOff), w.unknownPath, fmt.Errorf("%w %q", ErrUnknownField, name))
-		}
+	if err := strictjson.Unmarshal(data, &doc); err != nil {
 		return Config{}, jsonError(data, err)
-	}
-	// encoding/json keeps the last of repeated members silently; a repeated
-	// member in a hand-edited file is a mistake that must not pass.
-	if w := walk(data, reflect.TypeFor[document](), "", -1); w.dupOff >= 0 {
-		return Config{}, decodeError(data, w.dupOff, w.dupPath, fmt.Errorf("%w: member %q is given twice", ErrMalformed, w.dupName))
 	}
 	// Empty lists and absent lists are the same configuration.
 	c := doc.Config
@@ -171,191 +164,42 @@ func Unmarshal(data []byte) (Config, error) {
 	return c, nil
 }
 
-// jsonError turns an encoding/json error into a *DecodeError that points at the
-// offending character or member.
+// jsonError turns an error of the strict reader into a *DecodeError that
+// points at the offending character or member.
 func jsonError(data []byte, err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		// The offset counts the offending byte.
-		return decodeError(data, max(0, syn.Offset-1), "", fmt.Errorf("%w: %w", ErrMalformed, err))
-	case errors.As(err, &typ):
-		want := typ.Type.String()
-		if typ.Field == "" {
-			want = "the configuration object"
-		}
-		cause := fmt.Errorf("%w: %s value where %s is expected", ErrMalformed, typ.Value, want)
-		w := walk(data, reflect.TypeFor[document](), "", typ.Offset)
-		if w.targetOff < 0 {
-			return decodeError(data, max(0, typ.Offset-1), strings.TrimPrefix(typ.Field, "Config."), cause)
-		}
-		return decodeError(data, w.targetOff, w.targetPath, cause)
+	var se *strictjson.Error
+	if !errors.As(err, &se) {
+		return decodeError(data, 0, "", fmt.Errorf("%w: %w", ErrMalformed, err))
 	}
-	return decodeError(data, 0, "", fmt.Errorf("%w: %w", ErrMalformed, err))
+	var cause error
+	switch se.Kind {
+	case strictjson.ErrUnknownField:
+		cause = fmt.Errorf("%w %q", ErrUnknownField, se.Key)
+	case strictjson.ErrDuplicateKey:
+		cause = fmt.Errorf("%w: member %q is given twice", ErrMalformed, se.Key)
+	case strictjson.ErrType:
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) {
+			want := typ.Type.String()
+			if se.Path == "" {
+				want = "the configuration object"
+			}
+			cause = fmt.Errorf("%w: %s value where %s is expected", ErrMalformed, typ.Value, want)
+			break
+		}
+		cause = fmt.Errorf("%w: %s", ErrMalformed, se.Reason)
+	case strictjson.ErrSyntax:
+		cause = fmt.Errorf("%w: %w", ErrMalformed, se.Err)
+	default:
+		cause = fmt.Errorf("%w: %s", ErrMalformed, se.Reason)
+	}
+	if se.Line == 0 { // an error without a position: the document's start
+		return decodeError(data, 0, se.Path, cause)
+	}
+	return &DecodeError{Offset: se.Offset, Line: se.Line, Column: se.Column, Field: se.Path, Err: cause}
 }
 
 func decodeError(data []byte, off int64, field string, err error) *DecodeError {
-	line, col := position(data, off)
+	line, col := strictjson.Position(data, off)
 	return &DecodeError{Offset: off, Line: line, Column: col, Field: field, Err: err}
-}
-
-// position converts a byte offset into a line and a column (in characters),
-// both starting at 1.
-func position(data []byte, off int64) (line, col int) {
-	off = max(0, min(off, int64(len(data))))
-	before := data[:off]
-	line = 1 + bytes.Count(before, []byte{'\n'})
-	start := bytes.LastIndexByte(before, '\n') + 1
-	return line, 1 + utf8.RuneCount(before[start:])
-}
-
-// walker walks a valid JSON document along the Go type it decodes into, and
-// finds: the first member the type does not define (stopping there), the
-// member with path want, and the innermost member whose value contains the
-// offset target.
-type walker struct {
-	data   []byte
-	dec    *json.Decoder
-	want   string
-	target int64
-
-	unknownPath string
-	unknownOff  int64
-	wantOff     int64
-	targetPath  string
-	targetOff   int64
-	dupPath     string
-	dupName     string
-	dupOff      int64
-	stop        bool
-}
-
-// walk walks data along type t.
-func walk(data []byte, t reflect.Type, want string, target int64) *walker {
-	w := &walker{data: data, dec: json.NewDecoder(bytes.NewReader(data)), want: want, target: target,
-		wantOff: -1, targetOff: -1, unknownOff: -1, dupOff: -1}
-	w.value(t, "")
-	return w
-}
-
-// keyStart returns the offset of the next member name: the decoder stands after
-// the previous token, possibly before a comma and spaces.
-func (w *walker) keyStart() int64 {
-	off := w.dec.InputOffset()
-	for off < int64(len(w.data)) && strings.IndexByte(" \t\r\n,", w.data[off]) >= 0 {
-		off++
-	}
-	return off
-}
-
-// token reads the next token; at the end of the input or on an error the walk
-// stops.
-func (w *walker) token() (json.Token, bool) {
-	tok, err := w.dec.Token()
-	if err != nil {
-		w.stop = true
-		return nil, false
-	}
-	return tok, true
-}
-
-// value walks one JSON value expected to be of type t (nil: any).
-func (w *walker) value(t reflect.Type, path string) {
-	for t != nil && t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	tok, ok := w.token()
-	if !ok {
-		return
-	}
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return
-	}
-	if d == '[' {
-		var elem reflect.Type
-		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
-			elem = t.Elem()
-		}
-		for i := 0; w.dec.More() && !w.stop; i++ {
-			w.value(elem, fmt.Sprintf("%s[%d]", path, i))
-		}
-	} else {
-		isStruct := t != nil && t.Kind() == reflect.Struct
-		var seen map[string]bool // members of this object, folded as they match
-		for w.dec.More() && !w.stop {
-			off := w.keyStart()
-			tok, ok := w.token()
-			if !ok {
-				return
-			}
-			key, _ := tok.(string)
-			p := key
-			if path != "" {
-				p = path + "." + key
-			}
-			var ft reflect.Type
-			switch {
-			case isStruct:
-				var known bool
-				if ft, known = fieldType(t, key); !known {
-					w.unknownPath, w.unknownOff, w.stop = p, off, true
-					return
-				}
-			case t != nil && t.Kind() == reflect.Map:
-				ft = t.Elem()
-			}
-			if isStruct && w.dupOff < 0 {
-				folded := fold(key) // Unicode simple folding, as encoding/json matches names
-				if seen[folded] {
-					w.dupPath, w.dupName, w.dupOff = p, key, off
-				}
-				if seen == nil {
-					seen = map[string]bool{}
-				}
-				seen[folded] = true
-			}
-			if p == w.want && w.wantOff < 0 {
-				w.wantOff = off
-			}
-			w.value(ft, p)
-			if w.targetOff < 0 && off < w.target && w.target <= w.dec.InputOffset() {
-				w.targetPath, w.targetOff = p, off
-			}
-		}
-	}
-	if !w.stop {
-		w.token() // the closing delimiter
-	}
-}
-
-// fieldType returns the type of the member key of struct t, matched as
-// encoding/json matches names (exact first, then without regard to case),
-// including the members of embedded structs.
-func fieldType(t reflect.Type, key string) (reflect.Type, bool) {
-	var fold reflect.Type
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" || (!f.IsExported() && !f.Anonymous) {
-			continue
-		}
-		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
-			if ft, ok := fieldType(f.Type, key); ok {
-				return ft, true
-			}
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		if name == key {
-			return f.Type, true
-		}
-		if fold == nil && strings.EqualFold(name, key) {
-			fold = f.Type
-		}
-	}
-	return fold, fold != nil
 }

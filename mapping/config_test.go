@@ -24,39 +24,14 @@ func TestBillingAccounts(t *testing.T) {
 	}
 }
 
-func TestItemFor(t *testing.T) {
+func TestPriceBookLookup(t *testing.T) {
 	t.Parallel()
 	pb := mapping.PriceBook{BillByCategory: true, Apps: []mapping.AppItems{
 		mapping.ItemsByCategory(kaspersky.AppKESBAdvanced, "WS", "SRV", "NW"),
 		mapping.SingleItem(kaspersky.AppKESCloudPlus, "PLUS"),
-		mapping.SingleItem(kaspersky.AppOffice365, "MAIL"),
-		mapping.ItemsByCategory("x-new-thing", "XWS", "XSRV", "XNW"),
 	}}
-	off := mapping.PriceBook{Apps: []mapping.AppItems{mapping.SingleItem(kaspersky.AppKESBAdvanced, "ONE")}}
-	tests := []struct {
-		pb     mapping.PriceBook
-		app    kaspersky.AppID
-		cat    kaspersky.Category
-		want   string
-		wantOK bool
-	}{
-		{pb, kaspersky.AppKESBAdvanced, kaspersky.WindowsWorkstation, "WS", true},
-		{pb, kaspersky.AppKESBAdvanced, kaspersky.WindowsServer, "SRV", true},
-		{pb, kaspersky.AppKESBAdvanced, kaspersky.NonWindows, "NW", true},
-		{pb, kaspersky.AppKESBAdvanced, 0, "", false},
-		{pb, kaspersky.AppKESCloudPlus, kaspersky.WindowsServer, "PLUS", true},
-		{pb, kaspersky.AppKESCloudPlus, 0, "PLUS", true},
-		{pb, kaspersky.AppOffice365, kaspersky.NonWindows, "MAIL", true},
-		{pb, "x-new-thing", kaspersky.WindowsServer, "XSRV", true},
-		{pb, kaspersky.AppKESBSelect, kaspersky.WindowsServer, "", false},
-		{off, kaspersky.AppKESBAdvanced, kaspersky.WindowsServer, "ONE", true},
-		{off, kaspersky.AppKESBAdvanced, 0, "ONE", true},
-	}
-	for _, tt := range tests {
-		got, ok := tt.pb.ItemFor(tt.app, tt.cat)
-		if got != tt.want || ok != tt.wantOK {
-			t.Errorf("ItemFor(%s, %v) by category %v = %q, %v; want %q, %v", tt.app, tt.cat, tt.pb.BillByCategory, got, ok, tt.want, tt.wantOK)
-		}
+	if got, ok := pb.Lookup(kaspersky.AppKESCloudPlus); !ok || got.Item != "PLUS" {
+		t.Errorf("Lookup(%s) = %+v, %v", kaspersky.AppKESCloudPlus, got, ok)
 	}
 	if got := pb.Apps[0].ItemIDs(); !cmp.Equal(got, []string{"WS", "SRV", "NW"}) {
 		t.Errorf("ItemIDs = %v", got)

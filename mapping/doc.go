@@ -27,5 +27,7 @@
 // mappingtest.Run), in a documented, versioned JSON form (see [FormatVersion]).
 //
 // Billing reads a saved configuration with [Config.BillingAccounts] and
-// [PriceBook.ItemFor].
+// [PriceBook.Lookup] (the module's root package turns it into billing's input,
+// kasperskytigerpaw.BillingInput). How many items an application takes is
+// kaspersky.BilledByCategory; item ids compare as billing.SameItem says.
 package mapping

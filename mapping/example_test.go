@@ -65,21 +65,18 @@ func Example() {
 	for _, a := range saved.BillingAccounts() {
 		fmt.Printf("bill %s to account %d, agreement %d, price level %d\n", a.TenantName, a.AccountNumber, a.Agreement, a.PriceLevel)
 	}
-	for _, c := range kaspersky.Categories {
-		item, _ := saved.PriceBook.ItemFor(kaspersky.AppKESBAdvanced, c)
-		fmt.Printf("%s: %s\n", c, item)
+	byCat := saved.PriceBook.BillByCategory
+	for _, app := range []kaspersky.AppID{kaspersky.AppKESBAdvanced, kaspersky.AppKESCloudPlus} {
+		items, _ := saved.PriceBook.Lookup(app)
+		fmt.Printf("%s: by category %v, items %v\n", app, kaspersky.BilledByCategory(app, byCat), items.ItemIDs())
 	}
-	item, _ := saved.PriceBook.ItemFor(kaspersky.AppKESCloudPlus, kaspersky.WindowsServer)
-	fmt.Println("per user:", item)
 	// Output:
 	// problem: tenants[vs-1].account.billing.priceLevel: automatic billing of account 1001 needs a price level
 	// problem: priceBook.apps[kesb-advanced].nonWindows: price book item "KESB-NWX" does not exist in Tigerpaw
 	// saved revision 1
 	// bill Müller GmbH to account 1001, agreement 5001, price level 1
-	// Windows workstations: KESB-WS
-	// Windows servers: KESB-SRV
-	// Non-Windows devices: KESB-NW
-	// per user: KESC-PLUS
+	// kesb-advanced: by category true, items [KESB-WS KESB-SRV KESB-NW]
+	// kes-cloud-plus: by category false, items [KESC-PLUS]
 }
 
 // ExampleConfig_Check builds a configuration as a plain value and checks the

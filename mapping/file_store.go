@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/mspkit/kaspersky-tigerpaw/internal/atomicfile"
 	"github.com/mspkit/kaspersky-tigerpaw/internal/filelock"
 )
 
@@ -25,9 +26,11 @@ var errClosed = errors.New("mapping: file store is closed")
 // LockFileName is the lock file of a FileStore, in its directory.
 const LockFileName = ".lock"
 
-// tempPrefix starts the names of the temporary files of FileStore.Save. Stored
-// file names never start with a dot, so the two cannot collide.
-const tempPrefix = ".tmp-"
+// legacyTempPrefix starts the names of the temporary files that saves of
+// earlier versions left on a crash; temporary files are now named as
+// [atomicfile.IsTemp] says. Stored file names never start with a dot, so
+// neither can collide with them.
+const legacyTempPrefix = ".tmp-"
 
 // FileStore is a [Store] that keeps each configuration as a file in its JSON form
 // ([Marshal]) in one directory: name.json, with characters other than ASCII
@@ -98,7 +101,7 @@ func NewFileStore(dir string) (_ *FileStore, err error) {
 		return nil, fmt.Errorf("mapping: file store: %w", err)
 	}
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), tempPrefix) && e.Type().IsRegular() {
+		if (atomicfile.IsTemp(e.Name()) || strings.HasPrefix(e.Name(), legacyTempPrefix)) && e.Type().IsRegular() {
 			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
 				return nil, fmt.Errorf("mapping: file store: removing a left-over temporary file: %w", err)
 			}
@@ -314,65 +317,11 @@ func (s *FileStore) Save(ctx context.Context, cfg Config) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := s.writeAtomic(s.Path(cfg.Name), data); err != nil {
+	w := atomicfile.Writer{Perm: 0o600, BeforeRename: s.beforeRename}
+	if err := w.Write(s.Path(cfg.Name), data); err != nil {
 		return 0, fmt.Errorf("mapping: file store: saving %q: %w", cfg.Name, err)
 	}
 	return cfg.Revision, nil
-}
-
-// writeAtomic replaces path with data: temporary file, sync, rename, sync of
-// the directory.
-func (s *FileStore) writeAtomic(path string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(s.dir, tempPrefix+"*")
-	if err != nil {
-		return err
-	}
-	// done is set once the temporary file is renamed, or abandoned as a crash
-	// would abandon it; otherwise it is removed.
-	done := false
-	defer func() {
-		if !done {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if s.beforeRename != nil {
-		if err := s.beforeRename(tmp); err != nil {
-			_ = tmp.Close()
-			done = true
-			return err
-		}
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	done = true
-	return syncDir(s.dir)
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return err
-	}
-	return nil
 }
 
 // Delete implements [Store].
@@ -401,5 +350,8 @@ func (s *FileStore) Delete(ctx context.Context, name string, revision int64) err
 	if err := os.Remove(path); err != nil {
 		return fmt.Errorf("mapping: file store: deleting %q: %w", name, err)
 	}
-	return syncDir(s.dir)
+	if err := atomicfile.SyncDir(s.dir); err != nil {
+		return fmt.Errorf("mapping: file store: deleting %q: %w", name, err)
+	}
+	return nil
 }

@@ -30,7 +30,8 @@ func tempFiles(t *testing.T, dir string) []string {
 	must(t, err)
 	var out []string
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".tmp-") {
+		// Temporary files are ".<file>.tmp-<random>" (".tmp-<random>" before).
+		if strings.HasPrefix(e.Name(), ".") && strings.Contains(e.Name(), ".tmp-") {
 			out = append(out, e.Name())
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/mspkit/kaspersky-tigerpaw/billing"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 )
 
@@ -177,22 +178,22 @@ func (c *Config) checkPriceBook(ps *problems) {
 		for _, f := range []struct{ name, value string }{
 			{"item", a.Item}, {"workstations", a.Workstations}, {"servers", a.Servers}, {"nonWindows", a.NonWindows},
 		} {
-			if f.value != "" && strings.TrimSpace(f.value) != f.value {
+			if f.value != "" && billing.TrimItemID(f.value) != f.value {
 				ps.add(Problem{Kind: ErrInvalid, Field: appField(key, f.name), App: a.App,
 					Reason: fmt.Sprintf("price book item id %q has leading or trailing space", f.value)})
 			}
 		}
-		switch lic := licensing(a.App); {
-		case lic != kaspersky.PerDevice:
+		switch {
+		case kaspersky.SingleItemOnly(a.App):
 			if a.byCategory() {
 				ps.add(Problem{Kind: ErrSingleItemOnly, Field: appField(key, ""), App: a.App,
-					Reason: fmt.Sprintf("%s is licensed %s: it maps to a single price book item, not one per device category", name, lic)})
+					Reason: fmt.Sprintf("%s is licensed %s: it maps to a single price book item, not one per device category", name, kaspersky.LicensingOf(a.App))})
 			}
 			if a.Item == "" {
 				ps.add(Problem{Kind: ErrRequired, Field: appField(key, "item"), App: a.App,
 					Reason: fmt.Sprintf("%s has no price book item", name)})
 			}
-		case c.PriceBook.BillByCategory:
+		case kaspersky.BilledByCategory(a.App, c.PriceBook.BillByCategory):
 			if a.Item != "" {
 				ps.add(Problem{Kind: ErrItemCount, Field: appField(key, "item"), App: a.App,
 					Reason: fmt.Sprintf("bill devices by category is on: map %s to three items (Windows workstations, Windows servers, non-Windows devices), not one", name)})
@@ -320,9 +321,9 @@ func checkDirectory(ctx context.Context, cfg *Config, dir Directory, ps *problem
 			return err
 		}
 	}
-	// Each referenced item is looked up once; every reference to a missing one
-	// is a problem.
-	exists := map[string]bool{}
+	// Each referenced item is looked up once (ids that differ in letter case
+	// only name one item); every reference to a missing one is a problem.
+	exists := map[string]bool{} // billing.ItemKey → exists
 	for _, a := range cfg.PriceBook.Apps {
 		for _, f := range []struct{ name, id string }{
 			{"item", a.Item}, {"workstations", a.Workstations}, {"servers", a.Servers}, {"nonWindows", a.NonWindows},
@@ -330,7 +331,7 @@ func checkDirectory(ctx context.Context, cfg *Config, dir Directory, ps *problem
 			if f.id == "" {
 				continue
 			}
-			ok, looked := exists[f.id]
+			ok, looked := exists[billing.ItemKey(f.id)]
 			if !looked {
 				_, err := dir.PriceBookItem(ctx, f.id)
 				switch {
@@ -341,7 +342,7 @@ func checkDirectory(ctx context.Context, cfg *Config, dir Directory, ps *problem
 				default:
 					return fmt.Errorf("mapping: looking up price book item %q: %w", f.id, err)
 				}
-				exists[f.id] = ok
+				exists[billing.ItemKey(f.id)] = ok
 			}
 			if !ok {
 				ps.add(Problem{Kind: ErrNotFound, Field: appField(a.App, f.name), App: a.App,

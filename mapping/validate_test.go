@@ -259,6 +259,21 @@ func TestValidateLooksEachItemUpOnce(t *testing.T) {
 	}
 }
 
+// TestValidateItemIDsIgnoreCase: item ids that differ in letter case only name
+// one Tigerpaw item, looked up once.
+func TestValidateItemIDsIgnoreCase(t *testing.T) {
+	t.Parallel()
+	d := world()
+	c := valid()
+	c.PriceBook.Apps[0].Servers = "kesb-ws"
+	if err := mapping.Validate(t.Context(), c, d, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Calls("PriceBookItem"); got != 3 {
+		t.Errorf("PriceBookItem calls = %d, want 3 (KESB-WS once for both spellings, KESB-NW, KESC-PLUS)", got)
+	}
+}
+
 func TestValidateAcrossIntegrations(t *testing.T) {
 	t.Parallel()
 	other := mappingtest.Sample("other", []string{"vs-3", "vs-9"}, 0, 1002)

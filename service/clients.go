@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"log/slog"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/mspkit/kaspersky-tigerpaw/internal/httpx"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/hub"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/ksc"
@@ -19,7 +19,7 @@ import (
 
 // newTigerpaw makes the Tigerpaw client of cfg, its requests counted by m.
 func newTigerpaw(cfg *Config, log *slog.Logger, m *metrics.Metrics) (*tigerpaw.Client, error) {
-	hc := &http.Client{Timeout: 60 * time.Second, Transport: m.RoundTripper(metrics.APITigerpaw, pooledTransport(nil))}
+	hc := &http.Client{Timeout: 60 * time.Second, Transport: m.RoundTripper(metrics.APITigerpaw, httpx.NewTransport(nil))}
 	opts := []tigerpaw.Option{tigerpaw.WithKeys(cfg.secrets.tigerpawPublic, cfg.secrets.tigerpawPrivate),
 		tigerpaw.WithLogger(log), tigerpaw.WithHTTPClient(hc)}
 	if r := cfg.Tigerpaw.RequestsPerSecond; r > 0 {
@@ -30,20 +30,9 @@ func newTigerpaw(cfg *Config, log *slog.Logger, m *metrics.Metrics) (*tigerpaw.C
 
 // InstrumentedClient is an HTTP client for api (metrics.APITigerpaw,
 // APIKSC, APIHub) whose requests m counts, with the given root CAs (nil: the
-// system's) and the runtime's connection pool.
+// system's) and the clients' default transport (internal/httpx).
 func InstrumentedClient(m *metrics.Metrics, api string, roots *x509.CertPool) *http.Client {
-	return &http.Client{Transport: m.RoundTripper(api, pooledTransport(roots))}
-}
-
-// pooledTransport is http.DefaultTransport with the given root CAs (nil: the
-// system's) that keeps an idle connection for each of up to 32 concurrent
-// requests per host: with the default 2, the tenants read at once beyond two
-// each open a new connection (and TLS handshake) per request.
-func pooledTransport(roots *x509.CertPool) *http.Transport {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots}
-	tr.MaxIdleConnsPerHost = 32
-	return tr
+	return &http.Client{Transport: m.RoundTripper(api, httpx.NewTransport(roots))}
 }
 
 // newSource connects to the configured Kaspersky console. The returned func

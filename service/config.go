@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mspkit/kaspersky-tigerpaw/internal/strictjson"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 	"github.com/mspkit/kaspersky-tigerpaw/store/postgres"
 )
@@ -36,7 +36,7 @@ import (
 // service managers); see resolvePaths.
 //
 // A key given twice in one object is an error, at any depth: encoding/json
-// would keep the last one silently.
+// would keep the last one silently (see internal/strictjson).
 //
 // To add a section (e.g. a store kind), add a field here with its JSON name:
 // checkShape then reports its unknown fields and wrong types by path, and
@@ -227,49 +227,18 @@ func (cfg *Config) resolvePaths(dir string) {
 // Parse decodes and checks a configuration file's content without looking
 // at the environment or other files. Unknown fields, values of the wrong
 // type and keys given twice are errors naming their path; a syntax error
-// names its line and column.
+// names its line and column (see internal/strictjson).
 func Parse(data []byte) (*Config, error) {
 	cfg := &Config{BillingEvery: Duration(24 * time.Hour), ServiceOrdersEvery: Duration(5 * time.Minute)}
-	if err := checkSyntax(data); err != nil {
-		return nil, err
-	}
-	if err := checkDuplicateKeys(data); err != nil {
-		return nil, err
-	}
 	if err := checkShape(data, reflect.TypeOf(cfg).Elem()); err != nil {
 		return nil, err
 	}
-	if err := decodeStrict(data, cfg); err != nil {
+	if err := strictjson.Unmarshal(data, cfg); errors.Is(err, strictjson.ErrEmpty) {
+		return nil, fmt.Errorf("config: %w (line 1, column 1): want a JSON object", err)
+	} else if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	return cfg, cfg.check()
-}
-
-// checkSyntax reports an empty file, or the first syntax error of data with
-// its line and column (counted from 1).
-func checkSyntax(data []byte) error {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return errors.New("config: line 1, column 1: the file is empty; want a JSON object")
-	}
-	var v any
-	err := json.NewDecoder(bytes.NewReader(data)).Decode(&v)
-	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &se):
-		line, col := position(data, se.Offset-1)
-		return fmt.Errorf("config: line %d, column %d: %w", line, col, err)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		line, col := position(data, int64(len(bytes.TrimRight(data, " \t\r\n"))))
-		return fmt.Errorf("config: line %d, column %d: the JSON ends too early: %w", line, col, err)
-	}
-	return nil
-}
-
-// position is the line and column (from 1) of the byte at offset i of data.
-func position(data []byte, i int64) (line, col int) {
-	i = min(max(i, 0), int64(len(data)))
-	before := data[:i]
-	return 1 + bytes.Count(before, []byte("\n")), int(i) - bytes.LastIndexByte(before, '\n')
 }
 
 // check reports the missing and invalid fields.
@@ -463,67 +432,6 @@ func checkServerURL(raw, field string, password, insecure bool) error {
 	return nil
 }
 
-// maxConfigDepth bounds the nesting of a configuration file's JSON.
-const maxConfigDepth = 64
-
-// checkDuplicateKeys reports each key that an object of data holds twice, at
-// any depth, by its path (e.g. "tigerpaw.url"). Malformed JSON is left to
-// the decoder.
-func checkDuplicateKeys(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var errs []error
-	// A syntax error stops the walk: decodeStrict reports it, unless a
-	// duplicate key came before it.
-	_ = walkKeys(dec, "", 0, &errs)
-	return errors.Join(errs...)
-}
-
-func walkKeys(dec *json.Decoder, path string, depth int, errs *[]error) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return nil
-	}
-	if depth >= maxConfigDepth {
-		*errs = append(*errs, fmt.Errorf("config: %s: nested deeper than %d", path, maxConfigDepth))
-		return errors.New("too deep")
-	}
-	switch d {
-	case '{':
-		seen := map[string]bool{}
-		for dec.More() {
-			tok, err := dec.Token()
-			if err != nil {
-				return err
-			}
-			k, _ := tok.(string)
-			sub := k
-			if path != "" {
-				sub = path + "." + k
-			}
-			if seen[k] {
-				*errs = append(*errs, fmt.Errorf("config: %s: key %q given twice", sub, k))
-			}
-			seen[k] = true
-			if err := walkKeys(dec, sub, depth+1, errs); err != nil {
-				return err
-			}
-		}
-	case '[':
-		for i := 0; dec.More(); i++ {
-			if err := walkKeys(dec, fmt.Sprintf("%s[%d]", path, i), depth+1, errs); err != nil {
-				return err
-			}
-		}
-	}
-	_, err = dec.Token() // the closing delimiter
-	return err
-}
-
 // resolveSecret reads a secret reference: "env:NAME" is the value of the
 // environment variable NAME, which must be set and not empty; "file:PATH" is
 // the content of the file, without a trailing newline. Errors name field and
@@ -566,7 +474,7 @@ func checkShape(data []byte, t reflect.Type) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := dec.Decode(&v); err != nil {
-		return nil // decodeStrict reports it
+		return nil // strictjson reports it
 	}
 	var errs []error
 	walkShape("", v, t, &errs)
@@ -674,27 +582,13 @@ func loadRules(path string) (serviceorder.Rules, error) {
 		return serviceorder.Rules{}, asConfigError(fmt.Errorf("config: rulesFile: %w", err))
 	}
 	var r serviceorder.Rules
-	if err := decodeStrict(data, &r); err != nil {
+	if err := strictjson.Unmarshal(data, &r); err != nil {
 		return serviceorder.Rules{}, asConfigError(fmt.Errorf("rules %s: %w", path, err))
 	}
 	if err := r.Validate(); err != nil {
 		return serviceorder.Rules{}, asConfigError(fmt.Errorf("rules %s: %w", path, err))
 	}
 	return r, nil
-}
-
-// decodeStrict decodes one JSON value, refusing unknown fields and trailing
-// data.
-func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("unexpected data after the JSON value")
-	}
-	return nil
 }
 
 // certPool reads a PEM file of certificates for a client's root CAs.

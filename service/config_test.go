@@ -31,7 +31,10 @@ func TestParseConfig(t *testing.T) {
 	}
 	for _, tt := range []struct{ name, json, want string }{
 		{"unknown field", `{"tigerpaw": {"url": "x", "apiKey": "oops"}}`, `unknown field "apiKey"`},
-		{"malformed", `{"tigerpaw": `, "unexpected EOF"},
+		{"malformed", `{"tigerpaw": `, "config: line 1, column 13: unexpected end of JSON input"},
+		{"malformed on line 3", "{\n  \"tigerpaw\": {\"url\": \"x\"}\n  \"ksc\": {}\n}", "config: line 3, column 3: invalid character"},
+		{"empty", " \n", "config: empty file (line 1, column 1): want a JSON object"},
+		{"duplicate key deep", `{"tigerpaw": {"url": "x", "url": "y"}}`, `config: tigerpaw.url: key "url" given twice`},
 		{"missing fields", `{}`, "tigerpaw.url is required"},
 		{"bad duration", strings.Replace(valid, `"12h"`, `"soon"`, 1), `invalid duration "soon"`},
 		{"short interval", strings.Replace(valid, `"12h"`, `"1s"`, 1), "billingEvery must be at least 1m"},

@@ -3,6 +3,7 @@ package serviceorder
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // ErrLocked is what a [Desk] returns when Tigerpaw refuses to change an order
@@ -52,6 +53,35 @@ type DeskOrder struct {
 	Closed bool
 	// Locked is true while the order is open in the Tigerpaw UI.
 	Locked bool
+	// ClosedAt is when the order was closed (DateTimeClosed); zero when open
+	// or not known. The reopen window of a grouped rule counts from it.
+	ClosedAt time.Time
+	// Work is the order's text (WorkRequested). The Runner reads the marker
+	// of the repeats a group order covers from it; a Desk that cannot say
+	// leaves it empty.
+	Work string
+}
+
+// Note is a service order note as a [Desk] reports it.
+type Note struct {
+	Number int
+	Topic  string
+	Text   string
+}
+
+// NewNote is a note to add to a service order.
+type NewNote struct {
+	// Topic is a short title (Topic).
+	Topic string
+	// Text is the note (Note). It carries a marker line the Runner looks for
+	// when it reads the notes back: a note is not idempotent.
+	Text string
+}
+
+// ReopenRequest is how the engine sets a closed order back to the new status.
+type ReopenRequest struct {
+	// Status is the configured new status.
+	Status string
 }
 
 // CloseRequest is how the engine closes an order.
@@ -80,4 +110,16 @@ type Desk interface {
 	// wrapping ErrLocked when the order is locked, ErrNotFound when it does not
 	// exist.
 	Close(ctx context.Context, number int, c CloseRequest) error
+	// Notes lists the notes of an order, or returns an error wrapping
+	// ErrNotFound.
+	Notes(ctx context.Context, number int) ([]Note, error)
+	// AddNote adds a note to an order. It is not idempotent: the Runner reads
+	// the notes back before adding a note whose earlier attempt has an
+	// unknown outcome. It returns an error wrapping ErrNotFound when the order
+	// does not exist (ErrLocked when the order's lock keeps notes out).
+	AddNote(ctx context.Context, number int, n NewNote) error
+	// Reopen sets a closed order back to the new status (and clears its close
+	// date). It returns an error wrapping ErrLocked when the order is locked,
+	// ErrNotFound when it does not exist.
+	Reopen(ctx context.Context, number int, r ReopenRequest) error
 }

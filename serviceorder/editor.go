@@ -20,6 +20,19 @@ type EventEdit struct {
 	Board        *int
 	Priority     *string
 	Type         *string
+	Grouping     *Grouping
+	ReopenHours  *int
+}
+
+// LicenseEdit is a bulk edit of license rules: every non-nil field is set on
+// each selected rule; nil fields are left as they are. Days applies to expiry
+// rules only.
+type LicenseEdit struct {
+	Enabled  *bool
+	Days     *int
+	Board    *int
+	Priority *string
+	Type     *string
 }
 
 // StatusEdit is a bulk edit of status rules: every non-nil field is set on each
@@ -111,6 +124,46 @@ func (e *Editor) EditEvents(ids []EventRuleID, edit EventEdit) error {
 		r := &e.draft.Events[i]
 		setIf(&r.Enabled, edit.Enabled)
 		setIf(&r.LifetimeDays, edit.LifetimeDays)
+		setIf(&r.Board, edit.Board)
+		setIf(&r.Priority, edit.Priority)
+		setIf(&r.Type, edit.Type)
+		setIf(&r.Grouping, edit.Grouping)
+		setIf(&r.ReopenHours, edit.ReopenHours)
+	}
+	return nil
+}
+
+// SetFloodLimit sets the flood limit in the draft (0 means the default). It is
+// part of [SectionGeneral].
+func (e *Editor) SetFloodLimit(n int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.draft.FloodLimit = n
+}
+
+// EditLicenses applies edit to every license rule in ids, in the draft. If any
+// id names no rule, nothing is changed and the error wraps [ErrUnknownRule].
+// Rules saved before license rules existed get the default rows first.
+func (e *Editor) EditLicenses(ids []LicenseRuleID, edit LicenseEdit) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.draft.Licenses) == 0 {
+		e.draft.Licenses = DefaultRules().Licenses
+	}
+	idx := make([]int, 0, len(ids))
+	for _, id := range ids {
+		i := indexOf(e.draft.Licenses, func(r *LicenseRule) bool { return r.ID == id })
+		if i < 0 {
+			return fmt.Errorf("%w: %s", ErrUnknownRule, id)
+		}
+		idx = append(idx, i)
+	}
+	for _, i := range idx {
+		r := &e.draft.Licenses[i]
+		setIf(&r.Enabled, edit.Enabled)
+		if r.ID.Condition == LicenseExpiring {
+			setIf(&r.Days, edit.Days)
+		}
 		setIf(&r.Board, edit.Board)
 		setIf(&r.Priority, edit.Priority)
 		setIf(&r.Type, edit.Type)
@@ -219,6 +272,22 @@ func copySection(dst, src *Rules, s Section) {
 	if s == SectionGeneral {
 		dst.General = src.General
 		dst.CreationDelay = src.CreationDelay
+		dst.FloodLimit = src.FloodLimit
+		return
+	}
+	if s == SectionKSCLicenses || s == SectionHubLicenses {
+		licenses := make([]LicenseRule, 0, len(dst.Licenses)+2)
+		for _, r := range dst.Licenses {
+			if licenseSection(r.ID) != s {
+				licenses = append(licenses, r)
+			}
+		}
+		for _, r := range src.Licenses {
+			if licenseSection(r.ID) == s {
+				licenses = append(licenses, r)
+			}
+		}
+		dst.Licenses = sortLicenses(licenses)
 		return
 	}
 	events := make([]EventRule, 0, len(dst.Events))
@@ -260,6 +329,20 @@ func sortEvents(rs []EventRule) []EventRule {
 	return out
 }
 
+// sortLicenses orders license rules by section, keeping the order within a
+// section.
+func sortLicenses(rs []LicenseRule) []LicenseRule {
+	out := make([]LicenseRule, 0, len(rs))
+	for _, s := range Sections {
+		for _, r := range rs {
+			if licenseSection(r.ID) == s {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
 // sortStatuses orders status rules by section, keeping the order within a section.
 func sortStatuses(rs []StatusRule) []StatusRule {
 	out := make([]StatusRule, 0, len(rs))
@@ -275,7 +358,21 @@ func sortStatuses(rs []StatusRule) []StatusRule {
 
 func sectionEqual(a, b *Rules, s Section) bool {
 	if s == SectionGeneral {
-		return a.General == b.General && a.CreationDelay == b.CreationDelay
+		return a.General == b.General && a.CreationDelay == b.CreationDelay && a.FloodLimit == b.FloodLimit
+	}
+	if s == SectionKSCLicenses || s == SectionHubLicenses {
+		var la, lb []LicenseRule
+		for _, r := range a.Licenses {
+			if licenseSection(r.ID) == s {
+				la = append(la, r)
+			}
+		}
+		for _, r := range b.Licenses {
+			if licenseSection(r.ID) == s {
+				lb = append(lb, r)
+			}
+		}
+		return slices.Equal(la, lb)
 	}
 	var ea, eb []EventRule
 	for _, r := range a.Events {

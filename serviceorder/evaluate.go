@@ -34,6 +34,10 @@ type TenantInput struct {
 	// their ids and skipped; an event without id is identified by its type,
 	// device and time.
 	Events []kaspersky.Event
+	// Licenses are the tenant's licenses, for the license rules; ignored when
+	// InventoryOK is false. The rules of the tenant's kind (Tenant.Kind)
+	// apply.
+	Licenses []kaspersky.License
 }
 
 // Input is everything Evaluate decides from.
@@ -66,6 +70,11 @@ const (
 	// the order's status description or condition holds again, so the order
 	// stays open. Store only.
 	ActionKeep
+	// ActionGroup brings repeats under a grouped rule to their order: a note
+	// on the open order with the key (found in the Store or by reference),
+	// else the closed order set back to the new status with a note when it
+	// was closed within the rule's reopen window, else a new order.
+	ActionGroup
 )
 
 // String names the action type.
@@ -81,6 +90,8 @@ func (t ActionType) String() string {
 		return "forget"
 	case ActionKeep:
 		return "keep"
+	case ActionGroup:
+		return "group"
 	}
 	return fmt.Sprintf("ActionType(%d)", int(t))
 }
@@ -95,6 +106,19 @@ type Action struct {
 	Close CloseRequest
 	// Reason is why an ActionClose closes the order.
 	Reason CloseReason
+	// Repeats are the times of the repeats an ActionGroup brings to its order,
+	// oldest first; none when it finishes a note or create of an earlier
+	// cycle (Order.Note, Order.Request).
+	Repeats []time.Time
+	// Covers are events an ActionGroup or a summary's ActionCreate covers,
+	// with their times: they are recorded as processed once the action
+	// succeeded (a summary's with its intent).
+	Covers map[Key]time.Time
+	// ReopenWindow is the reopen window of an ActionGroup's rule.
+	ReopenWindow time.Duration
+	// Verify tells an ActionGroup that an earlier note's outcome is unknown:
+	// the order's notes are read for its marker before a note is added.
+	Verify bool
 }
 
 // Plan is the result of [Evaluate].
@@ -105,6 +129,11 @@ type Plan struct {
 	// open condition order or their condition already ended) and must not be
 	// considered again.
 	Processed map[Key]time.Time
+	// Suppressed counts the events the flood guard left to summary orders.
+	Suppressed int
+	// Deferred counts the status, condition and license orders the flood
+	// guard left for a later cycle.
+	Deferred int
 }
 
 // Evaluate decides which orders to create and close. It is pure: the same input
@@ -192,11 +221,16 @@ func (v *Evaluator) Evaluate(in Input) Plan {
 			continue // not in the integration, or given twice
 		}
 		acct := in.Accounts[ti.Tenant.ID]
+		start := len(e.actions)
 		if ti.InventoryOK {
 			e.statuses(i, ti, acct)
 		}
 		e.events(ti, acct)
 		e.conditions(i, ti, acct)
+		if ti.InventoryOK {
+			e.licenses(i, ti, acct)
+		}
+		e.flood(start, ti, acct)
 	}
 	e.leftovers()
 	return e.finish()
@@ -208,6 +242,10 @@ type evaluator struct {
 	in         Input
 	status     map[StatusRuleID]*StatusRule
 	eventRules map[EventRuleID]*EventRule
+	licRules   map[LicenseRuleID]*LicenseRule
+	// what names the event of each event order planned in this call, for a
+	// summary's text: "type on device".
+	what map[Key]string
 	// first maps the id of each tenant in the integration to the index of
 	// its input that is evaluated (the first: a duplicate is ignored).
 	first map[string]int
@@ -247,7 +285,8 @@ type orderRef struct {
 	tenant int // input index
 	key    Key
 	phase  Phase
-	status bool // a status order (else a condition order)
+	kind   Kind
+	status bool // a status order (else a condition or license order)
 	wanted bool // its key is that of a description holding at an enabled level
 }
 
@@ -258,6 +297,8 @@ func (e *evaluator) release() {
 	e.times.reset()
 	clear(e.status)
 	clear(e.eventRules)
+	clear(e.licRules)
+	clear(e.what)
 	clear(e.first)
 	clear(e.tenantOrders)
 	clear(e.unsorted)
@@ -285,6 +326,13 @@ func (e *evaluator) compile() {
 		e.stored = make(map[rawKey]int, 64)
 		e.devs = map[string]*kaspersky.Device{}
 		e.planned = map[rawKey]bool{}
+		e.licRules = map[LicenseRuleID]*LicenseRule{}
+		e.what = map[Key]string{}
+	}
+	for i := range r.Licenses {
+		if r.Licenses[i].Enabled {
+			e.licRules[r.Licenses[i].ID] = &r.Licenses[i]
+		}
 	}
 	for i := range r.Statuses {
 		if r.Statuses[i].Enabled {
@@ -310,14 +358,14 @@ func (e *evaluator) compile() {
 	start := slices.Grow(e.orderStart[:0], len(e.in.Tenants)+1)[:len(e.in.Tenants)+1]
 	clear(start)
 	for k, o := range e.in.State.Orders {
-		if o.Phase == PhaseClosing || o.Phase == PhaseCreating {
+		if o.Phase == PhaseClosing || o.Phase == PhaseCreating || o.Kind == KindGroup {
 			e.pending = append(e.pending, k)
 		}
-		if o.Kind == KindEvent {
+		if o.Kind == KindEvent || o.Kind == KindGroup || o.Kind == KindSummary {
 			continue
 		}
 		if i, ok := e.first[o.TenantID]; ok {
-			e.unsorted = append(e.unsorted, orderRef{tenant: i, key: k, phase: o.Phase, status: o.Kind == KindStatus})
+			e.unsorted = append(e.unsorted, orderRef{tenant: i, key: k, phase: o.Phase, kind: o.Kind, status: o.Kind == KindStatus})
 			start[i+1]++
 		}
 	}
@@ -615,6 +663,11 @@ func (e *evaluator) events(ti *TenantInput, acct int) {
 	e.evs = evs
 	planned := e.planned
 	clear(planned)
+	var groups map[Key]*group
+	var order []Key
+	if e.grouping() {
+		groups = map[Key]*group{}
+	}
 	for _, ev := range evs {
 		if ev.Origin == kaspersky.OriginOffice365 && ev.O365Type.IsCondition() {
 			continue
@@ -633,8 +686,97 @@ func (e *evaluator) events(ti *TenantInput, acct int) {
 			continue // being created: finished by leftovers
 		}
 		planned[k] = true
-		e.add(e.createEvent(ti, acct, KindEvent, k.key(), ev, r))
+		if r.Grouped() {
+			gk := GroupKey(ti.Tenant.ID, ev.Origin, ev.DeviceID, ev.Type)
+			g := groups[gk]
+			if g == nil {
+				g = &group{rule: r}
+				groups[gk] = g
+				order = append(order, gk)
+			}
+			g.evs = append(g.evs, ev)
+			continue
+		}
+		a := e.createEvent(ti, acct, KindEvent, k.key(), ev, r)
+		e.what[a.Order.Key] = eventWhat(ev)
+		e.add(a)
 	}
+	for _, gk := range order {
+		e.group(ti, acct, gk, groups[gk])
+	}
+}
+
+// group is the repeats of one group key in a tenant's events.
+type group struct {
+	rule *EventRule
+	evs  []*kaspersky.Event // oldest first
+}
+
+// eventWhat names an event for a summary: its type on its device.
+func eventWhat(ev *kaspersky.Event) string {
+	what := ev.TypeName
+	if ev.Origin == kaspersky.OriginOffice365 {
+		what = office365Text(ev.O365Type)
+	}
+	if what == "" {
+		what = ev.Type
+	}
+	if dev := deviceName(ev.DeviceName, ev.DeviceID); dev != "" {
+		what += " on " + dev
+	}
+	return what
+}
+
+// group plans the ActionGroup of the repeats g of key gk.
+func (e *evaluator) group(ti *TenantInput, acct int, gk Key, g *group) {
+	tid := ti.Tenant.ID
+	stored, tracked := e.in.State.Orders[gk]
+	latest := g.evs[len(g.evs)-1]
+	o := Order{
+		Key: gk, Kind: KindGroup, Phase: PhaseCreating, TenantID: tid, TenantName: ti.Tenant.Name,
+		DeviceID: latest.DeviceID, DeviceName: latest.DeviceName, Origin: latest.Origin, EventType: latest.Type,
+		EventID: eventID(latest), EventTime: latest.Time, Since: e.in.Now,
+	}
+	verify := false
+	if tracked {
+		e.handled[gk] = true
+		o.Number, o.Covered, o.Since = stored.Number, stored.Covered, stored.Since
+		if stored.Phase == PhaseOpen {
+			o.Phase = PhaseOpen
+		}
+		verify = stored.Note != nil
+	}
+	a := Action{Type: ActionGroup, ReopenWindow: g.rule.ReopenWindow(), Verify: verify, Covers: make(map[Key]time.Time, len(g.evs))}
+	for _, ev := range g.evs {
+		a.Covers[EventKey(tid, ev.Origin, eventID(ev))] = ev.Time
+		if ev.Time.After(o.Covered) {
+			a.Repeats = append(a.Repeats, ev.Time)
+		}
+	}
+	if len(a.Repeats) == 0 {
+		// Covered already (by the order's text or notes): only recorded.
+		for k, t := range a.Covers {
+			e.plan.Processed[k] = t
+		}
+		if tracked && stored.Note != nil {
+			e.handled[gk] = false // leftovers finishes the earlier note
+		}
+		return
+	}
+	first, last := a.Repeats[0], a.Repeats[len(a.Repeats)-1]
+	gr := e.in.Rules.General
+	b, work := groupOrderText(ti.Tenant, latest, len(a.Repeats), first, last, gk)
+	req := e.newRequest()
+	*req = NewOrder{
+		Account: acct, Rep: gr.Rep, Status: gr.NewStatus,
+		Priority: g.rule.Priority, Type: g.rule.Type, Board: g.rule.Board,
+		Brief: b, Work: work, Reference: gk,
+	}
+	o.Request = req
+	o.Note = &PendingNote{Count: len(a.Repeats), First: first, Last: last}
+	e.what[gk] = eventWhat(latest)
+	a.Order = o
+	e.add(a)
 }
 
 // conditions handles the Office 365 condition orders of the tenant evaluated
@@ -739,6 +881,10 @@ func (e *evaluator) leftovers() {
 			continue
 		}
 		o := e.in.State.Orders[k]
+		if o.Kind == KindGroup {
+			e.groupLeftover(o)
+			continue
+		}
 		switch {
 		case o.Phase == PhaseClosing:
 			e.add(e.closeAction(o, o.Reason))
@@ -748,4 +894,246 @@ func (e *evaluator) leftovers() {
 			e.add(Action{Type: ActionCreate, Order: o})
 		}
 	}
+}
+
+// grouping reports whether any enabled event rule groups repeats.
+func (e *evaluator) grouping() bool {
+	for _, r := range e.eventRules {
+		if r.Grouped() {
+			return true
+		}
+	}
+	return false
+}
+
+// groupLeftover finishes what an earlier cycle began for a group order no
+// repeat of this cycle brought up: a note or a create whose outcome is not
+// known. An open order with nothing pending is forgotten once its repeats are
+// older than any event can be: a later repeat finds it again by reference.
+func (e *evaluator) groupLeftover(o Order) {
+	switch {
+	case o.Note != nil || o.Phase == PhaseCreating:
+		if _, ok := e.first[o.TenantID]; !ok {
+			return // not in the integration now: kept for when it is
+		}
+		e.add(Action{Type: ActionGroup, Order: o, Verify: true, ReopenWindow: e.maxReopen()})
+	case o.Covered.Before(e.in.Now.Add(-e.in.Rules.LongestLifetime() - e.maxReopen())):
+		e.add(Action{Type: ActionForget, Order: o})
+	}
+}
+
+// maxReopen is the longest reopen window of the enabled rules.
+func (e *evaluator) maxReopen() time.Duration {
+	var w time.Duration
+	for _, r := range e.eventRules {
+		w = max(w, r.ReopenWindow())
+	}
+	return w
+}
+
+// licenseHolds reports whether condition c holds for l at now under rule r.
+// Trial, beta and test keys open nothing; an expiry matters only for a key in
+// use.
+func licenseHolds(l *kaspersky.License, c LicenseCondition, r *LicenseRule, now time.Time) bool {
+	switch l.Type {
+	case kaspersky.KeyTrial, kaspersky.KeyBeta, kaspersky.KeyTest:
+		return false
+	}
+	used := l.Usage()
+	switch c {
+	case LicenseExpiring:
+		return used > 0 && !l.Expires.IsZero() && l.Expires.Before(now.Add(r.Window()))
+	case LicenseOverused:
+		return l.Capacity > 0 && used > l.Capacity
+	}
+	return false
+}
+
+// licenses handles the license orders of the tenant evaluated from input
+// index ix, whose inventory was read: an order exists exactly while its
+// license condition holds under an enabled rule of the tenant's kind.
+func (e *evaluator) licenses(ix int, ti *TenantInput, acct int) {
+	refs := e.ordersOf(ix)
+	hasStored := slices.ContainsFunc(refs, func(r orderRef) bool { return r.kind == KindLicense })
+	if len(e.licRules) == 0 && !hasStored {
+		return
+	}
+	tid, now := ti.Tenant.ID, e.in.Now
+	want := map[Key]bool{}
+	byID := make(map[string]*kaspersky.License, len(ti.Licenses))
+	for i := range ti.Licenses {
+		l := &ti.Licenses[i]
+		if l.ID == "" {
+			continue
+		}
+		byID[l.ID] = l
+		for _, c := range LicenseConditions {
+			r := e.licRules[LicenseRuleID{Solution: ti.Tenant.Kind, Condition: c}]
+			if r == nil || !licenseHolds(l, c, r, now) {
+				continue
+			}
+			k := LicenseKey(tid, l.ID, c)
+			if want[k] {
+				continue
+			}
+			want[k] = true
+			stored, tracked := e.in.State.Orders[k]
+			switch {
+			case !tracked:
+				e.add(e.createLicense(ti, acct, k, l, c, r))
+			case stored.Phase == PhaseCreating:
+				e.handled[k] = true
+				e.add(e.createLicense(ti, acct, k, l, c, r))
+			case stored.Phase == PhaseClosing:
+				e.handled[k] = true
+				e.add(keepAction(stored))
+			}
+		}
+	}
+	for _, ref := range refs {
+		if ref.kind != KindLicense || want[ref.key] {
+			continue
+		}
+		o := e.in.State.Orders[ref.key]
+		reason := ReasonLicenseGone
+		l := byID[o.License]
+		r := e.licRules[LicenseRuleID{Solution: ti.Tenant.Kind, Condition: o.Condition}]
+		switch {
+		case l == nil:
+		case r == nil:
+			reason = ReasonRuleOff
+		case o.Condition == LicenseOverused:
+			reason = ReasonUsageBack
+		case l.Usage() == 0:
+			reason = ReasonLicenseUnused
+		default:
+			reason = ReasonLicenseRenewed
+		}
+		switch o.Phase {
+		case PhaseCreating:
+			e.handled[ref.key] = true
+			e.add(e.closeAction(o, reason))
+		case PhaseOpen:
+			e.add(e.closeAction(o, reason))
+		}
+	}
+}
+
+func (e *evaluator) createLicense(ti *TenantInput, acct int, k Key, l *kaspersky.License, c LicenseCondition, r *LicenseRule) Action {
+	g := &e.in.Rules.General
+	b, work := licenseOrderText(ti.Tenant, l, c, r, e.in.Now, k)
+	req := e.newRequest()
+	*req = NewOrder{
+		Account: acct, Rep: g.Rep, Status: g.NewStatus,
+		Priority: r.Priority, Type: r.Type, Board: r.Board,
+		Brief: b, Work: work, Reference: k,
+	}
+	return Action{Type: ActionCreate, Order: Order{
+		Key: k, Kind: KindLicense, Phase: PhaseCreating, TenantID: ti.Tenant.ID, TenantName: ti.Tenant.Name,
+		License: l.ID, Condition: c, Since: e.in.Now, Request: req,
+	}}
+}
+
+// newCreate reports whether a opens an order this cycle decided on (not one
+// an earlier cycle decided and left unfinished), which the flood guard counts.
+func (e *evaluator) newCreate(a *Action) bool {
+	stored, tracked := e.in.State.Orders[a.Order.Key]
+	switch a.Type {
+	case ActionCreate:
+		return !tracked || stored.Phase != PhaseCreating
+	case ActionGroup:
+		return !tracked || (stored.Phase != PhaseCreating && stored.Number == 0)
+	}
+	return false
+}
+
+// flood applies the flood guard to the actions the tenant's passes added
+// from index start: beyond the flood limit of new orders, events go to one
+// summary order (and are recorded as processed with its intent), and status,
+// condition and license orders wait for a later cycle. The orders kept are
+// the level ones first (their problems hold until dealt with), then events
+// oldest first.
+func (e *evaluator) flood(start int, ti *TenantInput, acct int) {
+	limit := e.in.Rules.Flood()
+	acts := e.actions[start:]
+	var news []int
+	for i := range acts {
+		if e.newCreate(&acts[i]) {
+			news = append(news, i)
+		}
+	}
+	if len(news) <= limit {
+		return
+	}
+	rank := func(a *Action) int {
+		if a.Order.Kind == KindEvent || a.Order.Kind == KindGroup {
+			return 1
+		}
+		return 0
+	}
+	slices.SortStableFunc(news, func(x, y int) int {
+		a, b := &acts[x], &acts[y]
+		if c := cmp.Compare(rank(a), rank(b)); c != 0 {
+			return c
+		}
+		if c := a.Order.EventTime.Compare(b.Order.EventTime); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Order.Key, b.Order.Key)
+	})
+	drop := map[int]bool{}
+	covers := map[Key]time.Time{}
+	counts := map[string]int{}
+	var firstKey Key
+	var firstTime time.Time
+	var settings *NewOrder
+	for _, i := range news[limit:] {
+		a := &acts[i]
+		drop[i] = true
+		if rank(a) == 0 {
+			e.plan.Deferred++
+			continue
+		}
+		n := 1
+		if a.Order.Kind == KindGroup {
+			n = len(a.Repeats)
+			for k, t := range a.Covers {
+				covers[k] = t
+			}
+		} else {
+			covers[a.Order.Key] = a.Order.EventTime
+		}
+		e.plan.Suppressed += n
+		counts[e.what[a.Order.Key]] += n
+		if settings == nil || a.Order.EventTime.Before(firstTime) || a.Order.EventTime.Equal(firstTime) && a.Order.Key < firstKey {
+			firstKey, firstTime, settings = a.Order.Key, a.Order.EventTime, a.Order.Request
+		}
+	}
+	kept := acts[:0]
+	for i := range acts {
+		if !drop[i] {
+			kept = append(kept, acts[i])
+		}
+	}
+	clear(acts[len(kept):])
+	e.actions = e.actions[:start+len(kept)]
+	if len(covers) == 0 {
+		return
+	}
+	k := SummaryKey(ti.Tenant.ID, firstKey)
+	if _, tracked := e.in.State.Orders[k]; tracked {
+		return // decided before (and its events recorded): leftovers finishes it
+	}
+	g := &e.in.Rules.General
+	b, work := summaryOrderText(ti.Tenant, counts, limit, e.in.Now, k)
+	req := e.newRequest()
+	*req = NewOrder{
+		Account: acct, Rep: g.Rep, Status: g.NewStatus,
+		Priority: settings.Priority, Type: settings.Type, Board: settings.Board,
+		Brief: b, Work: work, Reference: k,
+	}
+	e.add(Action{Type: ActionCreate, Covers: covers, Order: Order{
+		Key: k, Kind: KindSummary, Phase: PhaseCreating, TenantID: ti.Tenant.ID, TenantName: ti.Tenant.Name,
+		EventTime: firstTime, Since: e.in.Now, Request: req,
+	}})
 }

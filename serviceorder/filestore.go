@@ -1,17 +1,17 @@
 package serviceorder
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sync"
 
+	"github.com/mspkit/kaspersky-tigerpaw/internal/atomicfile"
 	"github.com/mspkit/kaspersky-tigerpaw/internal/filelock"
+	"github.com/mspkit/kaspersky-tigerpaw/internal/strictjson"
 )
 
 // ErrStoreLocked is matched by the error of OpenFileStore when another process owns
@@ -86,13 +86,8 @@ func OpenFileStore(path string) (_ *FileStore, err error) {
 		return nil, fmt.Errorf("serviceorder: reading store file: %w", err)
 	default:
 		var c fileContent
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&c); err != nil {
+		if err := strictjson.Unmarshal(data, &c); err != nil {
 			return nil, fmt.Errorf("%w: %s: %w", ErrCorruptStore, path, err)
-		}
-		if dec.More() {
-			return nil, fmt.Errorf("%w: %s: data after the end of the state", ErrCorruptStore, path)
 		}
 		if c.Format != fileFormat || c.Version != fileVersion {
 			return nil, fmt.Errorf("%w: %s: format %q version %d, want %q version %d", ErrCorruptStore, path, c.Format, c.Version, fileFormat, fileVersion)
@@ -105,16 +100,10 @@ func OpenFileStore(path string) (_ *FileStore, err error) {
 		}
 		s.state = c.State.Clone()
 	}
-	if leftovers, err := filepath.Glob(s.tempPattern()); err == nil {
-		for _, f := range leftovers {
-			_ = os.Remove(f)
-		}
+	if err := atomicfile.RemoveTemps(path); err != nil {
+		return nil, fmt.Errorf("serviceorder: store %s: %w", path, err)
 	}
 	return s, nil
-}
-
-func (s *FileStore) tempPattern() string {
-	return filepath.Join(filepath.Dir(s.path), "."+filepath.Base(s.path)+".tmp-*")
 }
 
 // Path returns the file of the store.
@@ -179,45 +168,11 @@ func (s *FileStore) write(st State) error {
 	return writeFileAtomic(s.path, data)
 }
 
-// writeFileAtomic replaces the file at path by data so that after a crash the
-// file holds either its old or its new content: a temporary file in the same
-// directory (".NAME.tmp-*"), fsync, rename over path, fsync of the
-// directory. An error before the rename removes the temporary file and leaves
-// path untouched; an error syncing the directory comes after the rename, when
-// path holds data but a crash might still bring the old content back.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("serviceorder: writing %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("serviceorder: writing %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("serviceorder: syncing %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("serviceorder: closing %s: %w", path, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("serviceorder: replacing %s: %w", path, err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("serviceorder: syncing directory of %s: %w", path, err)
-	}
-	defer d.Close()
-	// Not every platform syncs directories (Windows reports ErrInvalid).
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return fmt.Errorf("serviceorder: syncing directory of %s: %w", path, err)
+// writeFileAtomic replaces the file at path by data through the module's one
+// atomic writer: after a crash the file holds its old or its new content.
+func writeFileAtomic(path string, data []byte) error {
+	if err := atomicfile.Write(path, data, 0o600); err != nil {
+		return fmt.Errorf("serviceorder: %w", err)
 	}
 	return nil
 }

@@ -39,6 +39,16 @@ const (
 	// is not provided", "license-related issue occurred"). It closes when the
 	// condition ends.
 	KindCondition
+	// KindGroup is an order for repeats of one event type on one device under
+	// a grouped rule: later repeats add notes to it while it is open. It stays
+	// open for a person to close.
+	KindGroup
+	// KindSummary is the flood guard's order listing what a cycle did not open
+	// for a tenant. It stays open for a person to close.
+	KindSummary
+	// KindLicense is an order for a license condition (expiring, over-used). It
+	// closes when the condition ends.
+	KindLicense
 )
 
 // String names the kind.
@@ -50,6 +60,12 @@ func (k Kind) String() string {
 		return "event"
 	case KindCondition:
 		return "condition"
+	case KindGroup:
+		return "group"
+	case KindSummary:
+		return "summary"
+	case KindLicense:
+		return "license"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
@@ -61,6 +77,12 @@ func (k Kind) letter() byte {
 		return 'S'
 	case KindEvent:
 		return 'E'
+	case KindGroup:
+		return 'G'
+	case KindSummary:
+		return 'F'
+	case KindLicense:
+		return 'L'
 	}
 	return 'C'
 }
@@ -68,8 +90,10 @@ func (k Kind) letter() byte {
 // level reports whether orders of the kind mirror a state (status, condition):
 // only an open order with the key counts as existing, and a closed one may be
 // followed by a new one with the same key. An event order, open or closed, is
-// created once.
-func (k Kind) level() bool { return k != KindEvent }
+// created once. A group order is level too: once closed, a repeat opens a
+// new order with the same key. A summary is created once, like an event
+// order.
+func (k Kind) level() bool { return k != KindEvent && k != KindSummary }
 
 var keyEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
@@ -143,5 +167,33 @@ func EventKey(tenantID string, origin kaspersky.Origin, eventID string) Key {
 func ConditionKey(tenantID string, t kaspersky.Office365EventType) Key {
 	var k rawKey
 	conditionRawKey(&k, tenantID, t)
+	return k.key()
+}
+
+// GroupKey returns the key of the order for repeats of an event type on a
+// device of a tenant under a grouped rule. It does not depend on the events'
+// ids: every repeat maps to the same key, and an order found closed is
+// followed by a new order with the same key.
+func GroupKey(tenantID string, origin kaspersky.Origin, deviceID, eventType string) Key {
+	var k rawKey
+	var num [20]byte
+	setRawKey(&k, KindGroup, tenantID, string(strconv.AppendInt(num[:0], int64(origin), 10)), deviceID, eventType)
+	return k.key()
+}
+
+// SummaryKey returns the key of the flood guard's summary order of a tenant
+// that covers, as its earliest event, the event with key first. A cycle
+// retried after a crash covers the same events, hence finds the same key.
+func SummaryKey(tenantID string, first Key) Key {
+	var k rawKey
+	setRawKey(&k, KindSummary, tenantID, string(first))
+	return k.key()
+}
+
+// LicenseKey returns the key of the order for a license condition of a
+// tenant.
+func LicenseKey(tenantID, licenseID string, c LicenseCondition) Key {
+	var k rawKey
+	setRawKey(&k, KindLicense, tenantID, licenseID, string(c))
 	return k.key()
 }

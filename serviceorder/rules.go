@@ -90,6 +90,23 @@ func EventRuleFor(ev *kaspersky.Event) EventRuleID {
 	return EventRuleID{Origin: ev.Origin, Severity: ev.Severity}
 }
 
+// Grouping is how an event rule turns events into service orders.
+type Grouping string
+
+// The groupings. The empty Grouping is [GroupEachEvent].
+const (
+	// GroupEachEvent opens one order per event (the default).
+	GroupEachEvent Grouping = "eachEvent"
+	// GroupDevice opens one order per device and event type while it is open:
+	// a repeat of the same event type on the same device adds a note to the
+	// open order (at most one note per order per cycle) instead of opening
+	// another one.
+	GroupDevice Grouping = "deviceAndType"
+)
+
+// MaxReopenHours is the longest reopen window an event rule accepts (30 days).
+const MaxReopenHours = 30 * 24
+
 // EventRule decides whether events of one kind become service orders.
 type EventRule struct {
 	ID EventRuleID `json:"id"`
@@ -98,6 +115,26 @@ type EventRule struct {
 	// zero for Office 365 rules, which have no such setting (see
 	// [Office365Lifetime]).
 	LifetimeDays int `json:"lifetimeDays,omitzero"`
+	// Grouping is GroupEachEvent (also when empty: one order per event, the
+	// behaviour of rules saved before grouping existed) or GroupDevice.
+	Grouping Grouping `json:"grouping,omitzero"`
+	// ReopenHours is the reopen window of a grouped rule, in hours: a repeat
+	// that comes within this long after its order was closed sets the closed
+	// order back to the new status with a note, instead of opening a new
+	// order. Zero (the default) turns the window off. Only GroupDevice rules
+	// have one.
+	ReopenHours int `json:"reopenHours,omitzero"`
+}
+
+// Grouped reports whether the rule groups repeats on one order.
+func (r *EventRule) Grouped() bool { return r.Grouping == GroupDevice }
+
+// ReopenWindow returns the rule's reopen window; zero when off.
+func (r *EventRule) ReopenWindow() time.Duration {
+	if !r.Grouped() {
+		return 0
+	}
+	return time.Duration(r.ReopenHours) * time.Hour
 }
 
 // Lifetime returns how long events of the rule stay relevant.
@@ -138,6 +175,87 @@ type StatusRule struct {
 	OrderSettings
 }
 
+// LicenseCondition is what a license rule watches.
+type LicenseCondition string
+
+// The license conditions.
+const (
+	// LicenseExpiring: a key or subscription in use expires within the
+	// rule's days (or has expired and is still in use).
+	LicenseExpiring LicenseCondition = "expiring"
+	// LicenseOverused: more devices (users, mailboxes) use a license than it
+	// allows.
+	LicenseOverused LicenseCondition = "overused"
+)
+
+// LicenseConditions lists the conditions in display order.
+var LicenseConditions = [...]LicenseCondition{LicenseExpiring, LicenseOverused}
+
+// DefaultLicenseDays is the default of [LicenseRule.Days]: an order opens 30
+// days before a key or subscription expires.
+const DefaultLicenseDays = 30
+
+// MaxLicenseDays is the largest [LicenseRule.Days] accepted.
+const MaxLicenseDays = 365
+
+// LicenseRuleID identifies a license rule: a solution (the kind of tenant
+// whose licenses it watches: kaspersky.KindVirtualServer for Kaspersky
+// Security Center, kaspersky.KindCompany for Business Hub) and a condition.
+type LicenseRuleID struct {
+	Solution  kaspersky.TenantKind `json:"solution"`
+	Condition LicenseCondition     `json:"condition"`
+}
+
+// String names the rule as the settings window shows it.
+func (id LicenseRuleID) String() string {
+	sol := "Kaspersky Security Center"
+	if id.Solution == kaspersky.KindCompany {
+		sol = "Kaspersky Business Hub"
+	} else if id.Solution != kaspersky.KindVirtualServer {
+		sol = id.Solution.String()
+	}
+	what := string(id.Condition)
+	switch id.Condition {
+	case LicenseExpiring:
+		what = "a key or subscription expires"
+	case LicenseOverused:
+		what = "more devices use a license than it allows"
+	}
+	return sol + " licenses: " + what
+}
+
+// Valid reports whether id names a rule the product has.
+func (id LicenseRuleID) Valid() bool {
+	return (id.Solution == kaspersky.KindVirtualServer || id.Solution == kaspersky.KindCompany) &&
+		slices.Contains(LicenseConditions[:], id.Condition)
+}
+
+// LicenseRule decides whether a license condition opens a service order: one
+// order per tenant, license and condition, closed when the condition no
+// longer holds.
+type LicenseRule struct {
+	ID LicenseRuleID `json:"id"`
+	OrderSettings
+	// Days is, for LicenseExpiring, how many days ahead of the expiry the order
+	// opens (0 means DefaultLicenseDays). It is 0 for LicenseOverused.
+	Days int `json:"days,omitzero"`
+}
+
+// Window returns how long before the expiry an expiring rule opens its order.
+func (r *LicenseRule) Window() time.Duration {
+	d := r.Days
+	if d == 0 {
+		d = DefaultLicenseDays
+	}
+	return time.Duration(d) * 24 * time.Hour
+}
+
+// DefaultFloodLimit is the default of [Rules.FloodLimit].
+const DefaultFloodLimit = 25
+
+// MaxFloodLimit is the largest [Rules.FloodLimit] accepted.
+const MaxFloodLimit = 10000
+
 // Rules is the whole service order configuration. The zero value has no rules;
 // start from [DefaultRules].
 type Rules struct {
@@ -146,24 +264,56 @@ type Rules struct {
 	Events []EventRule `json:"events"`
 	// Statuses lists the computer status rules, in display order.
 	Statuses []StatusRule `json:"statuses"`
+	// Licenses lists the license rules, in display order. Rules saved before
+	// license rules existed have none: every license rule is off.
+	Licenses []LicenseRule `json:"licenses,omitempty"`
 	// CreationDelay holds back a status order until its status description has
 	// held this long; a description that clears within the delay opens no order.
 	// Zero (the default) creates the order on the first cycle that sees it.
 	// In JSON it is a number of nanoseconds.
 	CreationDelay time.Duration `json:"creationDelay,omitzero"`
+	// FloodLimit is how many orders one cycle may open for one tenant; zero
+	// means DefaultFloodLimit. Beyond it the tenant's remaining events are
+	// listed in one summary order per tenant and cycle, and status and
+	// license orders wait for a later cycle.
+	FloodLimit int `json:"floodLimit,omitzero"`
+}
+
+// Flood returns the flood limit in force: FloodLimit, or DefaultFloodLimit
+// when it is zero.
+func (r *Rules) Flood() int {
+	if r.FloodLimit <= 0 {
+		return DefaultFloodLimit
+	}
+	return r.FloodLimit
 }
 
 // DefaultRules returns the product's defaults: no general settings, every rule
-// off, event lifetimes of one day, no creation delay.
+// off, event lifetimes of one day, one order per event, no reopen window, no
+// creation delay, the default flood limit, license rules at 30 days.
 func DefaultRules() Rules {
-	var r Rules
+	r := Rules{FloodLimit: DefaultFloodLimit}
 	for _, s := range []Section{SectionKSCEvents, SectionKESCloudEvents, SectionOffice365Events} {
 		r.Events = append(r.Events, defaultEventRules(s)...)
 	}
 	for _, s := range []Section{SectionWarningStatuses, SectionCriticalStatuses} {
 		r.Statuses = append(r.Statuses, defaultStatusRules(s)...)
 	}
+	for _, s := range []Section{SectionKSCLicenses, SectionHubLicenses} {
+		r.Licenses = append(r.Licenses, defaultLicenseRules(s)...)
+	}
 	return r
+}
+
+func defaultLicenseRules(s Section) []LicenseRule {
+	sol := kaspersky.KindVirtualServer
+	if s == SectionHubLicenses {
+		sol = kaspersky.KindCompany
+	}
+	return []LicenseRule{
+		{ID: LicenseRuleID{Solution: sol, Condition: LicenseExpiring}, Days: DefaultLicenseDays},
+		{ID: LicenseRuleID{Solution: sol, Condition: LicenseOverused}},
+	}
 }
 
 func defaultEventRules(s Section) []EventRule {
@@ -201,7 +351,18 @@ func defaultStatusRules(s Section) []StatusRule {
 func (r Rules) Clone() Rules {
 	r.Events = slices.Clone(r.Events)
 	r.Statuses = slices.Clone(r.Statuses)
+	r.Licenses = slices.Clone(r.Licenses)
 	return r
+}
+
+// License returns the license rule with the given id.
+func (r Rules) License(id LicenseRuleID) (LicenseRule, bool) {
+	for _, l := range r.Licenses {
+		if l.ID == id {
+			return l, true
+		}
+	}
+	return LicenseRule{}, false
 }
 
 // Event returns the event rule with the given id.
@@ -241,17 +402,21 @@ type Section int
 
 // The sections.
 const (
-	// SectionGeneral holds [General] and the creation delay.
+	// SectionGeneral holds [General], the creation delay and the flood limit.
 	SectionGeneral Section = iota + 1
 	SectionKSCEvents
 	SectionKESCloudEvents
 	SectionOffice365Events
 	SectionWarningStatuses
 	SectionCriticalStatuses
+	// SectionKSCLicenses holds the license rules of Kaspersky Security Center.
+	SectionKSCLicenses
+	// SectionHubLicenses holds the license rules of Business Hub.
+	SectionHubLicenses
 )
 
 // Sections lists every section in display order.
-var Sections = [...]Section{SectionGeneral, SectionKSCEvents, SectionKESCloudEvents, SectionOffice365Events, SectionWarningStatuses, SectionCriticalStatuses}
+var Sections = [...]Section{SectionGeneral, SectionKSCEvents, SectionKESCloudEvents, SectionOffice365Events, SectionWarningStatuses, SectionCriticalStatuses, SectionKSCLicenses, SectionHubLicenses}
 
 // String names the section.
 func (s Section) String() string {
@@ -268,11 +433,23 @@ func (s Section) String() string {
 		return "Warning status"
 	case SectionCriticalStatuses:
 		return "Critical status"
+	case SectionKSCLicenses:
+		return "Kaspersky Security Center licenses"
+	case SectionHubLicenses:
+		return "Kaspersky Business Hub licenses"
 	}
 	return fmt.Sprintf("Section(%d)", int(s))
 }
 
-func (s Section) valid() bool { return s >= SectionGeneral && s <= SectionCriticalStatuses }
+func (s Section) valid() bool { return s >= SectionGeneral && s <= SectionHubLicenses }
+
+// licenseSection returns the section a license rule belongs to.
+func licenseSection(id LicenseRuleID) Section {
+	if id.Solution == kaspersky.KindCompany {
+		return SectionHubLicenses
+	}
+	return SectionKSCLicenses
+}
 
 // eventSection returns the section an event rule belongs to.
 func eventSection(id EventRuleID) Section {

@@ -1,17 +1,17 @@
 package serviceorder
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"os"
-	"path/filepath"
 	"sync"
+
+	"github.com/mspkit/kaspersky-tigerpaw/internal/atomicfile"
+	"github.com/mspkit/kaspersky-tigerpaw/internal/strictjson"
 )
 
 // ErrRevisionConflict is wrapped by the error of [RulesStore.SaveRules] when
@@ -146,11 +146,7 @@ func NewFileRules(path string) (*FileRules, error) {
 	if _, _, err := f.read(); err != nil {
 		return nil, err
 	}
-	if leftovers, err := filepath.Glob(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")); err == nil {
-		for _, l := range leftovers {
-			_ = os.Remove(l)
-		}
-	}
+	_ = atomicfile.RemoveTemps(path)
 	return f, nil
 }
 
@@ -213,13 +209,13 @@ func (f *FileRules) read() (Rules, int64, error) {
 	if _, ok := probe["format"]; !ok {
 		// A bare Rules object, as written by hand.
 		var r Rules
-		if err := decodeStrict(data, &r); err != nil {
+		if err := strictjson.Unmarshal(data, &r); err != nil {
 			return Rules{}, 0, fmt.Errorf("%w: rules file %s: %w", ErrCorruptStore, f.path, err)
 		}
 		return r, 1, nil
 	}
 	var c rulesFileContent
-	if err := decodeStrict(data, &c); err != nil {
+	if err := strictjson.Unmarshal(data, &c); err != nil {
 		return Rules{}, 0, fmt.Errorf("%w: rules file %s: %w", ErrCorruptStore, f.path, err)
 	}
 	if c.Format != rulesFileFormat || c.Version != rulesFileVersion {
@@ -230,18 +226,4 @@ func (f *FileRules) read() (Rules, int64, error) {
 		return Rules{}, 0, fmt.Errorf("%w: rules file %s: revision %d, want 1 or more", ErrCorruptStore, f.path, c.Revision)
 	}
 	return c.Rules, c.Revision, nil
-}
-
-// decodeStrict decodes the one JSON value in data into v, refusing unknown
-// fields and trailing data.
-func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("unexpected data after the JSON value")
-	}
-	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -30,8 +31,8 @@ type Runner struct {
 	now   func() time.Time
 	log   *slog.Logger
 	mu    sync.Mutex
-	// closedStatus is the closed status of the running cycle's rules.
-	closedStatus string
+	// closedStatus and newStatus are those of the running cycle's rules.
+	closedStatus, newStatus string
 	// eval evaluates the cycles (under mu), remembering from one cycle to
 	// the next what spares work in the next.
 	eval Evaluator
@@ -131,6 +132,21 @@ type Result struct {
 	Released []OrderRef
 	// Failed are actions that failed; each is retried on a later cycle.
 	Failed []Failure
+	// Noted are group orders that got a note about repeats (one per order
+	// and cycle at most).
+	Noted []OrderRef
+	// Reopened are closed group orders set back to the new status because a
+	// repeat came within their rule's reopen window.
+	Reopened []OrderRef
+	// Summaries are the flood guard's summary orders created (or found by
+	// reference) this cycle; they are in Created or Recovered too.
+	Summaries []OrderRef
+	// Suppressed counts the events the flood guard listed in summaries
+	// instead of opening orders for them.
+	Suppressed int
+	// Deferred counts the status, condition and license orders the flood
+	// guard left for a later cycle.
+	Deferred int
 }
 
 // Err joins the failures, or returns nil.
@@ -171,9 +187,10 @@ func (r *Runner) Run(ctx context.Context, c Cycle) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("serviceorder: loading state: %w", err)
 	}
-	r.closedStatus = c.Rules.General.ClosedStatus
+	r.closedStatus, r.newStatus = c.Rules.General.ClosedStatus, c.Rules.General.NewStatus
 	now := r.now()
 	plan := r.eval.Evaluate(Input{Now: now, Rules: c.Rules, Accounts: c.Accounts, Tenants: c.Tenants, State: st})
+	res.Suppressed, res.Deferred = plan.Suppressed, plan.Deferred
 
 	// Record every intent to create (and the creation-delay bookkeeping) in one
 	// write, before anything is written to Tigerpaw.
@@ -181,8 +198,16 @@ func (r *Runner) Run(ctx context.Context, c Cycle) (Result, error) {
 	for i := range plan.Actions {
 		a := &plan.Actions[i]
 		switch a.Type {
-		case ActionCreate, ActionWatch, ActionKeep:
+		case ActionCreate, ActionWatch, ActionKeep, ActionGroup:
 			intent.Put = append(intent.Put, a.Order)
+			if a.Type == ActionCreate && len(a.Covers) > 0 {
+				// A summary's events: covered from the moment it is decided,
+				// so that a retry does not open them or summarise them again.
+				if intent.Events == nil {
+					intent.Events = map[Key]time.Time{}
+				}
+				maps.Copy(intent.Events, a.Covers)
+			}
 		case ActionForget:
 			intent.Delete = append(intent.Delete, a.Order.Key)
 		}
@@ -225,7 +250,7 @@ func (r *Runner) Run(ctx context.Context, c Cycle) (Result, error) {
 			// would only be refused again (and may lock the account).
 			failed[tid] = true
 			res.Failed = append(res.Failed, Failure{TenantID: tid, Err: fmt.Errorf("not applied: %w", ErrUnauthorized)})
-		} else if !r.applyTenant(ctx, tid, plan.Actions[start:end], &res, &done) {
+		} else if !r.applyTenant(ctx, tid, now, plan.Actions[start:end], &res, &done) {
 			failed[tid] = true
 			refused = slices.ContainsFunc(res.Failed, func(f Failure) bool { return errors.Is(f.Err, ErrUnauthorized) })
 		}
@@ -267,7 +292,7 @@ const flushEvery = 256
 
 // applyTenant applies one tenant's actions, collecting the outcomes in done, and
 // reports whether all succeeded.
-func (r *Runner) applyTenant(ctx context.Context, tid string, actions []Action, res *Result, done *Change) bool {
+func (r *Runner) applyTenant(ctx context.Context, tid string, now time.Time, actions []Action, res *Result, done *Change) bool {
 	ok := true
 	fail := func(a *Action, err error) {
 		ok = false
@@ -287,6 +312,8 @@ func (r *Runner) applyTenant(ctx context.Context, tid string, actions []Action, 
 			err = r.close(ctx, a, res, done)
 		case ActionCreate:
 			err = r.create(ctx, a, res, done)
+		case ActionGroup:
+			err = r.group(ctx, a, now, res, done)
 		}
 		if err != nil {
 			fail(a, err)
@@ -335,6 +362,9 @@ func (r *Runner) create(ctx context.Context, a *Action, res *Result, done *Chang
 			break
 		}
 	}
+	if o.Kind == KindSummary {
+		defer func() { res.Summaries = append(res.Summaries, ref(&o, number)) }()
+	}
 	if number != 0 {
 		res.Recovered = append(res.Recovered, ref(&o, number))
 		r.log.LogAttrs(ctx, slog.LevelInfo, "service order found by reference", slog.String("key", string(o.Key)), slog.Int("number", number))
@@ -350,6 +380,9 @@ func (r *Runner) create(ctx context.Context, a *Action, res *Result, done *Chang
 	case KindEvent:
 		done.Delete = append(done.Delete, o.Key)
 		done.Events[o.Key] = o.EventTime
+		return nil
+	case KindSummary:
+		done.Delete = append(done.Delete, o.Key)
 		return nil
 	case KindCondition:
 		done.Events[EventKey(o.TenantID, kaspersky.OriginOffice365, o.EventID)] = o.EventTime
@@ -420,4 +453,165 @@ func (r *Runner) close(ctx context.Context, a *Action, res *Result, done *Change
 	}
 	release()
 	return nil
+}
+
+// group applies an ActionGroup: the repeats go to the open order with the key
+// as a note; with none open, the latest closed order is set back to the new
+// status with a note when it was closed within the reopen window; otherwise a
+// new order is created. Repeats the order's own text and notes cover already
+// (read back when the Store does not know them for sure) are not noted again.
+func (r *Runner) group(ctx context.Context, a *Action, now time.Time, res *Result, done *Change) error {
+	o := a.Order
+	verify := a.Verify
+	var target, closed *DeskOrder
+	if o.Number > 0 {
+		cur, err := r.desk.Get(ctx, o.Number)
+		switch {
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			return fmt.Errorf("reading order %d: %w", o.Number, err)
+		case r.isClosed(&cur):
+			closed = &cur
+		default:
+			target = &cur
+		}
+	}
+	if target == nil {
+		found, err := r.desk.FindByReference(ctx, string(o.Key))
+		if err != nil {
+			return fmt.Errorf("looking up reference: %w", err)
+		}
+		for _, m := range matches(found, o.Key) {
+			switch {
+			case !r.isClosed(&m):
+				if target == nil {
+					// Not the Store's order: what it covers is read back.
+					target, verify = &m, true
+				}
+			case closed == nil || m.Number > closed.Number:
+				closed = &m
+			}
+		}
+	}
+	pick := func(covered time.Time) *PendingNote {
+		if len(a.Repeats) == 0 {
+			if o.Note != nil && o.Note.Last.After(covered) {
+				n := *o.Note
+				n.Reopen = false
+				return &n
+			}
+			return nil
+		}
+		var n PendingNote
+		for _, t := range a.Repeats {
+			if t.After(covered) {
+				if n.Count == 0 {
+					n.First = t
+				}
+				n.Count++
+				n.Last = t
+			}
+		}
+		if n.Count == 0 {
+			return nil
+		}
+		return &n
+	}
+	finish := func(number int, covered time.Time) {
+		o.Phase, o.Number, o.Covered, o.Note, o.Request = PhaseOpen, number, covered, nil, nil
+		done.Put = append(done.Put, o)
+		maps.Copy(done.Events, a.Covers)
+	}
+	note := func(number int, n *PendingNote) error {
+		if err := r.desk.AddNote(ctx, number, NewNote{Topic: NoteTopic, Text: noteText(n)}); err != nil {
+			return fmt.Errorf("adding a note to order %d: %w", number, err)
+		}
+		res.Noted = append(res.Noted, ref(&o, number))
+		r.log.LogAttrs(ctx, slog.LevelInfo, "service order noted", slog.String("key", string(o.Key)), slog.Int("number", number), slog.Int("repeats", n.Count))
+		return nil
+	}
+	if target != nil {
+		covered := o.Covered
+		if verify {
+			c, err := r.coveredOn(ctx, target)
+			if err != nil {
+				return err
+			}
+			covered = later(covered, c)
+		}
+		n := pick(covered)
+		if n == nil {
+			finish(target.Number, covered)
+			return nil
+		}
+		if err := note(target.Number, n); err != nil {
+			return err
+		}
+		finish(target.Number, n.Last)
+		return nil
+	}
+	covered := o.Covered
+	if closed != nil && (verify || closed.Number != o.Number) {
+		c, err := r.coveredOn(ctx, closed)
+		if err != nil {
+			return err
+		}
+		covered = later(covered, c)
+	}
+	n := pick(covered)
+	if n == nil {
+		// Nothing new, and nothing open: nothing to track.
+		done.Delete = append(done.Delete, o.Key)
+		maps.Copy(done.Events, a.Covers)
+		return nil
+	}
+	if closed != nil && a.ReopenWindow > 0 && !closed.ClosedAt.IsZero() && now.Sub(closed.ClosedAt) <= a.ReopenWindow {
+		if err := r.desk.Reopen(ctx, closed.Number, ReopenRequest{Status: r.newStatus}); err != nil {
+			return fmt.Errorf("reopening order %d: %w", closed.Number, err)
+		}
+		res.Reopened = append(res.Reopened, ref(&o, closed.Number))
+		r.log.LogAttrs(ctx, slog.LevelInfo, "service order reopened", slog.String("key", string(o.Key)), slog.Int("number", closed.Number))
+		n.Reopen = true
+		if err := note(closed.Number, n); err != nil {
+			// Open again, its note unknown: the next cycle reads the notes.
+			o.Phase, o.Number, o.Note = PhaseOpen, closed.Number, n
+			done.Put = append(done.Put, o)
+			return err
+		}
+		finish(closed.Number, n.Last)
+		return nil
+	}
+	if o.Request == nil {
+		done.Delete = append(done.Delete, o.Key)
+		return nil
+	}
+	number, err := r.desk.Create(ctx, *o.Request)
+	if err != nil {
+		return fmt.Errorf("creating: %w", err)
+	}
+	res.Created = append(res.Created, ref(&o, number))
+	r.log.LogAttrs(ctx, slog.LevelInfo, "service order created", slog.String("key", string(o.Key)), slog.Int("number", number), slog.String("brief", o.Request.Brief))
+	finish(number, n.Last)
+	return nil
+}
+
+// coveredOn reads what repeats an order's text and notes cover.
+func (r *Runner) coveredOn(ctx context.Context, d *DeskOrder) (time.Time, error) {
+	notes, err := r.desk.Notes(ctx, d.Number)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("reading the notes of order %d: %w", d.Number, err)
+	}
+	texts := make([]string, 0, len(notes)+1)
+	texts = append(texts, d.Work)
+	for _, n := range notes {
+		texts = append(texts, n.Text)
+	}
+	return coveredIn(texts...), nil
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -385,6 +385,7 @@ func TestRunBatchesStoreWrites(t *testing.T) {
 	w.store = fs
 	w.newRunner()
 	w.enableStatus(kaspersky.StatusManyViruses, warnSettings, kaspersky.StatusWarning)
+	w.rules.FloodLimit = 1000 // 300 orders of one tenant in one cycle: above the default flood limit
 	var devs []kaspersky.Device
 	for i := range 300 {
 		devs = append(devs, sot.Device(tenantA, fmt.Sprint(i), kaspersky.StatusWarning, kaspersky.StatusManyViruses))

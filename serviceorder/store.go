@@ -74,6 +74,33 @@ type Order struct {
 	// Request is the create request, kept while PhaseCreating so that a later
 	// cycle can finish the job even if the event is not read again.
 	Request *NewOrder `json:"request,omitempty"`
+
+	// TenantName, Origin and EventType are set for group orders, with
+	// DeviceID and DeviceName.
+	TenantName string           `json:"tenantName,omitzero"`
+	Origin     kaspersky.Origin `json:"origin,omitzero"`
+	EventType  string           `json:"eventType,omitzero"`
+	// Covered is, for a group order, the time of the latest repeat its text
+	// and notes cover; later repeats are noted.
+	Covered time.Time `json:"covered,omitzero"`
+	// Note is a note a group order is to get, recorded before it is added:
+	// while set, whether Tigerpaw has it is not known, and the order's notes
+	// are read back for its marker before it is added again.
+	Note *PendingNote `json:"note,omitempty"`
+	// License and Condition are set for license orders.
+	License   string           `json:"license,omitzero"`
+	Condition LicenseCondition `json:"condition,omitzero"`
+}
+
+// PendingNote is a note about repeats that a group order is to get.
+type PendingNote struct {
+	// Count repeats between First and Last.
+	Count int       `json:"count"`
+	First time.Time `json:"first"`
+	Last  time.Time `json:"last"`
+	// Reopen is set when the note goes with setting a closed order back to
+	// the new status.
+	Reopen bool `json:"reopen,omitzero"`
 }
 
 // State is everything a [Store] holds.
@@ -102,6 +129,10 @@ func (s State) Clone() State {
 		if o.Request != nil {
 			r := *o.Request
 			o.Request = &r
+		}
+		if o.Note != nil {
+			n := *o.Note
+			o.Note = &n
 		}
 		out.Orders[k] = o
 	}
@@ -147,7 +178,7 @@ func (c *Change) Check() error {
 			return fmt.Errorf("%w: Put[%d]: empty key", ErrBadChange, i)
 		case o.Phase < PhaseDelayed || o.Phase > PhaseClosing:
 			return fmt.Errorf("%w: Put[%d] (%s): unknown phase %d", ErrBadChange, i, o.Key, int(o.Phase))
-		case o.Kind < KindStatus || o.Kind > KindCondition:
+		case o.Kind < KindStatus || o.Kind > KindLicense:
 			return fmt.Errorf("%w: Put[%d] (%s): unknown kind %d", ErrBadChange, i, o.Key, int(o.Kind))
 		}
 	}
@@ -168,6 +199,10 @@ func (c *Change) apply(s *State) {
 		if o.Request != nil {
 			r := *o.Request
 			o.Request = &r
+		}
+		if o.Note != nil {
+			n := *o.Note
+			o.Note = &n
 		}
 		s.Orders[o.Key] = o
 	}

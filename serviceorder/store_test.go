@@ -4,9 +4,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -92,15 +94,16 @@ func TestFileStoreCorrupt(t *testing.T) {
 		data []byte
 		want string
 	}{
-		{"empty", nil, "EOF"},
-		{"half written", valid[:len(valid)/2], "unexpected EOF"},
+		{"empty", nil, "empty file"},
+		{"half written", valid[:len(valid)/2], "unexpected end of JSON input"},
 		{"not json", []byte("hello"), "invalid character"},
 		{"other format", []byte(`{"format":"x","version":1,"state":{}}`), `format "x"`},
 		{"newer version", []byte(`{"format":"kaspersky-tigerpaw/serviceorder","version":2,"state":{}}`), "version 2"},
 		{"unknown field", []byte(`{"format":"kaspersky-tigerpaw/serviceorder","version":1,"state":{},"extra":1}`), "unknown field"},
 		{"malformed order", []byte(`{"format":"kaspersky-tigerpaw/serviceorder","version":1,"state":{"orders":{"K":{"key":"K","kind":1,"phase":9}}}}`), `order "K" is malformed`},
 		{"order under another key", []byte(`{"format":"kaspersky-tigerpaw/serviceorder","version":1,"state":{"orders":{"K":{"key":"L","kind":1,"phase":3}}}}`), `order "K" is malformed`},
-		{"trailing data", append(append([]byte{}, valid...), []byte(`{}`)...), "data after the end"},
+		{"trailing data", append(append([]byte{}, valid...), []byte(`{}`)...), "line 1, column " + strconv.Itoa(utf8.RuneCount(valid)+1) + ": unexpected data after the JSON value"},
+		{"key given twice", []byte(`{"format":"kaspersky-tigerpaw/serviceorder","version":1,"version":2,"state":{}}`), `version: key "version" given twice`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,7 +2,9 @@ package serviceorder
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -247,6 +249,16 @@ const (
 	ReasonDeviceGone
 	// ReasonConditionEnded: the Office 365 condition ended.
 	ReasonConditionEnded
+	// ReasonLicenseRenewed: the license's expiry moved beyond the rule's
+	// days (renewed or extended).
+	ReasonLicenseRenewed
+	// ReasonLicenseUnused: no device, user or mailbox uses the license any
+	// more (it was replaced).
+	ReasonLicenseUnused
+	// ReasonLicenseGone: the console no longer reports the license.
+	ReasonLicenseGone
+	// ReasonUsageBack: the license's usage is back within what it allows.
+	ReasonUsageBack
 )
 
 // String describes the reason.
@@ -260,6 +272,14 @@ func (r CloseReason) String() string {
 		return "the device is no longer reported by the console"
 	case ReasonConditionEnded:
 		return "the condition has ended"
+	case ReasonLicenseRenewed:
+		return "the license has been renewed"
+	case ReasonLicenseUnused:
+		return "the license is no longer in use"
+	case ReasonLicenseGone:
+		return "the license is no longer reported by the console"
+	case ReasonUsageBack:
+		return "the license's usage is back within its limit"
 	}
 	return fmt.Sprintf("CloseReason(%d)", int(r))
 }
@@ -275,6 +295,11 @@ func closeText(o *Order, reason CloseReason, now time.Time, tt *timeText) string
 		b = strconv.AppendQuote(b, statusText(o.Code, ""))
 		b = append(b, " on device "...)
 		b = append(b, deviceName(o.DeviceName, o.DeviceID)...)
+	case KindLicense:
+		b = append(b, "license "...)
+		b = append(b, o.License...)
+		b = append(b, ' ')
+		b = append(b, conditionText(o.Condition)...)
 	default:
 		b = append(b, "Office 365: "...)
 		b = append(b, office365Text(o.O365Type)...)
@@ -283,4 +308,190 @@ func closeText(o *Order, reason CloseReason, now time.Time, tt *timeText) string
 	b = append(b, reason.String()...)
 	b = append(b, '.')
 	return string(b)
+}
+
+// coverMarker starts the line of a group order's text and notes that says up
+// to which repeat they cover; the Runner reads it back after a crash or a lost
+// Store, so that no repeat is noted twice.
+const coverMarker = "Kaspersky repeats covered up to: "
+
+// appendCover appends the marker line for last.
+func appendCover(b []byte, last time.Time) []byte {
+	b = append(b, coverMarker...)
+	b = last.UTC().AppendFormat(b, time.RFC3339Nano)
+	return append(b, '\n')
+}
+
+// coveredIn returns the latest time the marker lines of texts cover; zero
+// when none has one.
+func coveredIn(texts ...string) time.Time {
+	var out time.Time
+	for _, t := range texts {
+		for {
+			i := strings.Index(t, coverMarker)
+			if i < 0 {
+				break
+			}
+			t = t[i+len(coverMarker):]
+			end := strings.IndexAny(t, "\r\n")
+			if end < 0 {
+				end = len(t)
+			}
+			if at, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(t[:end])); err == nil && at.After(out) {
+				out = at
+			}
+		}
+	}
+	return out
+}
+
+// groupOrderText returns the brief and full text of a group order opened for
+// count repeats of latest's type on its device between first and last.
+func groupOrderText(t kaspersky.Tenant, latest *kaspersky.Event, count int, first, last time.Time, key Key) (string, string) {
+	b, work := eventOrderText(t, latest, key)
+	var buf []byte
+	buf = append(buf, work...)
+	buf = append(buf, "\nThis service order collects the repeats of this event on this device: later repeats are added to it as notes while it is open.\nRepeats: "...)
+	buf = strconv.AppendInt(buf, int64(count), 10)
+	buf = append(buf, " between "...)
+	buf = first.UTC().AppendFormat(buf, timeLayout)
+	buf = append(buf, " and "...)
+	buf = last.UTC().AppendFormat(buf, timeLayout)
+	buf = append(buf, '\n')
+	buf = appendCover(buf, last)
+	if count > 1 {
+		b = brief(fmt.Sprintf("%s (x%d)", b, count))
+	}
+	return b, string(buf)
+}
+
+// NoteTopic is the topic of the notes the engine adds to group orders.
+const NoteTopic = "Kaspersky: repeated event"
+
+// noteText returns the text of a note about n's repeats.
+func noteText(n *PendingNote) string {
+	var b []byte
+	if n.Reopen {
+		b = append(b, "The event happened again after this service order was closed; it is set back to the new status.\n"...)
+	}
+	b = append(b, "Repeated "...)
+	b = strconv.AppendInt(b, int64(n.Count), 10)
+	if n.Count == 1 {
+		b = append(b, " time, at "...)
+		b = n.Last.UTC().AppendFormat(b, timeLayout)
+	} else {
+		b = append(b, " times between "...)
+		b = n.First.UTC().AppendFormat(b, timeLayout)
+		b = append(b, " and "...)
+		b = n.Last.UTC().AppendFormat(b, timeLayout)
+	}
+	b = append(b, ".\nLatest: "...)
+	b = n.Last.UTC().AppendFormat(b, timeLayout)
+	b = append(b, '\n')
+	b = appendCover(b, n.Last)
+	return string(b)
+}
+
+// summaryOrderText returns the brief and full text of a flood guard summary:
+// counts of the events not opened, per event type and device.
+func summaryOrderText(t kaspersky.Tenant, counts map[string]int, limit int, now time.Time, key Key) (string, string) {
+	type row struct {
+		what string
+		n    int
+	}
+	rows := make([]row, 0, len(counts))
+	total := 0
+	for w, n := range counts {
+		rows = append(rows, row{w, n})
+		total += n
+	}
+	slices.SortFunc(rows, func(a, b row) int {
+		if c := cmp.Compare(b.n, a.n); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.what, b.what)
+	})
+	var b []byte
+	b = append(b, "The Kaspersky integration opened "...)
+	b = strconv.AppendInt(b, int64(limit), 10)
+	b = append(b, " service orders for this tenant in one cycle, its limit; these "...)
+	b = strconv.AppendInt(b, int64(total), 10)
+	b = append(b, " events opened none and are listed here instead.\n\nTenant: "...)
+	b = appendTenantLine(b, t)
+	b = append(b, "\nCycle: "...)
+	b = now.UTC().AppendFormat(b, timeLayout)
+	b = append(b, "\n\n"...)
+	for _, r := range rows {
+		b = strconv.AppendInt(b, int64(r.n), 10)
+		b = append(b, " x "...)
+		b = append(b, r.what...)
+		b = append(b, '\n')
+	}
+	b = append(b, "\nThese events will not open service orders later. Reference: "...)
+	b = append(b, key...)
+	b = append(b, '\n')
+	return brief(fmt.Sprintf("Kaspersky: %d events not opened (flood limit %d)", total, limit)), string(b)
+}
+
+// conditionText describes a license condition in a sentence.
+func conditionText(c LicenseCondition) string {
+	switch c {
+	case LicenseExpiring:
+		return "expires soon"
+	case LicenseOverused:
+		return "is used by more devices than it allows"
+	}
+	return string(c)
+}
+
+// licenseOrderText returns the brief and full text of a license order.
+func licenseOrderText(t kaspersky.Tenant, l *kaspersky.License, c LicenseCondition, r *LicenseRule, now time.Time, key Key) (string, string) {
+	product := l.ProductName
+	if product == "" {
+		product = string(l.Application)
+	}
+	var b []byte
+	b = append(b, "Kaspersky license "...)
+	b = append(b, l.ID...)
+	b = append(b, " ("...)
+	b = append(b, product...)
+	b = append(b, ") "...)
+	b = append(b, conditionText(c)...)
+	b = append(b, ".\n\nTenant: "...)
+	b = appendTenantLine(b, t)
+	b = append(b, "\nLicense: "...)
+	b = append(b, l.ID...)
+	b = append(b, "\nProduct: "...)
+	b = append(b, product...)
+	b = append(b, "\nType: "...)
+	b = append(b, l.Type.String()...)
+	if !l.Expires.IsZero() {
+		b = append(b, "\nExpires: "...)
+		b = l.Expires.UTC().AppendFormat(b, timeLayout)
+	}
+	b = append(b, "\nIn use: "...)
+	b = strconv.AppendInt(b, int64(l.Usage()), 10)
+	if l.Capacity > 0 {
+		b = append(b, " of "...)
+		b = strconv.AppendInt(b, int64(l.Capacity), 10)
+	}
+	b = append(b, "\nDetected: "...)
+	b = now.UTC().AppendFormat(b, timeLayout)
+	b = append(b, "\n\n"...)
+	var short string
+	switch c {
+	case LicenseExpiring:
+		days := r.Window() / (24 * time.Hour)
+		b = append(b, "The rule opens an order "...)
+		b = strconv.AppendInt(b, int64(days), 10)
+		b = append(b, " days before a key in use expires. This service order closes automatically when the license is renewed or no longer in use.\n"...)
+		short = "Kaspersky: license " + l.ID + " expires " + l.Expires.UTC().Format("2006-01-02")
+	default:
+		b = append(b, "This service order closes automatically when the usage is back within the license's limit.\n"...)
+		short = fmt.Sprintf("Kaspersky: license %s over-used (%d of %d)", l.ID, l.Usage(), l.Capacity)
+	}
+	b = append(b, "Reference: "...)
+	b = append(b, key...)
+	b = append(b, '\n')
+	return brief(short), string(b)
 }

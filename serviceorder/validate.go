@@ -193,6 +193,9 @@ func (r *Rules) validate(set *lookupSet) error {
 	if r.CreationDelay < 0 || r.CreationDelay > MaxCreationDelay {
 		ps.add(general, "creation delay", "%s is outside 0 to %s", r.CreationDelay, MaxCreationDelay)
 	}
+	if r.FloodLimit < 0 || r.FloodLimit > MaxFloodLimit {
+		ps.add(general, "flood limit", "%d is outside 1 to %d (0 means the default, %d)", r.FloodLimit, MaxFloodLimit, DefaultFloodLimit)
+	}
 
 	seenEvents := make(map[EventRuleID]bool, len(r.Events))
 	for i := range r.Events {
@@ -214,7 +217,44 @@ func (r *Rules) validate(set *lookupSet) error {
 		} else if e.LifetimeDays < 1 || e.LifetimeDays > MaxLifetimeDays {
 			ps.add(name, "lifetime", "%d days is outside 1 to %d", e.LifetimeDays, MaxLifetimeDays)
 		}
+		switch e.Grouping {
+		case "", GroupEachEvent:
+			if e.ReopenHours != 0 {
+				ps.add(name, "reopen window", "needs grouping %q; leave it 0 with one order per event", GroupDevice)
+			}
+		case GroupDevice:
+			if e.ID.Origin == kaspersky.OriginOffice365 && e.ID.O365Type.IsCondition() {
+				ps.add(name, "grouping", "a condition rule already keeps one order per condition; leave it %q", GroupEachEvent)
+			}
+			if e.ReopenHours < 0 || e.ReopenHours > MaxReopenHours {
+				ps.add(name, "reopen window", "%d hours is outside 0 to %d", e.ReopenHours, MaxReopenHours)
+			}
+		default:
+			ps.add(name, "grouping", "%q is neither %q nor %q", e.Grouping, GroupEachEvent, GroupDevice)
+		}
 		e.OrderSettings.check(&ps, name, set)
+	}
+	seenLicenses := make(map[LicenseRuleID]bool, len(r.Licenses))
+	for i := range r.Licenses {
+		l := &r.Licenses[i]
+		name := l.ID.String()
+		if !l.ID.Valid() {
+			ps.add(name, "rule", "is not a known license rule (solution must be a virtual server or company, condition %q or %q)", LicenseExpiring, LicenseOverused)
+			continue
+		}
+		if seenLicenses[l.ID] {
+			ps.add(name, "rule", "appears more than once")
+			continue
+		}
+		seenLicenses[l.ID] = true
+		if l.ID.Condition == LicenseExpiring {
+			if l.Days < 0 || l.Days > MaxLicenseDays {
+				ps.add(name, "days", "%d days is outside 1 to %d (0 means the default, %d)", l.Days, MaxLicenseDays, DefaultLicenseDays)
+			}
+		} else if l.Days != 0 {
+			ps.add(name, "days", "only the expiry rule has days; leave it 0")
+		}
+		l.OrderSettings.check(&ps, name, set)
 	}
 	seenStatuses := make(map[StatusRuleID]bool, len(r.Statuses))
 	for i := range r.Statuses {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mspkit/kaspersky-tigerpaw/internal/httpx"
 	"github.com/mspkit/kaspersky-tigerpaw/internal/retry"
 	"golang.org/x/time/rate"
 )
@@ -404,11 +405,9 @@ func pathf(format string, args ...any) string {
 }
 
 // defaultHTTPClient is the client used without WithHTTPClient: a minute per
-// request, and enough idle connections kept per host that requests in flight
-// at once (up to WithMaxConcurrency) reuse theirs instead of each opening a
-// new TLS connection, as Go's default of two would make them.
+// request, over the module's default transport (httpx.NewTransport), which
+// keeps enough idle connections per host that requests in flight at once (up
+// to WithMaxConcurrency) reuse theirs.
 func defaultHTTPClient() *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 32
-	return &http.Client{Timeout: 60 * time.Second, Transport: tr}
+	return &http.Client{Timeout: 60 * time.Second, Transport: httpx.NewTransport(nil)}
 }

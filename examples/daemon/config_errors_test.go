@@ -209,11 +209,11 @@ func TestFlagErrors(t *testing.T) {
 func TestConfigSyntaxErrors(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct{ name, text, want string }{
-		{"empty", "", "config: line 1, column 1: the file is empty; want a JSON object"},
-		{"blank", "\n  \n", "config: line 1, column 1: the file is empty; want a JSON object"},
+		{"empty", "", "config: empty file (line 1, column 1): want a JSON object"},
+		{"blank", "\n  \n", "config: empty file (line 1, column 1): want a JSON object"},
 		{"missing comma", "{\n  \"integration\": \"main\"\n  \"solution\": \"ksc\"\n}\n",
 			"config: line 3, column 3: invalid character '\"' after object key:value pair"},
-		{"truncated", "{\n  \"tigerpaw\": {\"url\": \"https://tp\"", "config: line 2, column 35: the JSON ends too early: unexpected EOF"},
+		{"truncated", "{\n  \"tigerpaw\": {\"url\": \"https://tp\"", "config: line 2, column 34: unexpected end of JSON input"},
 		{"trailing comma", "{\"integration\": \"main\",}", "config: line 1, column 24: invalid character '}' looking for beginning of object key string"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

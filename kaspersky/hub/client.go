@@ -3,7 +3,6 @@ package hub
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mspkit/kaspersky-tigerpaw/internal/httpx"
 	"github.com/mspkit/kaspersky-tigerpaw/internal/retry"
 )
 
@@ -106,12 +106,8 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	}
 	hc := cfg.httpClient
 	if hc == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: cfg.rootCAs}
-		// Companies read at once reuse their connections rather than each
-		// opening a new TLS one (Go keeps two idle per host by default).
-		tr.MaxIdleConnsPerHost = 32
-		hc = &http.Client{Transport: tr}
+		// Companies read at once reuse their connections (see httpx).
+		hc = &http.Client{Transport: httpx.NewTransport(cfg.rootCAs)}
 	}
 	logger := cfg.logger
 	if logger == nil {

@@ -21,6 +21,15 @@
 // number of items in the whole list (every page carries it; it is required).
 // Errors are non-2xx answers with {"error":{"code","message"}}.
 //
+// A license (GET /api/v1/companies/{id}/licenses) is {"id","product","type",
+// "state","expiresAt","capacity","users","mailboxes","used"}: expiresAt is
+// when it stops (absent when never), capacity how many devices, users or
+// mailboxes it allows, users the ids of the users assigned it, mailboxes the
+// number of protected mailboxes (office365), and used, optional, how many
+// devices, users or mailboxes Business Hub counts against it. The service
+// order license rules read expiresAt, capacity and the usage (the largest of
+// used, the users and the mailboxes).
+//
 // Start with [NewClient]:
 //
 //	c, err := hub.NewClient("https://hub.example.com",

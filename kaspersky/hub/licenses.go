@@ -15,9 +15,17 @@ type License struct {
 	Type string `json:"type"`
 	// State is "active", "paused" or "cancelled".
 	State string `json:"state"`
-	// ExpiresAt is zero when the license has no end date.
+	// ExpiresAt is zero when the license has no end date. The service order
+	// rules open an order when a license in use expires within their days.
 	ExpiresAt time.Time `json:"expiresAt"`
-	Capacity  int       `json:"capacity"`
+	// Capacity is how many devices, users or mailboxes the license allows;
+	// 0 when unlimited or unknown.
+	Capacity int `json:"capacity"`
+	// Used is how many devices, users or mailboxes Business Hub counts
+	// against the license (optional; 0 or absent when the server does not
+	// say, then the users and mailboxes stand for it). The service order
+	// rules compare it with Capacity.
+	Used int `json:"used"`
 	// Users are the ids of the users assigned the license.
 	Users []string `json:"users"`
 	// Mailboxes is the number of protected mailboxes (office365).

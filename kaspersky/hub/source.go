@@ -391,6 +391,7 @@ func LicenseOf(l License, devices []Device) (kaspersky.License, error) {
 		State:       state,
 		Capacity:    max(l.Capacity, 0),
 		Mailboxes:   max(l.Mailboxes, 0),
+		Used:        max(l.Used, 0),
 	}
 	if !l.ExpiresAt.IsZero() {
 		out.Expires = l.ExpiresAt.UTC()

@@ -40,6 +40,9 @@ type License struct {
 	Capacity  int       `json:"capacity"`
 	Users     []string  `json:"users"`
 	Mailboxes int       `json:"mailboxes"`
+	// Used is sent as "used" when not zero: how many devices, users or
+	// mailboxes count against the license.
+	Used int `json:"used,omitempty"`
 }
 
 // Event is a Kaspersky Endpoint Security Cloud event of a company. Severity is

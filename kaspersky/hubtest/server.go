@@ -224,6 +224,19 @@ func (s *Server) AddLicense(companyID string, l ...License) error {
 	return nil
 }
 
+// SetLicenses replaces the licenses of a company (a renewal, a changed
+// capacity or usage).
+func (s *Server) SetLicenses(companyID string, l ...License) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cs, err := s.state(companyID)
+	if err != nil {
+		return err
+	}
+	cs.licenses = slices.Clone(l)
+	return nil
+}
+
 // AddEvent adds KES Cloud events to a company.
 func (s *Server) AddEvent(companyID string, e ...Event) error {
 	s.mu.Lock()

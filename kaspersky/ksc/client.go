@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -20,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mspkit/kaspersky-tigerpaw/internal/httpx"
 	"github.com/mspkit/kaspersky-tigerpaw/internal/retry"
 )
 
@@ -120,12 +120,8 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	}
 	hc := cfg.httpClient
 	if hc == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: cfg.rootCAs}
-		// Keep a connection per concurrent caller: the default 2 idle ones
-		// make every further concurrent request a new TLS handshake.
-		tr.MaxIdleConnsPerHost = 32
-		hc = &http.Client{Transport: tr}
+		// An idle connection kept per concurrent caller (see httpx).
+		hc = &http.Client{Transport: httpx.NewTransport(cfg.rootCAs)}
 	}
 	logger := cfg.logger
 	if logger == nil {

@@ -269,7 +269,7 @@ func LicenseOf(k Key, hosts []KeyHost) kaspersky.License {
 	}
 	l := kaspersky.License{
 		ID: k.Serial, Application: app.ID, ProductName: k.ProductName, Type: typ,
-		State: StateOf(k), Expires: exp, Capacity: int(k.Count),
+		State: StateOf(k), Expires: exp, Capacity: int(max(k.Count, 0)), Used: int(max(k.HostsAsCurrent, 0)),
 	}
 	active := map[string]bool{}
 	for _, h := range hosts {

@@ -53,7 +53,7 @@ func TestSourceInventory(t *testing.T) {
 		},
 		Licenses: []kaspersky.License{
 			{ID: "K-COM", Application: kaspersky.AppKESBAdvanced, ProductName: adv, Type: kaspersky.KeyCommercial, Expires: future,
-				Capacity: 100, ActiveDevices: []string{"h-srv", "h-ws"}, ReserveDevices: []string{"h-lnx"}},
+				Capacity: 100, Used: 2, ActiveDevices: []string{"h-srv", "h-ws"}, ReserveDevices: []string{"h-lnx"}},
 			{ID: "K-COM-EXP", Application: kaspersky.AppKESBAdvanced, ProductName: adv, Type: kaspersky.KeyCommercial,
 				Expires: t0.AddDate(0, -1, 0), Capacity: 50, ActiveDevices: []string{"h-sick"}},
 			{ID: "K-SUB", Application: kaspersky.AppKESBSelect, ProductName: sel, Type: kaspersky.KeySubscription,

@@ -148,6 +148,20 @@ func (s *Server) AddKey(vs string, k Key) {
 	s.keys[vs] = append(s.keys[vs], k)
 }
 
+// UpdateKey replaces the key with k's serial on a virtual server (a renewal:
+// a later limit date, another count). It reports whether the key was there.
+func (s *Server) UpdateKey(vs string, k Key) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.keys[vs] {
+		if s.keys[vs][i].Serial == k.Serial {
+			s.keys[vs][i] = k
+			return true
+		}
+	}
+	return false
+}
+
 // AddKeyHost records that a host uses the key with the given serial.
 func (s *Server) AddKeyHost(serial string, kh KeyHost) {
 	s.mu.Lock()

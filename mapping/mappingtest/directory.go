@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/mspkit/kaspersky-tigerpaw/billing"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
 )
 
@@ -22,7 +23,7 @@ type Directory struct {
 	crossRefs  map[[2]int]bool
 	agreements []mapping.Agreement
 	levels     []mapping.PriceLevel
-	items      map[string]mapping.PriceBookItem
+	items      map[string]mapping.PriceBookItem // by billing.ItemKey
 	categories []string
 	fields     []mapping.FieldDefinition
 	values     map[int]map[int]string // field id → account → value
@@ -80,7 +81,7 @@ func (d *Directory) AddItem(ids ...string) *Directory {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, id := range ids {
-		d.items[id] = mapping.PriceBookItem{ID: id, Description: "item " + id}
+		d.items[billing.ItemKey(id)] = mapping.PriceBookItem{ID: id, Description: "item " + id}
 	}
 	return d
 }
@@ -241,7 +242,7 @@ func (d *Directory) PriceBookItem(ctx context.Context, itemID string) (mapping.P
 	if err := d.enter(ctx, "PriceBookItem"); err != nil {
 		return mapping.PriceBookItem{}, err
 	}
-	it, ok := d.items[itemID]
+	it, ok := d.items[billing.ItemKey(itemID)] // as Tigerpaw matches ids
 	if !ok {
 		return mapping.PriceBookItem{}, fmt.Errorf("mappingtest: price book item %q: %w", itemID, mapping.ErrNotFound)
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 )
@@ -20,6 +21,9 @@ const (
 	OpFind
 	OpGet
 	OpClose
+	OpNotes
+	OpAddNote
+	OpReopen
 )
 
 // String names the operation.
@@ -33,6 +37,12 @@ func (o Op) String() string {
 		return "get"
 	case OpClose:
 		return "close"
+	case OpNotes:
+		return "notes"
+	case OpAddNote:
+		return "add note"
+	case OpReopen:
+		return "reopen"
 	}
 	return fmt.Sprintf("Op(%d)", int(o))
 }
@@ -59,6 +69,10 @@ type DeskOrder struct {
 	Closed        bool
 	Locked        bool
 	WorkPerformed string
+	// ClosedAt is when the order was closed, by the desk's clock.
+	ClosedAt time.Time
+	// Notes are the order's notes, oldest first.
+	Notes []serviceorder.Note
 }
 
 // Desk is an in-memory [serviceorder.Desk] with Tigerpaw's semantics as far as
@@ -72,6 +86,22 @@ type Desk struct {
 	next   int
 	faults map[Op][]Fault
 	calls  map[Op]int
+	now    func() time.Time
+	notes  int
+}
+
+// SetClock sets the clock that stamps closes (time.Now by default).
+func (d *Desk) SetClock(now func() time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.now = now
+}
+
+func (d *Desk) clock() time.Time {
+	if d.now == nil {
+		return time.Now()
+	}
+	return d.now()
 }
 
 // NewDesk returns an empty desk whose first order is number 1001.
@@ -114,7 +144,7 @@ func (d *Desk) CloseByHand(number int, status string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if o := d.orders[number]; o != nil {
-		o.Closed, o.Status = true, status
+		o.Closed, o.Status, o.ClosedAt = true, status, d.clock()
 	}
 }
 
@@ -138,7 +168,7 @@ func (d *Desk) Orders() []DeskOrder {
 	defer d.mu.Unlock()
 	out := make([]DeskOrder, 0, len(d.orders))
 	for _, o := range d.orders {
-		out = append(out, *o)
+		out = append(out, o.copy())
 	}
 	slices.SortFunc(out, func(a, b DeskOrder) int { return a.Number - b.Number })
 	return out
@@ -157,7 +187,13 @@ func (d *Desk) Order(number int) (DeskOrder, bool) {
 	if !ok {
 		return DeskOrder{}, false
 	}
-	return *o, true
+	return o.copy(), true
+}
+
+func (o *DeskOrder) copy() DeskOrder {
+	c := *o
+	c.Notes = slices.Clone(o.Notes)
+	return c
 }
 
 // fault takes the next fault queued for op, counting the call.
@@ -215,7 +251,8 @@ func (d *Desk) FindByReference(ctx context.Context, ref string) ([]serviceorder.
 }
 
 func (o *DeskOrder) view() serviceorder.DeskOrder {
-	return serviceorder.DeskOrder{Number: o.Number, Reference: string(o.Reference), Status: o.Status, Closed: o.Closed, Locked: o.Locked}
+	return serviceorder.DeskOrder{Number: o.Number, Reference: string(o.Reference), Status: o.Status, Closed: o.Closed, Locked: o.Locked,
+		ClosedAt: o.ClosedAt, Work: o.Work}
 }
 
 // Get implements [serviceorder.Desk].
@@ -254,7 +291,74 @@ func (d *Desk) Close(ctx context.Context, number int, c serviceorder.CloseReques
 	if o.Locked {
 		return fmt.Errorf("order %d is open in the Tigerpaw UI: %w", number, serviceorder.ErrLocked)
 	}
-	o.Closed, o.Status, o.WorkPerformed = true, c.Status, c.WorkPerformed
+	o.Closed, o.Status, o.WorkPerformed, o.ClosedAt = true, c.Status, c.WorkPerformed, d.clock()
+	if faulty {
+		return f.Err
+	}
+	return nil
+}
+
+// Notes implements [serviceorder.Desk].
+func (d *Desk) Notes(ctx context.Context, number int) ([]serviceorder.Note, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if f, faulty := d.fault(OpNotes); faulty {
+		return nil, f.Err
+	}
+	o, ok := d.orders[number]
+	if !ok {
+		return nil, fmt.Errorf("order %d: %w", number, serviceorder.ErrNotFound)
+	}
+	return slices.Clone(o.Notes), nil
+}
+
+// AddNote implements [serviceorder.Desk]. Like Tigerpaw it is not
+// idempotent: every call that takes effect adds a note.
+func (d *Desk) AddNote(ctx context.Context, number int, n serviceorder.NewNote) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	f, faulty := d.fault(OpAddNote)
+	if faulty && !f.Applied {
+		return f.Err
+	}
+	o, ok := d.orders[number]
+	if !ok {
+		return fmt.Errorf("order %d: %w", number, serviceorder.ErrNotFound)
+	}
+	d.notes++
+	o.Notes = append(o.Notes, serviceorder.Note{Number: d.notes, Topic: n.Topic, Text: n.Text})
+	if faulty {
+		return f.Err
+	}
+	return nil
+}
+
+// Reopen implements [serviceorder.Desk]: a locked order is refused with
+// [serviceorder.ErrLocked].
+func (d *Desk) Reopen(ctx context.Context, number int, r serviceorder.ReopenRequest) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	f, faulty := d.fault(OpReopen)
+	if faulty && !f.Applied {
+		return f.Err
+	}
+	o, ok := d.orders[number]
+	if !ok {
+		return fmt.Errorf("order %d: %w", number, serviceorder.ErrNotFound)
+	}
+	if o.Locked {
+		return fmt.Errorf("order %d is open in the Tigerpaw UI: %w", number, serviceorder.ErrLocked)
+	}
+	o.Closed, o.Status, o.ClosedAt = false, r.Status, time.Time{}
 	if faulty {
 		return f.Err
 	}

@@ -53,6 +53,8 @@ var routes = []route{
 	{"POST", "/api/serviceorders/search/reference", (*Server).searchServiceOrdersByReference},
 	{"GET", "/api/serviceorders/{}", (*Server).getServiceOrder},
 	{"PUT", "/api/serviceorders/{}", (*Server).updateServiceOrder},
+	{"GET", "/api/serviceorders/{}/notes", (*Server).listServiceOrderNotes},
+	{"POST", "/api/serviceorders/{}/notes", (*Server).addServiceOrderNote},
 }
 
 // match finds the route of a request. It returns the route and its integer

@@ -235,3 +235,62 @@ func (s *Server) searchServiceOrdersByReference(c *call) answer {
 	env["ServiceOrders"] = out
 	return ok(env)
 }
+
+func (s *Server) noteOut(n *ServiceOrderNote) map[string]any {
+	return map[string]any{
+		"ServiceOrderNoteNumber": n.Number, "Topic": n.Topic, "Note": n.Note,
+		"DateCreated": s.dateOut(n.Created), "StartTime": s.dateOut(n.Created), "LastModified": s.dateOut(n.Created),
+		"EmailTo": "", "EmailCarbonCopy": "", "RepNumber": n.RepNumber, "RepName": s.st.reps[n.RepNumber].Name,
+	}
+}
+
+// listServiceOrderNotes answers the notes of an order, oldest first.
+func (s *Server) listServiceOrderNotes(c *call) answer {
+	so, miss, found := s.order(c.ids[0])
+	if !found {
+		return miss
+	}
+	out := make([]any, 0, len(so.Notes))
+	for i := range so.Notes {
+		out = append(out, s.noteOut(&so.Notes[i]))
+	}
+	return ok(out)
+}
+
+// addServiceOrderNote adds a note (not idempotent, like the real API). Notes
+// are accepted on a locked order: the lock guards the order's own fields.
+func (s *Server) addServiceOrderNote(c *call) answer {
+	so, miss, found := s.order(c.ids[0])
+	if !found {
+		return miss
+	}
+	m, err := object(c.body)
+	if err != nil {
+		return badRequest("The request is invalid: %v", err)
+	}
+	var n ServiceOrderNote
+	if raw, ok := m["note"]; ok {
+		if n.Note, err = stringOf(raw); err != nil {
+			return refuse("Note must be text.")
+		}
+	}
+	if strings.TrimSpace(n.Note) == "" {
+		return refuse("Field Note is required.")
+	}
+	if raw, ok := m["topic"]; ok {
+		if n.Topic, err = stringOf(raw); err != nil {
+			return refuse("Topic must be text.")
+		}
+	}
+	if raw, ok := m["repnumber"]; ok {
+		rep, err := intOf(raw)
+		if _, known := s.st.reps[rep]; err != nil || rep != 0 && !known {
+			return refuse("RepNumber does not name a rep.")
+		}
+		n.RepNumber = rep
+	}
+	n.Number = s.st.id("serviceOrderNote", 0)
+	n.Created = s.now().Truncate(time.Second)
+	so.Notes = append(so.Notes, n)
+	return success(map[string]any{"Note": s.noteOut(&so.Notes[len(so.Notes)-1])})
+}

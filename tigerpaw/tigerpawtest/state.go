@@ -165,6 +165,17 @@ type ServiceOrder struct {
 	Closed             time.Time
 	OpenTasks          int
 	Lock               *Lock
+	// Notes are the order's notes, oldest first.
+	Notes []ServiceOrderNote
+}
+
+// ServiceOrderNote is a note of a service order.
+type ServiceOrderNote struct {
+	Number    int
+	Topic     string
+	Note      string
+	RepNumber int
+	Created   time.Time
 }
 
 // Snapshot is a copy of the fake's state, in a stable order, for cmp.Diff.
@@ -473,6 +484,7 @@ func (st *state) chargesOf(agreement int) []Charge {
 
 func copyOrder(so *ServiceOrder) ServiceOrder {
 	c := *so
+	c.Notes = slices.Clone(so.Notes)
 	if so.Lock != nil {
 		l := *so.Lock
 		c.Lock = &l
