@@ -25,8 +25,8 @@
 // the dry run, Run plans and applies) and [ServiceOrderJob] runs a service order
 // cycle; both read a Kaspersky console through a kaspersky.Source and write to
 // Tigerpaw through the adapters of this package ([ChargeWriter], [Desk],
-// [Lookups], [Directory]). The reference daemon in examples/daemon wires them
-// into a program; `go run ./examples/daemon -demo` runs it on the fakes.
+// [Lookups], [Directory]). The reference daemon in cmd/kaspersky-tigerpawd wires them
+// into a program; `go run ./cmd/kaspersky-tigerpawd -demo` runs it on the fakes.
 //
 //   - Package kaspersky: the neutral domain and the Source interface.
 //   - Package kaspersky/ksc: the Kaspersky Security Center Open API client and its

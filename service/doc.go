@@ -16,5 +16,5 @@
 //	defer s.Close()
 //	err = s.Run(ctx) // until ctx ends
 //
-// examples/daemon is the reference command over it.
+// cmd/kaspersky-tigerpawd is the reference command over it.
 package service

@@ -1,17 +1,21 @@
-// Command daemon is the reference daemon of the module: a thin command over
+// Command kaspersky-tigerpawd is the reference daemon of the module: a thin command over
 // package service, the integration's runtime. It runs the automatic billing
 // and the service order cycles of one integration between a Kaspersky console
 // (Kaspersky Security Center, or Business Hub through the module's own
 // contract) and Tigerpaw.
 //
+// Install it with
+//
+//	go install github.com/mspkit/kaspersky-tigerpaw/cmd/kaspersky-tigerpawd@latest
+//
 // Usage:
 //
-//	daemon -demo                  run the cycles on an in-process fake KSC and Tigerpaw
-//	daemon -demo -solution hub    the same with a fake Business Hub
-//	daemon -config daemon.json    run the cycles until interrupted
-//	daemon -config daemon.json -once
-//	daemon -config daemon.json -dry-run   print the billing plan, write nothing
-//	daemon -config daemon.json -listen :9464   also serve /healthz, /readyz, /status, /metrics and /console/
+//	kaspersky-tigerpawd -demo                  run the cycles on an in-process fake KSC and Tigerpaw
+//	kaspersky-tigerpawd -demo -solution hub    the same with a fake Business Hub
+//	kaspersky-tigerpawd -config daemon.json    run the cycles until interrupted
+//	kaspersky-tigerpawd -config daemon.json -once
+//	kaspersky-tigerpawd -config daemon.json -dry-run   print the billing plan, write nothing
+//	kaspersky-tigerpawd -config daemon.json -listen :9464   also serve /healthz, /readyz, /status, /metrics and /console/
 //
 // The configuration file names the servers, where the secrets are
 // ("env:NAME" or "file:PATH") and the store; see service.Config and
@@ -52,7 +56,7 @@ func main() {
 		<-sigs
 		cancel() // the first signal: finish the cycle in flight, persist, exit 0
 		<-sigs
-		fmt.Fprintln(os.Stderr, "daemon: second signal, exiting at once")
+		fmt.Fprintln(os.Stderr, "kaspersky-tigerpawd: second signal, exiting at once")
 		os.Exit(1)
 	}()
 	os.Exit(runMain(ctx, os.Args[1:], os.Stdout, os.Stderr))
@@ -82,7 +86,7 @@ type options struct {
 // ends (the first SIGINT or SIGTERM), then lets the cycle in flight finish, for
 // at most -shutdown-timeout. It returns the exit code.
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("daemon", flag.ContinueOnError)
+	fs := flag.NewFlagSet("kaspersky-tigerpawd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options
 	fs.BoolVar(&o.demo, "demo", false, "run billing and service order cycles on in-process fake servers, and show what they did")
@@ -99,12 +103,12 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitConfig
 	}
 	if err := checkFlags(fs, &o); err != nil {
-		fmt.Fprintf(stderr, "daemon: %v\n", err)
+		fmt.Fprintf(stderr, "kaspersky-tigerpawd: %v\n", err)
 		return exitConfig
 	}
 	log, err := newLogger(stderr, o.logFormat, o.verbose)
 	if err != nil {
-		fmt.Fprintf(stderr, "daemon: %v\n", err)
+		fmt.Fprintf(stderr, "kaspersky-tigerpawd: %v\n", err)
 		return exitConfig
 	}
 	if o.demo {

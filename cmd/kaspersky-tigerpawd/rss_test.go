@@ -16,7 +16,7 @@ import (
 // rss turns on TestDaemonPeakRSSOnHugeChargeLists, a measurement that builds
 // the daemon, runs it several times under /usr/bin/time and takes a minute:
 //
-//	go test ./examples/daemon -run TestDaemonPeakRSS -rss -v
+//	go test ./cmd/kaspersky-tigerpawd -run TestDaemonPeakRSS -rss -v
 //
 // KT_RSS=1 in the environment turns it on too. It never runs by default.
 var rss = flag.Bool("rss", false, "measure the daemon's peak RSS on huge malformed Tigerpaw answers")

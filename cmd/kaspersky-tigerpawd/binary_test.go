@@ -10,7 +10,7 @@ import (
 // its path (the build cache makes every build after the first quick).
 func daemonBinary(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "daemon")
+	path := filepath.Join(t.TempDir(), "kaspersky-tigerpawd")
 	if out, err := exec.Command("go", "build", "-o", path, ".").CombinedOutput(); err != nil {
 		t.Fatalf("building the daemon: %v\n%s", err, out)
 	}
