@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mspkit/kaspersky-tigerpaw/billing"
+	"github.com/mspkit/kaspersky-tigerpaw/history"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
 	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw"
@@ -55,6 +56,16 @@ type BillingJob struct {
 	// OnCycle, when set, receives what each Run did (see CycleResult), e.g.
 	// metrics.Metrics.Observe (package metrics).
 	OnCycle func(CycleResult)
+	// Guard is the billing guard policy of integrations whose configuration
+	// has none (mapping.Config.BillingGuard); nil applies everything.
+	Guard *mapping.BillingGuard
+	// Decisions keeps the decisions on the changes the guard holds; nil
+	// approves none.
+	Decisions billing.DecisionStore
+	// History, when set, receives each cycle's usage snapshots; snapshots
+	// older than HistoryRetention (history.DefaultRetention when 0) are pruned.
+	History          history.Store
+	HistoryRetention time.Duration
 }
 
 // ErrEmptyInventory is why a BillingJob skips the agreement of a tenant whose
@@ -235,7 +246,11 @@ func (j *BillingJob) Plan(ctx context.Context, cfg mapping.Config) (billing.Plan
 		// again with credentials that were refused.
 		return plan, nil
 	}
-	return j.retire(ctx, plan, accounts, w)
+	plan, err = j.retire(ctx, plan, accounts, w)
+	if err != nil {
+		return plan, err
+	}
+	return j.guard(ctx, cfg, plan), nil
 }
 
 // emptyInventory reports whether a console reported nothing at all for a
@@ -332,9 +347,11 @@ func (j *BillingJob) Run(ctx context.Context, cfg mapping.Config) (plan billing.
 	if err != nil {
 		return plan, billing.Result{}, err
 	}
+	j.forgetStale(ctx, plan)
 	opts := append([]billing.ApplyOption{billing.WithLogger(j.logger())}, j.ApplyOptions...)
 	applied = true
 	res, err = billing.Apply(ctx, plan, w, opts...)
+	j.recordHistory(ctx, plan, res, j.now())
 	return plan, res, err
 }
 

@@ -41,6 +41,9 @@ type CycleResult struct {
 	// PendingCloses are service order closes refused because the order is
 	// locked, retried on later cycles.
 	PendingCloses int `json:"pendingCloses"`
+	// Held is how many billing changes the guard holds for approval
+	// (TenantOutcome.Held says which); they were not written.
+	Held int `json:"held"`
 	// NotConfigured, when not empty, says in words what the integration still
 	// misses for the job to run (e.g. "no tenant mapped"): the cycle read and
 	// wrote nothing, and it is neither failed nor partial. The jobs never set
@@ -85,6 +88,10 @@ type TenantOutcome struct {
 	OrdersCreated int `json:"ordersCreated"`
 	OrdersClosed  int `json:"ordersClosed"`
 	OrdersPending int `json:"ordersPending"`
+	// Held is how many of the tenant's billing changes the guard holds for
+	// approval, HeldChanges what they are and why.
+	Held        int      `json:"held,omitempty"`
+	HeldChanges []string `json:"heldChanges,omitempty"`
 	// Errors are the tenant's failed changes and skipped agreements.
 	Errors []string `json:"errors,omitempty"`
 }
@@ -161,6 +168,13 @@ func billingCycleResult(start time.Time, d time.Duration, cfg mapping.Config, pl
 			}
 		}
 	}
+	held := heldLines(plan)
+	for _, agr := range slices.Sorted(maps.Keys(held)) {
+		lines := held[agr]
+		t := o.of(tenantOf[agr])
+		t.Held += len(lines)
+		t.HeldChanges = append(t.HeldChanges, lines...)
+	}
 	for _, s := range plan.Skipped {
 		t := o.of(tenantOf[s.Agreement])
 		t.Errors = append(t.Errors, s.Err.Error())
@@ -177,7 +191,7 @@ func billingCycleResult(start time.Time, d time.Duration, cfg mapping.Config, pl
 		}
 		err = errors.Join(append([]error{err}, skipped...)...)
 	}
-	return CycleResult{Job: JobBilling, Start: start, Duration: d, Tenants: o.sorted(), Err: err, Failed: whole}
+	return CycleResult{Job: JobBilling, Start: start, Duration: d, Tenants: o.sorted(), Err: err, Failed: whole, Held: len(plan.Held)}
 }
 
 // serviceOrderCycleResult describes a service order cycle per tenant; unread

@@ -71,7 +71,8 @@ func (b *Biller) Plan(ctx context.Context, r ChargeReader, accounts []Account, i
 			return plan, err
 		}
 		agreement := group[0].AgreementNumber
-		desired, unbilled, err := b.desiredFor(group, byTenant, listed, now)
+		usageStart := len(plan.Usage)
+		desired, unbilled, err := b.desiredFor(group, byTenant, listed, now, &plan.Usage)
 		if err == nil && refused != nil {
 			// One refusal is enough: asking again with the same credentials
 			// would only count failed logins against the account.
@@ -99,6 +100,7 @@ func (b *Biller) Plan(ctx context.Context, r ChargeReader, accounts []Account, i
 			}
 		}
 		if err != nil {
+			plan.Usage = plan.Usage[:usageStart]
 			plan.Skipped = append(plan.Skipped, Skipped{Agreement: agreement, Err: err})
 		}
 	}
@@ -106,8 +108,9 @@ func (b *Biller) Plan(ctx context.Context, r ChargeReader, accounts []Account, i
 }
 
 // desiredFor sums the desired charges of the accounts of one agreement, and
-// collects their unbilled usage.
-func (b *Biller) desiredFor(group []Account, byTenant map[string]*kaspersky.Inventory, listed map[string]int, now time.Time) ([]Charge, []Unbilled, error) {
+// collects their unbilled usage; the billed usage per tenant and item is
+// appended to usage.
+func (b *Biller) desiredFor(group []Account, byTenant map[string]*kaspersky.Inventory, listed map[string]int, now time.Time, usage *[]ItemUsage) ([]Charge, []Unbilled, error) {
 	var all []Charge
 	var unbilled []Unbilled
 	for _, acct := range group {
@@ -135,10 +138,12 @@ func (b *Biller) desiredFor(group []Account, byTenant map[string]*kaspersky.Inve
 			// short read left, and delete the rest.
 			return nil, nil, fmt.Errorf("billing: agreement %d: %w", acct.AgreementNumber, err)
 		}
-		charges, rest, err := b.Desired(acct, b.Count(inv, now))
+		counted := b.Count(inv, now)
+		charges, rest, err := b.Desired(acct, counted)
 		if err != nil {
 			return nil, nil, err
 		}
+		b.appendUsage(usage, acct, counted, charges)
 		for _, u := range rest {
 			unbilled = append(unbilled, Unbilled{Agreement: acct.AgreementNumber, TenantID: acct.TenantID, Usage: u})
 		}
@@ -175,4 +180,32 @@ func (b *Biller) checkCharges(agreement int, existing []Charge) error {
 		}
 	}
 	return nil
+}
+
+// appendUsage appends the tenant's counted usage per billed item, priced as
+// its desired charges.
+func (b *Biller) appendUsage(dst *[]ItemUsage, acct Account, counted []Usage, charges []Charge) {
+	start := len(*dst)
+	for _, u := range counted {
+		s := b.book.slotFor(u)
+		if s < 0 || u.Quantity <= 0 {
+			continue
+		}
+		id := b.book.items[s].id
+		cat := kaspersky.Category(0)
+		if ca := b.book.apps[u.App]; ca.byCategory {
+			cat = u.Category
+		}
+		if i := slices.IndexFunc((*dst)[start:], func(x ItemUsage) bool { return x.ItemID == id }); i >= 0 {
+			(*dst)[start+i].Quantity += u.Quantity
+			continue
+		}
+		iu := ItemUsage{Agreement: acct.AgreementNumber, TenantID: acct.TenantID, App: u.App, Category: cat,
+			ItemID: id, Quantity: u.Quantity, PriceLevel: acct.PriceLevel}
+		if i := slices.IndexFunc(charges, func(c Charge) bool { return c.ItemID == id }); i >= 0 {
+			iu.Price = charges[i].Price
+		}
+		*dst = append(*dst, iu)
+	}
+	slices.SortFunc((*dst)[start:], func(x, y ItemUsage) int { return strings.Compare(x.ItemID, y.ItemID) })
 }

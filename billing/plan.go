@@ -130,6 +130,27 @@ type Plan struct {
 	// while billing by category. It is for a report (Explain prints it); Apply
 	// ignores it.
 	Unbilled []Unbilled
+	// Held are the changes a Guard kept out of Changes for a person's
+	// approval (see Guard.Filter): they are not written.
+	Held []Held
+	// Usage is the counted usage behind the desired charges of the planned
+	// agreements, per tenant and item, for a report or a usage history.
+	Usage []ItemUsage
+}
+
+// ItemUsage is the usage of one tenant billed by one price book item: its
+// counted quantity and the unit price at the account's price level.
+type ItemUsage struct {
+	Agreement int
+	TenantID  string
+	App       kaspersky.AppID
+	// Category is the device category when the item bills one category, zero
+	// otherwise.
+	Category   kaspersky.Category
+	ItemID     string
+	Quantity   int64
+	Price      Money
+	PriceLevel int
 }
 
 // Unbilled is billable usage of a tenant that no charge of its agreement carries.
@@ -387,6 +408,17 @@ func (p Plan) format(explain bool) string {
 		}
 		b = append(b, '\n')
 	}
+	for i := range p.Held {
+		h := &p.Held[i]
+		b = append(b, "h "...)
+		b = h.Change.appendTo(b)
+		b = append(b, " held: "...)
+		b = append(b, strings.Join(h.Why, "; ")...)
+		if h.Rejected {
+			b = append(b, " (rejected)"...)
+		}
+		b = append(b, '\n')
+	}
 	for _, s := range p.Skipped {
 		b = fmt.Appendf(b, "! agreement %d skipped: %v\n", s.Agreement, s.Err)
 	}
@@ -403,7 +435,11 @@ func (p Plan) format(explain bool) string {
 			b = fmt.Appendf(b, " qty %d not billed: no price book item\n", u.Usage.Quantity)
 		}
 		cr, up, del, noop := p.Counts()
-		b = fmt.Appendf(b, "%d to create, %d to update, %d to delete, %d unchanged, %d agreements skipped\n", cr, up, del, noop, len(p.Skipped))
+		b = fmt.Appendf(b, "%d to create, %d to update, %d to delete, %d unchanged, %d agreements skipped", cr, up, del, noop, len(p.Skipped))
+		if len(p.Held) > 0 {
+			b = fmt.Appendf(b, ", %d held for approval", len(p.Held))
+		}
+		b = append(b, '\n')
 	}
 	return string(b)
 }

@@ -70,6 +70,9 @@ type Config struct {
 	Tenants []Tenant `json:"tenants,omitempty"`
 	// PriceBook maps applications to Tigerpaw price book items.
 	PriceBook PriceBook `json:"priceBook,omitzero"`
+	// BillingGuard is the integration's billing guard policy; nil leaves it
+	// to the daemon's configuration (see BillingGuard).
+	BillingGuard *BillingGuard `json:"billingGuard,omitempty"`
 }
 
 // Tenant is a virtual server or company added to an integration.

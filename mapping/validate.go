@@ -71,6 +71,11 @@ func (c *Config) check(ps *problems) {
 	}
 	c.checkTenants(ps)
 	c.checkPriceBook(ps)
+	if c.BillingGuard != nil {
+		if err := c.BillingGuard.Check(); err != nil {
+			ps.add(Problem{Kind: ErrInvalid, Field: "billingGuard", Reason: strings.TrimPrefix(err.Error(), "mapping: ")})
+		}
+	}
 }
 
 // tenantKey names tenant i in field paths: its id, or #i when it has none.
