@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mspkit/kaspersky-tigerpaw/history"
+	"github.com/mspkit/kaspersky-tigerpaw/history/historytest"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 )
 
@@ -134,4 +135,16 @@ func TestChanges(t *testing.T) {
 	if diff := cmp.Diff(want, texts); diff != "" {
 		t.Errorf("changes (-want +got):\n%s", diff)
 	}
+}
+
+func TestFileStoreConformance(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	historytest.Run(t, func(t *testing.T) history.Store {
+		s, err := history.OpenFileStore(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
 }

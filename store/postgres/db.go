@@ -102,6 +102,17 @@ var migration = []string{
 		store text PRIMARY KEY,
 		revision bigint NOT NULL,
 		data text NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS billing_decisions (
+		store text NOT NULL,
+		key text NOT NULL,
+		data text NOT NULL,
+		PRIMARY KEY (store, key))`,
+	`CREATE TABLE IF NOT EXISTS usage_history (
+		store text NOT NULL,
+		tenant text NOT NULL,
+		day date NOT NULL,
+		data text NOT NULL,
+		PRIMARY KEY (store, tenant, day))`,
 	`CREATE TABLE IF NOT EXISTS leases (
 		name text PRIMARY KEY,
 		holder text NOT NULL,
