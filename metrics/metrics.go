@@ -29,6 +29,7 @@ type Metrics struct {
 	lastSuccess   *prometheus.GaugeVec
 	tenantFails   *prometheus.CounterVec
 	pending       prometheus.Gauge
+	held          prometheus.Gauge
 	charges       *prometheus.CounterVec
 	orders        *prometheus.CounterVec
 	requests      *prometheus.CounterVec
@@ -50,6 +51,8 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Failed changes and skipped agreements, by job and tenant."}, []string{"job", "tenant"}),
 		pending: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kt_pending_locked_closes",
 			Help: "Service order closes refused because the order is locked, as of the last cycle."}),
+		held: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kt_billing_held_changes",
+			Help: "Billing changes the guard holds for approval (not written), as of the last billing cycle that planned."}),
 		charges: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kt_charges_total",
 			Help: "Additional charges by what billing cycles did to them (created, updated, deleted, unchanged)."}, []string{"action"}),
 		orders: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kt_service_orders_total",
@@ -63,7 +66,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		reqDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "kt_request_duration_seconds",
 			Help: "HTTP request durations, by API.", Buckets: prometheus.DefBuckets}, []string{"api"}),
 	}
-	for _, c := range []prometheus.Collector{m.cycles, m.cycleDuration, m.lastSuccess, m.tenantFails, m.pending,
+	for _, c := range []prometheus.Collector{m.cycles, m.cycleDuration, m.lastSuccess, m.tenantFails, m.pending, m.held,
 		m.charges, m.orders, m.requests, m.writes, m.retries, m.reqDuration} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
@@ -93,8 +96,13 @@ func (m *Metrics) Observe(r kt.CycleResult) {
 			m.orders.WithLabelValues("closed").Add(float64(t.OrdersClosed))
 		}
 	}
-	if o := r.Outcome(); r.Job == kt.JobServiceOrders && (o == kt.OutcomeOK || o == kt.OutcomePartial) {
-		m.pending.Set(float64(r.PendingCloses))
+	if o := r.Outcome(); o == kt.OutcomeOK || o == kt.OutcomePartial {
+		switch r.Job {
+		case kt.JobServiceOrders:
+			m.pending.Set(float64(r.PendingCloses))
+		case kt.JobBilling:
+			m.held.Set(float64(r.Held))
+		}
 	}
 }
 

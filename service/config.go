@@ -18,6 +18,7 @@ import (
 
 	"github.com/mspkit/kaspersky-tigerpaw/internal/strictjson"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
+	"github.com/mspkit/kaspersky-tigerpaw/mapping"
 	"github.com/mspkit/kaspersky-tigerpaw/store/postgres"
 )
 
@@ -133,6 +134,16 @@ type Config struct {
 	Concurrency int `json:"concurrency,omitempty"`
 	// Console is the configuration console's credentials (see ConsoleConfig).
 	Console ConsoleConfig `json:"console"`
+	// BillingGuard is the billing guard policy of an integration whose
+	// mapping sets none: {"mode": "hold", "dropPercent": 20, "dropUnits": 0}
+	// holds suspicious changes for approval; absent or "apply" writes every
+	// change.
+	BillingGuard *mapping.BillingGuard `json:"billingGuard,omitempty"`
+	// HistoryDir is the usage history's directory with the file store
+	// (default: "history" next to stateFile). HistoryRetention is how long
+	// snapshots are kept (default 400 days: "9600h").
+	HistoryDir       string   `json:"historyDir,omitempty"`
+	HistoryRetention Duration `json:"historyRetention,omitempty"`
 
 	// secrets are the resolved secret values (see resolve); never logged.
 	secrets secrets
@@ -308,6 +319,14 @@ func (cfg *Config) check() error {
 	}
 	if cfg.ServiceOrdersEvery < Duration(10*time.Second) {
 		errs = append(errs, errors.New("config: serviceOrdersEvery must be at least 10s"))
+	}
+	if cfg.BillingGuard != nil {
+		if err := cfg.BillingGuard.Check(); err != nil {
+			errs = append(errs, fmt.Errorf("config: billingGuard: %w", err))
+		}
+	}
+	if cfg.HistoryRetention < 0 || (cfg.HistoryRetention > 0 && cfg.HistoryRetention < Duration(24*time.Hour)) {
+		errs = append(errs, errors.New("config: historyRetention must be at least 24h"))
 	}
 	return errors.Join(errs...)
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	kt "github.com/mspkit/kaspersky-tigerpaw"
+	"github.com/mspkit/kaspersky-tigerpaw/billing"
+	"github.com/mspkit/kaspersky-tigerpaw/history"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
 	"github.com/mspkit/kaspersky-tigerpaw/metrics"
@@ -40,6 +42,8 @@ type Service struct {
 	// injected are the stores given by WithStores; st the stores in use once
 	// Start opened them.
 	injected *stores
+	// billingStores are the decision store and history of WithBillingStores.
+	billingStores *stores
 	st       *stores
 	deskOpts []kt.DeskOption
 
@@ -181,7 +185,8 @@ func New(cfg *Config, opts ...Option) (*Service, error) {
 		}
 		s.console = c
 	}
-	s.billing = &kt.BillingJob{Source: s.source, Tigerpaw: s.tp, Logger: s.log, Concurrency: cfg.Concurrency, OnCycle: s.observe}
+	s.billing = &kt.BillingJob{Source: s.source, Tigerpaw: s.tp, Logger: s.log, Concurrency: cfg.Concurrency, OnCycle: s.observe,
+		Guard: cfg.BillingGuard, HistoryRetention: time.Duration(cfg.HistoryRetention)}
 	s.jobs = map[string]*job{
 		kt.JobBilling:       {name: kt.JobBilling, every: time.Duration(cfg.BillingEvery), cycle: s.billingCycle, now: make(chan struct{}, 1)},
 		kt.JobServiceOrders: {name: kt.JobServiceOrders, every: time.Duration(cfg.ServiceOrdersEvery), cycle: s.serviceOrderCycle, now: make(chan struct{}, 1)},
@@ -219,6 +224,10 @@ func (s *Service) Start(ctx context.Context) error {
 		st.close()
 		return err
 	}
+	if s.billingStores != nil {
+		st.decisions, st.history = s.billingStores.decisions, s.billingStores.history
+	}
+	s.billing.Decisions, s.billing.History = st.decisions, st.history
 	s.orders = &kt.ServiceOrderJob{Source: s.source, Runner: runner, Logger: s.log, Concurrency: s.cfg.Concurrency, OnCycle: s.observe}
 	s.st = st
 	if s.listen != "" {
@@ -395,6 +404,19 @@ func (s *Service) RunNow(ctx context.Context, name string) error {
 	}
 	s.log.Info("cycle requested now", "cycle", name)
 	return nil
+}
+
+// Held returns how many billing changes the guard holds for approval, and a
+// line per change naming its tenant, the change and why, as of the last
+// billing cycle that planned (a status page can show them; /status has them
+// as jobs.billing.held and the cycles' tenants' heldChanges).
+func (s *Service) Held(context.Context) (int, []string) { return s.status.held() }
+
+// WithBillingStores keeps the billing guard's decisions and the usage
+// history in these stores instead of the configuration's; with WithStores
+// and without this option the service keeps neither.
+func WithBillingStores(d billing.DecisionStore, h history.Store) Option {
+	return func(s *Service) { s.billingStores = &stores{decisions: d, history: h} }
 }
 
 // Jobs returns the state of each job, billing first, as /status shows it.

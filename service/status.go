@@ -37,6 +37,9 @@ type jobStatus struct {
 	// state is "not configured", what the integration still misses.
 	State   string   `json:"state"`
 	Missing []string `json:"missing,omitempty"`
+	// Held is how many billing changes the guard holds for approval, as of
+	// the last cycle that planned (its tenants' heldChanges say which).
+	Held int `json:"held,omitempty"`
 }
 
 // The states of a job, as /status and the console show them.
@@ -140,6 +143,9 @@ func (b *statusBoard) record(r kt.CycleResult) {
 	defer b.mu.Unlock()
 	j := b.job(r.Job)
 	j.Running, j.Standby = false, false
+	if o := r.Outcome(); r.Job == kt.JobBilling && (o == kt.OutcomeOK || o == kt.OutcomePartial) {
+		j.Held = r.Held
+	}
 	j.Cycles = append([]cycleStatus{c}, j.Cycles...)
 	if len(j.Cycles) > statusCycles {
 		j.Cycles = j.Cycles[:statusCycles]
@@ -200,6 +206,26 @@ type JobState struct {
 	LastError string
 	// NextRun is when the next cycle runs; zero when none is scheduled.
 	NextRun time.Time
+}
+
+// held returns how many billing changes the guard holds, and what they are,
+// as of the last billing cycle that planned.
+func (b *statusBoard) held() (int, []string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	j := b.job(kt.JobBilling)
+	for _, c := range j.Cycles {
+		if o := c.Outcome(); o == kt.OutcomeOK || o == kt.OutcomePartial {
+			var lines []string
+			for _, t := range c.Tenants {
+				for _, h := range t.HeldChanges {
+					lines = append(lines, "tenant "+t.Tenant+": "+h)
+				}
+			}
+			return c.Held, lines
+		}
+	}
+	return 0, nil
 }
 
 // jobStates returns the state of each job, billing first.

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mspkit/kaspersky-tigerpaw/billing"
+	"github.com/mspkit/kaspersky-tigerpaw/history"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 	"github.com/mspkit/kaspersky-tigerpaw/store/postgres"
@@ -49,9 +51,11 @@ const leaseName = "daemon"
 // that the cycle stops before its next write. close releases the lease and
 // closes the database.
 type stores struct {
-	mapping mapping.Store
-	state   serviceorder.Store
-	rules   serviceorder.RulesStore
+	mapping   mapping.Store
+	state     serviceorder.Store
+	rules     serviceorder.RulesStore
+	decisions billing.DecisionStore
+	history   history.Store
 	lead    func(ctx context.Context) error
 	hold    func(ctx context.Context) (context.Context, context.CancelFunc)
 	close   func()
@@ -74,7 +78,15 @@ func openStores(ctx context.Context, cfg *Config, lockWait time.Duration, log *s
 		if rulesFile == "" {
 			rulesFile = filepath.Join(filepath.Dir(cfg.StateFile), defaultRulesFile)
 		}
-		return openFileStores(ctx, cfg.MappingDir, cfg.StateFile, rulesFile, lockWait, log)
+		st, err := openFileStores(ctx, cfg.MappingDir, cfg.StateFile, rulesFile, lockWait, log)
+		if err != nil {
+			return nil, err
+		}
+		if err := st.openBillingFiles(cfg); err != nil {
+			st.close()
+			return nil, err
+		}
+		return st, nil
 	case "postgres":
 	default:
 		return nil, fmt.Errorf("config: store.kind %q: want \"file\" or \"postgres\"", sc.Kind)
@@ -116,9 +128,11 @@ func openStores(ctx context.Context, cfg *Config, lockWait time.Duration, log *s
 		l.keep(keepCtx)
 	}()
 	return &stores{
-		mapping: &leaderMapping{l: l},
-		state:   &leaderState{l: l},
-		rules:   rules,
+		mapping:   &leaderMapping{l: l},
+		state:     &leaderState{l: l},
+		rules:     rules,
+		decisions: &leaderDecisions{l: l},
+		history:   &leaderHistory{l: l},
 		lead:    l.lead,
 		hold:    l.hold,
 		close: func() {
