@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/mspkit/kaspersky-tigerpaw/billing"
+	"github.com/mspkit/kaspersky-tigerpaw/history"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
@@ -61,6 +62,13 @@ type Options struct {
 	Lookups serviceorder.Lookups
 	// Planner computes the Billing plan view; nil shows the view as unavailable.
 	Planner Planner
+	// Decisions keeps the approvals and rejections of the changes the billing
+	// guard holds (Approve and Reject on the Billing plan tab); nil shows
+	// the held changes without the buttons.
+	Decisions billing.DecisionStore
+	// History is the usage history the Usage tab charts and exports; nil
+	// shows the tab as unavailable.
+	History history.Store
 	// Token, when set, is accepted as "Authorization: Bearer <token>" (the
 	// scheme in any case) or as the password of basic auth with any user name.
 	Token string
@@ -147,6 +155,11 @@ func New(opt Options) (http.Handler, error) {
 	mux.HandleFunc("GET /pricebook", h.priceBook)
 	mux.HandleFunc("POST /pricebook", h.postPriceBook)
 	mux.HandleFunc("GET /plan", h.plan)
+	if opt.Decisions != nil {
+		mux.HandleFunc("POST /plan", h.postPlan)
+	}
+	mux.HandleFunc("GET /usage", h.usage)
+	mux.HandleFunc("GET /usage.csv", h.usageCSV)
 	mux.HandleFunc("GET /unmapped", h.unmapped)
 	h.mux = mux
 	return h, nil

@@ -10,6 +10,10 @@ import (
 
 type planData struct {
 	Available bool
+	// Held are the changes the billing guard holds; CanDecide says whether
+	// the console can approve or reject them.
+	Held      []heldView
+	CanDecide bool
 	Changes   []planChange
 	Text      string
 	Create    int
@@ -21,33 +25,47 @@ type planData struct {
 type planChange struct {
 	Symbol string
 	Line   string
+	// Approved marks a held change a person approved: the next cycle writes
+	// it.
+	Approved bool
 }
 
 // plan shows the dry run of the next billing cycle over the saved configuration.
 func (h *handler) plan(w http.ResponseWriter, r *http.Request) {
-	d := planData{Available: h.opt.Planner != nil}
+	p := &page{Tab: "plan", Title: "Billing plan"}
+	if f, ok := h.readFlash(w, r); ok {
+		if f.ok {
+			p.Notice = f.msg
+		} else {
+			p.Error = f.msg
+		}
+	}
+	d := planData{Available: h.opt.Planner != nil, CanDecide: h.opt.Decisions != nil}
 	if d.Available {
 		cfg, err := h.opt.Store.Load(r.Context(), h.opt.Integration)
 		if err != nil {
 			h.fail(w, "plan", err)
 			return
 		}
-		p, err := h.opt.Planner.Plan(r.Context(), cfg)
+		plan, err := h.opt.Planner.Plan(r.Context(), cfg)
 		if err != nil {
 			h.fail(w, "plan", err)
 			return
 		}
-		d.Create, d.Update, d.Delete, d.Same = p.Counts()
-		for _, c := range p.Changes {
+		d.Create, d.Update, d.Delete, d.Same = plan.Counts()
+		approved := h.approvedKeys(r.Context())
+		for _, c := range plan.Changes {
 			if c.Action == billing.NoOp {
 				continue
 			}
 			line := c.String()
-			d.Changes = append(d.Changes, planChange{Symbol: line[:1], Line: line})
+			d.Changes = append(d.Changes, planChange{Symbol: line[:1], Line: line, Approved: approved[billing.ChangeKey(&c)]})
 		}
-		d.Text = p.Explain()
+		d.Held = heldViews(plan)
+		d.Text = plan.Explain()
 	}
-	h.render(w, http.StatusOK, "plan.html", &page{Tab: "plan", Title: "Billing plan", Data: d})
+	p.Data = d
+	h.render(w, http.StatusOK, "plan.html", p)
 }
 
 type unmappedData struct {

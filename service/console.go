@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	kt "github.com/mspkit/kaspersky-tigerpaw"
+	"github.com/mspkit/kaspersky-tigerpaw/billing"
 	"github.com/mspkit/kaspersky-tigerpaw/console"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
 )
@@ -89,6 +90,7 @@ func (d *Service) consoleRoutes(addr string) ([]route, error) {
 	h, err := console.New(console.Options{
 		Store: d.st.mapping, Directory: dir, Integration: d.name, Solution: s.solution, ExternalProductID: s.externalProductID,
 		Source: d.billing.Source, Rules: d.st.rules, Lookups: lookups, Planner: d.billing,
+		Decisions: consoleDecisions(d.st.decisions), History: d.st.history,
 		Token: s.token, User: s.user, Password: s.password, Addr: addr, Logger: d.log, Runtime: consoleRuntime{d},
 	})
 	if err != nil {
@@ -121,6 +123,25 @@ func (r consoleRuntime) RunNow(ctx context.Context, job string) error {
 		return fmt.Errorf("%w: %w", console.ErrNotLeader, err)
 	case errors.Is(err, ErrUnknownJob):
 		return fmt.Errorf("%w: %w", console.ErrUnknownJob, err)
+	}
+	return err
+}
+
+// consoleDecisions is the decision store as the console sees it: nil when
+// there is none, and a refusal on a standby wraps console.ErrNotLeader.
+func consoleDecisions(s billing.DecisionStore) billing.DecisionStore {
+	if s == nil {
+		return nil
+	}
+	return decisionsForConsole{s}
+}
+
+type decisionsForConsole struct{ billing.DecisionStore }
+
+func (d decisionsForConsole) Decide(ctx context.Context, dec billing.Decision) error {
+	err := d.DecisionStore.Decide(ctx, dec)
+	if errors.Is(err, ErrNotLeader) {
+		return fmt.Errorf("%w: %w", console.ErrNotLeader, err)
 	}
 	return err
 }
