@@ -245,7 +245,7 @@ func usageChart(tenant string, snaps []history.Snapshot) (template.HTML, []usage
 	fmt.Fprintf(&b, `<g class="legend" font-size="12" fill="#1d2a33">`)
 	for i, s := range series {
 		ly := chartTop + 10 + i*34
-		lx := chartLeft + plotW + 70
+		lx := chartLeft + plotW + 130
 		k := i % len(seriesMarkers)
 		dash := ""
 		if s.Dash != "" {
@@ -254,7 +254,7 @@ func usageChart(tenant string, snaps []history.Snapshot) (template.HTML, []usage
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="2"%s marker-mid="url(#m%d)" marker-start="url(#m%d)" marker-end="url(#m%d)"/>`,
 			lx, lx+30, ly, ly, seriesColours[i%len(seriesColours)], dash, k, k, k)
 		fmt.Fprintf(&b, `<text x="%d" y="%d" dominant-baseline="middle">%s</text>`, lx+38, ly, html.EscapeString(s.ItemID))
-		fmt.Fprintf(&b, `<text x="%d" y="%d" dominant-baseline="middle" font-size="10">%s</text>`, lx+38, ly+13, html.EscapeString(shorten(s.Label, 24)))
+		fmt.Fprintf(&b, `<text x="%d" y="%d" dominant-baseline="middle" font-size="10">%s</text>`, lx+38, ly+13, html.EscapeString(shorten(s.Label, 34)))
 	}
 	b.WriteString(`</g></svg>`)
 	return template.HTML(b.String()), series, days // every text above is escaped
