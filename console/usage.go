@@ -35,7 +35,7 @@ type usageData struct {
 
 // usageSeries is one billed item of the chart.
 type usageSeries struct {
-	ItemID, Label, Marker, Dash string
+	ItemID, Label, Short, Marker, Dash string
 	Values                      []string // billed per day of DaysRow; "" when none
 }
 
@@ -141,8 +141,8 @@ var (
 )
 
 const (
-	chartW, chartH                  = 760, 340
-	chartLeft, chartRight, chartTop = 60, 250, 20
+	chartW, chartH                  = 880, 340
+	chartLeft, chartRight, chartTop = 60, 370, 20
 	chartBottom                     = 60
 	plotW, plotH                    = chartW - chartLeft - chartRight, chartH - chartTop - chartBottom
 )
@@ -174,7 +174,11 @@ func usageChart(tenant string, snaps []history.Snapshot) (template.HTML, []usage
 		for _, it := range s.Items {
 			k := billing.ItemKey(it.ItemID)
 			if _, ok := points[k]; !ok {
-				series = append(series, usageSeries{ItemID: it.ItemID, Label: it.Label()})
+				short := it.Label()
+				if it.Category != 0 {
+					short = it.Category.String()
+				}
+				series = append(series, usageSeries{ItemID: it.ItemID, Label: it.Label(), Short: short})
 			}
 			points[k] = append(points[k], point{di, it.Billed})
 			maxQ = max(maxQ, it.Billed)
@@ -254,7 +258,7 @@ func usageChart(tenant string, snaps []history.Snapshot) (template.HTML, []usage
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="2"%s marker-mid="url(#m%d)" marker-start="url(#m%d)" marker-end="url(#m%d)"/>`,
 			lx, lx+30, ly, ly, seriesColours[i%len(seriesColours)], dash, k, k, k)
 		fmt.Fprintf(&b, `<text x="%d" y="%d" dominant-baseline="middle">%s</text>`, lx+38, ly, html.EscapeString(s.ItemID))
-		fmt.Fprintf(&b, `<text x="%d" y="%d" dominant-baseline="middle" font-size="10">%s</text>`, lx+38, ly+13, html.EscapeString(shorten(s.Label, 34)))
+		fmt.Fprintf(&b, `<text x="%d" y="%d" dominant-baseline="middle" font-size="10">%s</text>`, lx+38, ly+13, html.EscapeString(shorten(s.Short, 34)))
 	}
 	b.WriteString(`</g></svg>`)
 	return template.HTML(b.String()), series, days // every text above is escaped
