@@ -36,7 +36,7 @@ type usageData struct {
 // usageSeries is one billed item of the chart.
 type usageSeries struct {
 	ItemID, Label, Short, Marker, Dash string
-	Values                      []string // billed per day of DaysRow; "" when none
+	Values                             []string // billed per day of DaysRow; "" when none
 }
 
 // usage shows a tenant's usage history: a chart of the billed quantity per
