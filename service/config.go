@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/mspkit/kaspersky-tigerpaw/internal/strictjson"
-	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
+	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 	"github.com/mspkit/kaspersky-tigerpaw/store/postgres"
 )
 

@@ -44,8 +44,8 @@ type Service struct {
 	injected *stores
 	// billingStores are the decision store and history of WithBillingStores.
 	billingStores *stores
-	st       *stores
-	deskOpts []kt.DeskOption
+	st            *stores
+	deskOpts      []kt.DeskOption
 
 	registry *prometheus.Registry
 	metrics  *metrics.Metrics

@@ -56,9 +56,9 @@ type stores struct {
 	rules     serviceorder.RulesStore
 	decisions billing.DecisionStore
 	history   history.Store
-	lead    func(ctx context.Context) error
-	hold    func(ctx context.Context) (context.Context, context.CancelFunc)
-	close   func()
+	lead      func(ctx context.Context) error
+	hold      func(ctx context.Context) (context.Context, context.CancelFunc)
+	close     func()
 }
 
 // ErrNotLeader is wrapped by the error of a write, or of RunNow, on a replica
@@ -133,8 +133,8 @@ func openStores(ctx context.Context, cfg *Config, lockWait time.Duration, log *s
 		rules:     rules,
 		decisions: &leaderDecisions{l: l},
 		history:   &leaderHistory{l: l},
-		lead:    l.lead,
-		hold:    l.hold,
+		lead:      l.lead,
+		hold:      l.hold,
 		close: func() {
 			stopKeep()
 			<-kept
