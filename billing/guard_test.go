@@ -9,7 +9,9 @@ func TestGuardHoldsWhatThePolicySays(t *testing.T) {
 	t.Parallel()
 	cur := Charge{DetailID: 5, ItemID: "WS", Description: Describe("ws"), Quantity: 100, Price: 400, PriceLevel: 1}
 	with := func(f func(*Charge)) Charge { c := cur; f(&c); return c }
-	upd := func(want Charge) Change { return Change{Action: Update, Agreement: 7, ItemID: "WS", Current: cur, Desired: want} }
+	upd := func(want Charge) Change {
+		return Change{Action: Update, Agreement: 7, ItemID: "WS", Current: cur, Desired: want}
+	}
 	tests := []struct {
 		name string
 		g    Guard

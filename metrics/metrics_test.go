@@ -132,3 +132,25 @@ func TestRoundTripperCountsWrites(t *testing.T) {
 		t.Errorf("kt_writes_total = %v, the fake counted %d deletes", v, srv.Count("DELETE", "*"))
 	}
 }
+
+// TestHeldGauge: kt_billing_held_changes is what the last billing cycle
+// that planned holds; a failed cycle leaves it as it was.
+func TestHeldGauge(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	m, err := New(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)
+	m.Observe(kt.CycleResult{Job: kt.JobBilling, Start: start, Held: 2})
+	m.Observe(kt.CycleResult{Job: kt.JobBilling, Start: start, Failed: true, Err: kt.ErrCycleFailed})
+	m.Observe(kt.CycleResult{Job: kt.JobServiceOrders, Start: start})
+	if v := metricValue(t, reg, "kt_billing_held_changes"); v != 2 {
+		t.Errorf("kt_billing_held_changes = %v, want 2", v)
+	}
+	m.Observe(kt.CycleResult{Job: kt.JobBilling, Start: start})
+	if v := metricValue(t, reg, "kt_billing_held_changes"); v != 0 {
+		t.Errorf("kt_billing_held_changes = %v after nothing held", v)
+	}
+}
