@@ -155,6 +155,7 @@ func New(opt Options) (http.Handler, error) {
 	mux.HandleFunc("GET /pricebook", h.priceBook)
 	mux.HandleFunc("POST /pricebook", h.postPriceBook)
 	mux.HandleFunc("GET /plan", h.plan)
+	mux.HandleFunc("POST /guard", h.postGuard)
 	if opt.Decisions != nil {
 		mux.HandleFunc("POST /plan", h.postPlan)
 	}

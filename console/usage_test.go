@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -162,5 +163,55 @@ func TestUsageViewAndExport(t *testing.T) {
 	}
 	if all != one {
 		t.Error("the export of all tenants differs from the only tenant's")
+	}
+}
+
+// The billing guard's policy is set on the Billing plan tab: saved in the
+// integration's mapping, shown again after the redirect, checked, and a stale
+// form is refused without changing the saved policy.
+func TestPlanGuardPolicyForm(t *testing.T) {
+	t.Parallel()
+	w, _ := guardWorld(t)
+	c := w.serve(t)
+	_, body := c.get("/plan")
+	mustContain(t, body, `id="guard-form"`, `value="inherit" checked`)
+	csrf := csrfRE.FindStringSubmatch(body)[1]
+	rev := regexp.MustCompile(`id="guard-form">\s*<input type="hidden" name="csrf" value="[^"]*"><input type="hidden" name="revision" value="(\d+)"`).FindStringSubmatch(body)
+	if rev == nil {
+		t.Fatalf("no revision in the guard form:\n%s", body)
+	}
+	code, body := c.post("/guard", url.Values{"csrf": {csrf}, "revision": {rev[1]}, "guard-mode": {"hold"}, "drop-percent": {"30"}, "drop-units": {"5"}})
+	if code != http.StatusOK {
+		t.Fatalf("save: %d\n%s", code, body)
+	}
+	mustContain(t, body, "Billing guard saved", `value="hold" checked`, `name="drop-percent" min="0" max="100" value="30"`, `value="5"`)
+	cfg := w.saved(t)
+	if g := cfg.BillingGuard; g == nil || g.Mode != mapping.GuardHold || g.DropPercent != 30 || g.DropUnits != 5 {
+		t.Fatalf("saved policy %+v", cfg.BillingGuard)
+	}
+	// The same form again is based on an old revision: refused, policy kept.
+	_, body = c.post("/guard", url.Values{"csrf": {csrf}, "revision": {rev[1]}, "guard-mode": {"apply"}})
+	mustContain(t, body, "Billing guard: Not saved")
+	if g := w.saved(t).BillingGuard; g == nil || g.Mode != mapping.GuardHold {
+		t.Errorf("a stale form changed the policy to %+v", g)
+	}
+	// Out of range and unknown modes are refused before anything is saved.
+	for _, v := range []url.Values{
+		{"guard-mode": {"hold"}, "drop-percent": {"150"}},
+		{"guard-mode": {"hold"}, "drop-units": {"-1"}},
+		{"guard-mode": {"sometimes"}},
+		{"guard-mode": {"hold"}, "drop-percent": {"ten"}},
+	} {
+		v.Set("csrf", csrf)
+		v.Set("revision", strconv.FormatInt(cfg.Revision, 10))
+		if code, _ := c.post("/guard", v); code != http.StatusBadRequest {
+			t.Errorf("%v: %d, want 400", v, code)
+		}
+	}
+	// Back to the daemon's configuration.
+	_, body = c.post("/guard", url.Values{"csrf": {csrf}, "revision": {strconv.FormatInt(cfg.Revision, 10)}, "guard-mode": {"inherit"}})
+	mustContain(t, body, "Billing guard saved", `value="inherit" checked`)
+	if g := w.saved(t).BillingGuard; g != nil {
+		t.Errorf("inherit saved %+v, want no policy", g)
 	}
 }

@@ -14,6 +14,8 @@ type planData struct {
 	// the console can approve or reject them.
 	Held      []heldView
 	CanDecide bool
+	// Guard is the integration's billing guard policy, edited on the tab.
+	Guard guardForm
 	Changes   []planChange
 	Text      string
 	Create    int
@@ -52,6 +54,7 @@ func (h *handler) plan(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, "plan", err)
 			return
 		}
+		d.Guard = guardFormOf(cfg)
 		d.Create, d.Update, d.Delete, d.Same = plan.Counts()
 		approved := h.approvedKeys(r.Context())
 		for _, c := range plan.Changes {
