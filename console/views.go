@@ -15,13 +15,13 @@ type planData struct {
 	Held      []heldView
 	CanDecide bool
 	// Guard is the integration's billing guard policy, edited on the tab.
-	Guard guardForm
-	Changes   []planChange
-	Text      string
-	Create    int
-	Update    int
-	Delete    int
-	Same      int
+	Guard   guardForm
+	Changes []planChange
+	Text    string
+	Create  int
+	Update  int
+	Delete  int
+	Same    int
 }
 
 type planChange struct {
