@@ -357,7 +357,7 @@ func TestOverviewWithoutRuntime(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("GET /: %d\n%s", code, body)
 	}
-	mustContain(t, body, `<h2>Overview</h2>`, `href="companies"`, `href="pricebook"`)
+	mustContain(t, body, `<h2>Integration status</h2>`, `href="companies"`, `href="pricebook"`)
 	mustNotContain(t, body, "Run now", `class="job`)
 	// With a valid token (from another page), run is not found.
 	token := csrfRE.FindStringSubmatch(func() string { _, b := c.get("/companies"); return b }())[1]
