@@ -130,6 +130,9 @@ func openBrowser(t *testing.T, w *world) *browserTab {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if w.wrap != nil {
+		h = w.wrap(h)
+	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	tctx, cancelTab := chromedp.NewContext(shared.ctx)
