@@ -94,6 +94,18 @@ type TenantOutcome struct {
 	HeldChanges []string `json:"heldChanges,omitempty"`
 	// Errors are the tenant's failed changes and skipped agreements.
 	Errors []string `json:"errors,omitempty"`
+	// Errs are the errors of Errors, in the same order, for errors.Is (a
+	// status page matches them to a fix in words).
+	Errs []error `json:"-"`
+	// PendingOrders are the numbers of the service orders whose close is
+	// pending because the order is locked (0 when the number is unknown).
+	PendingOrders []int `json:"pendingOrders,omitempty"`
+}
+
+// addError records err as one of the tenant's errors.
+func (t *TenantOutcome) addError(err error) {
+	t.Errors = append(t.Errors, err.Error())
+	t.Errs = append(t.Errs, err)
 }
 
 // ErrCycleFailed is wrapped by the error of a cycle that failed as a whole
@@ -145,8 +157,7 @@ func billingCycleResult(start time.Time, d time.Duration, cfg mapping.Config, pl
 	failed := map[[2]any]int{}
 	for _, f := range res.Failed {
 		failed[[2]any{f.Agreement, f.ItemID}]++
-		t := o.of(tenantOf[f.Agreement])
-		t.Errors = append(t.Errors, f.Error())
+		o.of(tenantOf[f.Agreement]).addError(f)
 	}
 	if applied {
 		for _, c := range plan.Changes {
@@ -176,8 +187,7 @@ func billingCycleResult(start time.Time, d time.Duration, cfg mapping.Config, pl
 		t.HeldChanges = append(t.HeldChanges, lines...)
 	}
 	for _, s := range plan.Skipped {
-		t := o.of(tenantOf[s.Agreement])
-		t.Errors = append(t.Errors, s.Err.Error())
+		o.of(tenantOf[s.Agreement]).addError(s.Err)
 	}
 	whole := err != nil && !applied
 	if whole && !errors.Is(err, ErrCycleFailed) {
@@ -213,19 +223,19 @@ func serviceOrderCycleResult(start time.Time, d time.Duration, cfg mapping.Confi
 		o.of(r.TenantID).OrdersClosed++
 	}
 	for _, r := range res.Pending {
-		o.of(r.TenantID).OrdersPending++
+		t := o.of(r.TenantID)
+		t.OrdersPending++
+		t.PendingOrders = append(t.PendingOrders, r.Number)
 	}
 	for _, f := range res.Failed {
 		if f.TenantID == "" {
 			continue // a failure to record the cycle: in Err
 		}
-		t := o.of(f.TenantID)
-		t.Errors = append(t.Errors, f.Error())
+		o.of(f.TenantID).addError(f)
 	}
 	ids := slices.Sorted(maps.Keys(unread))
 	for _, id := range ids {
-		t := o.of(id)
-		t.Errors = append(t.Errors, unread[id].Error())
+		o.of(id).addError(unread[id])
 	}
 	if err == nil {
 		err = res.Err()

@@ -100,6 +100,22 @@ func (d *Directory) PriceBookItem(ctx context.Context, itemID string) (mapping.P
 	return mapping.PriceBookItem{ID: it.ItemID, Description: it.Item.ItemDescription}, nil
 }
 
+// PriceBookItems lists Tigerpaw's active price book items, in Tigerpaw's
+// order: what the console's Price book items tab offers in its drop-downs.
+func (d *Directory) PriceBookItems(ctx context.Context) ([]mapping.PriceBookItem, error) {
+	var out []mapping.PriceBookItem
+	for it, err := range d.c.PriceBook.Search(ctx, tigerpaw.Search{}) {
+		if err != nil {
+			return nil, directoryError(err)
+		}
+		if it.Item.Inactive {
+			continue
+		}
+		out = append(out, mapping.PriceBookItem{ID: it.ItemID, Description: it.Item.ItemDescription})
+	}
+	return out, nil
+}
+
 // AccountFieldCategories lists the categories of account custom fields,
 // including those without a field yet.
 func (d *Directory) AccountFieldCategories(ctx context.Context) ([]string, error) {

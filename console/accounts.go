@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -33,9 +34,15 @@ type accountRow struct {
 
 type accountsData struct {
 	Revision int64
-	Kind     string
-	Query    string
-	Rows     []accountRow
+	Base     string // the saved section (see saves.go)
+	Kind     string // the column: "Virtual server" or "Company"
+	// KindLower and KindPlural are Kind in a sentence: "virtual server",
+	// "virtual servers".
+	KindLower, KindPlural string
+	Query                 string
+	// NoMatch is set when the search matches no tenant.
+	NoMatch bool
+	Rows    []accountRow
 }
 
 func (h *handler) accounts(w http.ResponseWriter, r *http.Request) {
@@ -44,12 +51,13 @@ func (h *handler) accounts(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, "accounts", err)
 		return
 	}
-	h.renderAccounts(w, r, http.StatusOK, ed, ed.Draft(), r.URL.Query().Get("q"), &page{})
+	h.renderAccounts(w, r, http.StatusOK, ed, ed.Draft(), r.URL.Query().Get("q"), h.flashPage(w, r))
 }
 
 func (h *handler) renderAccounts(w http.ResponseWriter, r *http.Request, status int, ed *mapping.Editor, draft mapping.Config, query string, p *page) {
 	ctx := r.Context()
 	d, err := h.accountsData(ctx, ed.Saved().Revision, draft, query)
+	d.Base = encodeState(accountsState(ed.Draft()))
 	if err != nil {
 		h.fail(w, "accounts", err)
 		return
@@ -68,11 +76,12 @@ func (h *handler) accountsData(ctx context.Context, rev int64, draft mapping.Con
 	if err != nil {
 		return accountsData{}, fmt.Errorf("reading the Tigerpaw price levels: %w", err)
 	}
-	d := accountsData{Revision: rev, Kind: "Company", Query: query}
+	d := accountsData{Revision: rev, Kind: "Company", KindLower: "company", KindPlural: "companies", Query: query}
 	if draft.Solution == mapping.SolutionKSC {
-		d.Kind = "Virtual server"
+		d.Kind, d.KindLower, d.KindPlural = "Virtual server", "virtual server", "virtual servers"
 	}
 	shown := mapping.SearchTenants(draft.Tenants, query)
+	d.NoMatch = query != "" && len(shown) == 0 && len(draft.Tenants) > 0
 	for i, t := range draft.Tenants {
 		row := accountRow{Index: i, ID: t.ID, Name: t.Name, Hidden: !containsTenant(shown, t.ID),
 			AccountField:   "tenants[" + t.ID + "].account.number",
@@ -96,19 +105,13 @@ func (h *handler) accountsData(ctx context.Context, rev int64, draft mapping.Con
 		if !known {
 			row.Accounts = append(row.Accounts, option{Value: strconv.Itoa(number), Label: fmt.Sprintf("unknown account %d", number), Selected: true})
 		}
-		row.Agreements = append(row.Agreements, option{Value: "", Label: "Select agreement", Selected: b.Agreement == 0})
 		if number > 0 && known {
-			agrs, err := dir.Agreements(ctx, number)
+			row.Agreements, err = agreementOptions(ctx, dir, number, b.Agreement)
 			if err != nil {
-				return accountsData{}, fmt.Errorf("reading the agreements of account %d: %w", number, err)
+				return accountsData{}, fmt.Errorf("reading the agreements of the Tigerpaw account of %s: %w", t.Name, err)
 			}
-			for _, a := range agrs {
-				if !a.Recurring || a.Account != number {
-					continue
-				}
-				label := fmt.Sprintf("%d, starts %s", a.Number, a.Start.Format("2006-01-02"))
-				row.Agreements = append(row.Agreements, option{Value: strconv.Itoa(a.Number), Label: label, Selected: a.Number == b.Agreement})
-			}
+		} else {
+			row.Agreements, _ = agreementOptions(ctx, dir, 0, 0)
 		}
 		if b.Agreement > 0 && !anySelected(row.Agreements) {
 			row.Agreements = append(row.Agreements, option{Value: strconv.Itoa(b.Agreement), Label: fmt.Sprintf("%d (not a recurring agreement of this account)", b.Agreement), Selected: true})
@@ -123,6 +126,49 @@ func (h *handler) accountsData(ctx context.Context, rev int64, draft mapping.Con
 		d.Rows = append(d.Rows, row)
 	}
 	return d, nil
+}
+
+// agreementOptions is the agreement drop-down of an account (0: none): its
+// recurring agreements, selected the one numbered selected.
+func agreementOptions(ctx context.Context, dir mapping.Directory, account, selected int) ([]option, error) {
+	out := []option{{Value: "", Label: "Select agreement", Selected: selected == 0}}
+	if account == 0 {
+		return out, nil
+	}
+	agrs, err := dir.Agreements(ctx, account)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range agrs {
+		if !a.Recurring || a.Account != account {
+			continue
+		}
+		label := fmt.Sprintf("%d, starts %s", a.Number, a.Start.Format("2006-01-02"))
+		out = append(out, option{Value: strconv.Itoa(a.Number), Label: label, Selected: a.Number == selected})
+	}
+	return out, nil
+}
+
+// agreementsFragment answers the options of the agreement drop-down of an
+// account (?account=N; empty for none): console.js replaces a row's list with
+// it when the row's account changes, without reloading the page.
+func (h *handler) agreementsFragment(w http.ResponseWriter, r *http.Request) {
+	account := 0
+	if v := r.URL.Query().Get("account"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			h.badRequest(w, fmt.Errorf("account: %q is not an account number", v))
+			return
+		}
+		account = n
+	}
+	opts, err := agreementOptions(r.Context(), h.opt.Directory, account, 0)
+	if err != nil {
+		h.log.Error("console: listing agreements", "account", account, "error", err)
+		http.Error(w, "the agreements could not be read from Tigerpaw: "+err.Error(), http.StatusBadGateway)
+		return
+	}
+	h.renderFragment(w, "agreement-options", opts)
 }
 
 func anySelected(opts []option) bool {
@@ -199,20 +245,38 @@ func accountsDraft(r *http.Request, saved mapping.Config) (mapping.Config, error
 
 func (h *handler) postAccounts(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	ed, err := h.openEditor(ctx)
-	if err != nil {
-		h.fail(w, "accounts", err)
-		return
-	}
 	query := r.PostFormValue("q")
 	action := r.PostFormValue("action")
-	switch action {
-	case "cancel":
-		h.renderAccounts(w, r, http.StatusOK, ed, ed.Saved(), query, &page{Notice: "Changes cancelled: the last saved configuration is shown."})
-		return
-	case "reset":
-		_ = ed.ResetToDefaults(mapping.SectionAccounts)
-		h.renderAccounts(w, r, http.StatusOK, ed, ed.Draft(), query, &page{Notice: "Defaults shown (every company unmapped). Click Save changes to save them."})
+	if action != "save" {
+		ed, err := h.openEditor(ctx)
+		if err != nil {
+			h.fail(w, "accounts", err)
+			return
+		}
+		switch action {
+		case "cancel":
+			h.renderAccounts(w, r, http.StatusOK, ed, ed.Saved(), query, &page{Notice: "Changes cancelled: the last saved configuration is shown."})
+			return
+		case "reset":
+			_ = ed.ResetToDefaults(mapping.SectionAccounts)
+			kind := plural(ed.Draft().Solution, h.opt.Solution)
+			h.renderAccounts(w, r, http.StatusOK, ed, ed.Draft(), query, &page{Notice: "Defaults shown (every " + kind[:len(kind)-1] + " unmapped). Click Save changes to save them."})
+			return
+		case "refresh", "search":
+		default:
+			h.badRequest(w, fmt.Errorf("action %q: want save, cancel, reset, refresh or search", action))
+			return
+		}
+		base := ed.Draft()
+		draft, err := accountsDraft(r, base)
+		if err != nil {
+			h.renderAccounts(w, r, http.StatusUnprocessableEntity, ed, base, query, &page{Error: "Not saved: " + err.Error()})
+			return
+		}
+		if action == "search" {
+			query = r.PostFormValue("search")
+		}
+		h.renderAccounts(w, r, http.StatusOK, ed, draft, query, &page{Notice: "Changes not saved yet."})
 		return
 	}
 	rev, err := formRevision(r)
@@ -220,27 +284,20 @@ func (h *handler) postAccounts(w http.ResponseWriter, r *http.Request) {
 		h.badRequest(w, err)
 		return
 	}
-	base := ed.Draft()
-	draft, err := accountsDraft(r, base)
-	if err != nil {
-		h.renderAccounts(w, r, http.StatusUnprocessableEntity, ed, base, query, &page{Error: "Not saved: " + err.Error()})
-		return
-	}
-	switch action {
-	case "save":
-	case "refresh", "search":
-		if action == "search" {
-			query = r.PostFormValue("search")
-		}
-		h.renderAccounts(w, r, http.StatusOK, ed, draft, query, &page{Notice: "Changes not saved yet."})
-		return
+	res := h.saveSection(ctx, r, rev, mappingSection{what: "the accounts of the integration were", state: accountsState,
+		draft: func(_ *mapping.Editor, stored mapping.Config) (mapping.Config, error) {
+			return accountsDraft(r, stored)
+		}})
+	switch {
+	case res.fault != nil:
+		h.fail(w, "accounts", res.fault)
+	case res.refused != nil:
+		h.renderAccounts(w, r, http.StatusUnprocessableEntity, res.ed, res.draft, query, res.refused)
 	default:
-		h.badRequest(w, fmt.Errorf("action %q: want save, cancel, reset, refresh or search", action))
-		return
+		target := "accounts"
+		if query != "" {
+			target += "?" + url.Values{"q": {query}}.Encode()
+		}
+		h.savedRedirect(w, r, target, "")
 	}
-	if p := h.saveMapping(ctx, ed, draft, rev); p != nil {
-		h.renderAccounts(w, r, http.StatusUnprocessableEntity, ed, draft, query, p)
-		return
-	}
-	h.renderAccounts(w, r, http.StatusOK, ed, ed.Saved(), query, &page{Notice: "Saved."})
 }

@@ -1,6 +1,8 @@
 package console
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"slices"
 
@@ -16,6 +18,7 @@ type companyRow struct {
 
 type companiesData struct {
 	Revision int64
+	Base     string // the saved section (see saves.go)
 	Kind     string // "virtual servers" or "companies"
 	Rows     []companyRow
 }
@@ -26,7 +29,7 @@ func (h *handler) companies(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, "companies", err)
 		return
 	}
-	h.renderCompanies(w, r, http.StatusOK, ed, ed.Draft(), &page{})
+	h.renderCompanies(w, r, http.StatusOK, ed, ed.Draft(), h.flashPage(w, r))
 }
 
 func (h *handler) renderCompanies(w http.ResponseWriter, r *http.Request, status int, ed *mapping.Editor, draft mapping.Config, p *page) {
@@ -40,7 +43,7 @@ func (h *handler) renderCompanies(w http.ResponseWriter, r *http.Request, status
 		h.fail(w, "companies", err)
 		return
 	}
-	d := companiesData{Revision: ed.Saved().Revision, Kind: "companies"}
+	d := companiesData{Revision: ed.Saved().Revision, Base: encodeState(companiesState(ed.Draft())), Kind: "companies"}
 	if draft.Solution == mapping.SolutionKSC {
 		d.Kind = "virtual servers"
 	}
@@ -54,18 +57,20 @@ func (h *handler) renderCompanies(w http.ResponseWriter, r *http.Request, status
 
 func (h *handler) postCompanies(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	ed, err := h.openEditor(ctx)
-	if err != nil {
-		h.fail(w, "companies", err)
-		return
-	}
 	switch r.PostFormValue("action") {
-	case "cancel":
-		h.renderCompanies(w, r, http.StatusOK, ed, ed.Saved(), &page{Notice: "Changes cancelled: the last saved configuration is shown."})
-		return
-	case "reset":
+	case "cancel", "reset":
+		ed, err := h.openEditor(ctx)
+		if err != nil {
+			h.fail(w, "companies", err)
+			return
+		}
+		if r.PostFormValue("action") == "cancel" {
+			h.renderCompanies(w, r, http.StatusOK, ed, ed.Saved(), &page{Notice: "Changes cancelled: the last saved configuration is shown."})
+			return
+		}
 		_ = ed.ResetToDefaults(mapping.SectionTenants)
-		h.renderCompanies(w, r, http.StatusOK, ed, ed.Draft(), &page{Notice: "Defaults shown (no company in the integration). Click OK to save them."})
+		kind := plural(ed.Draft().Solution, h.opt.Solution)
+		h.renderCompanies(w, r, http.StatusOK, ed, ed.Draft(), &page{Notice: "Defaults shown (no " + kind[:len(kind)-1] + " in the integration). Click OK to save them."})
 		return
 	}
 	rev, err := formRevision(r)
@@ -78,15 +83,28 @@ func (h *handler) postCompanies(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, "companies", err)
 		return
 	}
+	checked := r.PostForm["tenant"]
+	res := h.saveSection(ctx, r, rev, mappingSection{what: "the " + plural("", h.opt.Solution) + " of the integration were", state: companiesState,
+		draft: func(ed *mapping.Editor, stored mapping.Config) (mapping.Config, error) {
+			return companiesDraft(ctx, ed, stored, checked, all)
+		}})
+	switch {
+	case res.fault != nil:
+		h.fail(w, "companies", res.fault)
+	case res.refused != nil:
+		h.renderCompanies(w, r, http.StatusUnprocessableEntity, res.ed, res.draft, res.refused)
+	default:
+		h.savedRedirect(w, r, "companies", "")
+	}
+}
+
+// companiesDraft is stored with the checked tenants: those not checked are
+// removed, the checked ones not in it added when available.
+func companiesDraft(ctx context.Context, ed *mapping.Editor, stored mapping.Config, checked []string, all []kaspersky.Tenant) (mapping.Config, error) {
+	draft := stored.Clone()
 	avail, err := ed.AvailableTenants(ctx, all)
 	if err != nil {
-		h.fail(w, "companies", err)
-		return
-	}
-	checked := r.PostForm["tenant"]
-	draft := ed.Saved()
-	if draft.Revision == 0 {
-		draft = ed.Draft()
+		return draft, err
 	}
 	var tenants []mapping.Tenant
 	for _, t := range draft.Tenants {
@@ -95,23 +113,29 @@ func (h *handler) postCompanies(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for _, id := range checked {
-		if _, in := draft.Tenant(id); in {
+		if _, in := draft.Tenant(id); in || slices.ContainsFunc(tenants, func(t mapping.Tenant) bool { return t.ID == id }) {
 			continue
 		}
 		i := slices.IndexFunc(avail, func(t kaspersky.Tenant) bool { return t.ID == id })
 		if i < 0 {
-			p := &page{Error: "Not saved: " + quoteID(id) + " is not a " + singular(draft.Solution) + " this integration may hold (unknown, or in another integration)."}
-			h.renderCompanies(w, r, http.StatusUnprocessableEntity, ed, draft, p)
-			return
+			return draft, fmt.Errorf("%s is not a %s this integration may hold (unknown, or in another integration)", quoteID(id), singular(draft.Solution))
 		}
 		tenants = append(tenants, mapping.Tenant{ID: id, Name: avail[i].Name})
 	}
 	draft.Tenants = tenants
-	if p := h.saveMapping(ctx, ed, draft, rev); p != nil {
-		h.renderCompanies(w, r, http.StatusUnprocessableEntity, ed, draft, p)
-		return
+	return draft, nil
+}
+
+// plural is what the solution's tenants are called: "virtual servers" (KSC)
+// or "companies"; s, else def, is the solution.
+func plural(s, def mapping.Solution) string {
+	if s == "" {
+		s = def
 	}
-	h.renderCompanies(w, r, http.StatusOK, ed, ed.Saved(), &page{Notice: "Saved."})
+	if s == mapping.SolutionKSC {
+		return "virtual servers"
+	}
+	return "companies"
 }
 
 func singular(s mapping.Solution) string {

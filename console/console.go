@@ -150,6 +150,7 @@ func New(opt Options) (http.Handler, error) {
 	mux.HandleFunc("POST /companies", h.postCompanies)
 	mux.HandleFunc("GET /accounts", h.accounts)
 	mux.HandleFunc("POST /accounts", h.postAccounts)
+	mux.HandleFunc("GET /accounts/agreements", h.agreementsFragment)
 	mux.HandleFunc("GET /serviceorders", h.serviceOrders)
 	mux.HandleFunc("POST /serviceorders", h.postServiceOrders)
 	mux.HandleFunc("GET /pricebook", h.priceBook)
@@ -351,6 +352,19 @@ type page struct {
 	Problems []string
 	Data     any
 	Section  string
+}
+
+// renderFragment executes the named template, a part of a page that
+// console.js fetches, and writes it.
+func (h *handler) renderFragment(w http.ResponseWriter, name string, data any) {
+	var buf bytes.Buffer
+	if err := h.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
+		h.log.Error("console: rendering", "fragment", name, "error", err)
+		http.Error(w, "internal error rendering the page", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write(buf.Bytes())
 }
 
 // render executes the named template into a buffer and writes it.

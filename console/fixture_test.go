@@ -41,6 +41,30 @@ type world struct {
 	dir   *mappingtest.Directory
 	rules *serviceorder.MemoryRules
 	opts  Options
+	// wrap, when set, wraps the console's handler in the browser tests (to
+	// count requests).
+	wrap func(http.Handler) http.Handler
+}
+
+// hubWorld is newWorld for a Business Hub integration: companies instead of
+// virtual servers.
+func hubWorld(t testing.TB) *world {
+	t.Helper()
+	w := newWorld(t)
+	ctx := context.Background()
+	w.store = mapping.NewMemoryStore()
+	if _, err := w.store.Save(ctx, mapping.Config{Name: "main", Solution: mapping.SolutionHub, ExternalProductID: extProduct,
+		Tenants:   []mapping.Tenant{{ID: "co-1", Name: "Contoso"}, {ID: "co-2", Name: "Fabrikam"}},
+		PriceBook: mapping.PriceBook{Apps: []mapping.AppItems{mapping.SingleItem(kaspersky.AppKESCloudPlus, "KESC-PLUS")}}}); err != nil {
+		t.Fatal(err)
+	}
+	w.opts.Store, w.opts.Solution = w.store, mapping.SolutionHub
+	w.opts.Source = tenants{
+		{ID: "co-1", Name: "Contoso", Kind: kaspersky.KindCompany},
+		{ID: "co-2", Name: "Fabrikam", Kind: kaspersky.KindCompany},
+		{ID: "co-3", Name: "Northwind", Kind: kaspersky.KindCompany},
+	}
+	return w
 }
 
 const extProduct = 7

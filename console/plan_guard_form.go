@@ -17,11 +17,13 @@ type guardForm struct {
 	DropPercent int
 	DropUnits   int
 	Revision    int64
+	// Base is the saved policy, for the safe saves (see saves.go).
+	Base string
 }
 
 // guardFormOf describes cfg's policy for the form.
 func guardFormOf(cfg mapping.Config) guardForm {
-	g := guardForm{Mode: "inherit", Revision: cfg.Revision}
+	g := guardForm{Mode: "inherit", Revision: cfg.Revision, Base: encodeState(guardState(cfg))}
 	if p := cfg.BillingGuard; p != nil {
 		g.Mode, g.DropPercent, g.DropUnits = p.Mode, p.DropPercent, p.DropUnits
 		if g.Mode == "" {
@@ -50,25 +52,38 @@ func (h *handler) postGuard(w http.ResponseWriter, r *http.Request) {
 		h.badRequest(w, err)
 		return
 	}
-	ed, err := h.openEditor(ctx)
-	if err != nil {
-		h.fail(w, "plan", err)
-		return
-	}
-	draft := ed.Saved()
-	draft.BillingGuard = policy
-	if p := h.saveMapping(ctx, ed, draft, rev); p != nil {
-		msg := p.Error
-		if len(p.Problems) > 0 {
-			msg += " " + strings.Join(p.Problems, "; ")
+	res := h.saveSection(ctx, r, rev, mappingSection{what: "the billing guard was", state: guardState,
+		draft: func(_ *mapping.Editor, stored mapping.Config) (mapping.Config, error) {
+			stored.BillingGuard = policy
+			return stored, nil
+		}})
+	switch {
+	case res.fault != nil:
+		h.fail(w, "plan", res.fault)
+	case res.refused != nil:
+		msg := res.refused.Error
+		if len(res.refused.Problems) > 0 {
+			msg += " " + strings.Join(res.refused.Problems, "; ")
 		}
 		h.setFlash(w, flash{msg: "Billing guard: " + msg})
-	} else {
-		h.log.InfoContext(ctx, "console: billing guard saved", "mode", guardFormOf(draft).Mode)
-		h.setFlash(w, flash{ok: true, msg: "Billing guard saved: the next billing cycle applies it."})
+		w.Header().Set("Location", "plan")
+		w.WriteHeader(http.StatusSeeOther)
+	default:
+		h.log.InfoContext(ctx, "console: billing guard saved", "mode", r.PostFormValue("guard-mode"))
+		h.savedRedirect(w, r, "plan", "Billing guard saved: the next billing cycle applies it.")
 	}
-	w.Header().Set("Location", "plan")
-	w.WriteHeader(http.StatusSeeOther)
+}
+
+// guardState is the billing guard's policy in words, for the safe saves.
+func guardState(cfg mapping.Config) sectionState {
+	mode, pct, units := "as the daemon's configuration says", 0, 0
+	if p := cfg.BillingGuard; p != nil {
+		mode, pct, units = p.Mode, p.DropPercent, p.DropUnits
+		if mode == "" {
+			mode = mapping.GuardApply
+		}
+	}
+	return sectionState{"policy": mode, "drop percent": strconv.Itoa(pct), "drop units": strconv.Itoa(units)}
 }
 
 // guardPolicy reads the policy from the form; nil for "inherit".

@@ -19,10 +19,26 @@ import (
 
 // fakeRuntime is a Runtime whose jobs the test sets; it records RunNow calls.
 type fakeRuntime struct {
-	mu   sync.Mutex
-	jobs []JobState
-	errs map[string]error // RunNow's answer per job
-	runs []string
+	mu      sync.Mutex
+	jobs    []JobState
+	errs    map[string]error // RunNow's answer per job
+	runs    []string
+	tenants []TenantState
+	pending []PendingClose
+	// onRun, when set, is called (under the lock) by RunNow: a cycle.
+	onRun func(f *fakeRuntime, job string)
+}
+
+func (f *fakeRuntime) Tenants(context.Context) []TenantState {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]TenantState(nil), f.tenants...)
+}
+
+func (f *fakeRuntime) PendingCloses(context.Context) []PendingClose {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]PendingClose(nil), f.pending...)
 }
 
 func (f *fakeRuntime) Jobs(context.Context) []JobState {
@@ -43,6 +59,9 @@ func (f *fakeRuntime) RunNow(_ context.Context, job string) error {
 			f.jobs[i].State = "running"
 			f.jobs[i].LastStart = time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
 		}
+	}
+	if f.onRun != nil {
+		f.onRun(f, job)
 	}
 	return nil
 }
@@ -338,7 +357,7 @@ func TestOverviewWithoutRuntime(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("GET /: %d\n%s", code, body)
 	}
-	mustContain(t, body, `<h2>Overview</h2>`, `href="companies"`, `href="pricebook"`)
+	mustContain(t, body, `<h2>Integration status</h2>`, `href="companies"`, `href="pricebook"`)
 	mustNotContain(t, body, "Run now", `class="job`)
 	// With a valid token (from another page), run is not found.
 	token := csrfRE.FindStringSubmatch(func() string { _, b := c.get("/companies"); return b }())[1]

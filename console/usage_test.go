@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"encoding/csv"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -180,7 +181,12 @@ func TestPlanGuardPolicyForm(t *testing.T) {
 	if rev == nil {
 		t.Fatalf("no revision in the guard form:\n%s", body)
 	}
-	code, body := c.post("/guard", url.Values{"csrf": {csrf}, "revision": {rev[1]}, "guard-mode": {"hold"}, "drop-percent": {"30"}, "drop-units": {"5"}})
+	base := regexp.MustCompile(`(?s)id="guard-form">.*?name="base" value="([^"]*)"`).FindStringSubmatch(body)
+	if base == nil {
+		t.Fatalf("no base in the guard form:\n%s", body)
+	}
+	hold := url.Values{"csrf": {csrf}, "revision": {rev[1]}, "base": {html.UnescapeString(base[1])}, "guard-mode": {"hold"}, "drop-percent": {"30"}, "drop-units": {"5"}}
+	code, body := c.post("/guard", hold)
 	if code != http.StatusOK {
 		t.Fatalf("save: %d\n%s", code, body)
 	}
@@ -189,8 +195,16 @@ func TestPlanGuardPolicyForm(t *testing.T) {
 	if g := cfg.BillingGuard; g == nil || g.Mode != mapping.GuardHold || g.DropPercent != 30 || g.DropUnits != 5 {
 		t.Fatalf("saved policy %+v", cfg.BillingGuard)
 	}
-	// The same form again is based on an old revision: refused, policy kept.
-	_, body = c.post("/guard", url.Values{"csrf": {csrf}, "revision": {rev[1]}, "guard-mode": {"apply"}})
+	// The same form posted again (a double click, a reload): already saved,
+	// nothing written.
+	_, body = c.post("/guard", hold)
+	mustContain(t, body, "Billing guard saved")
+	if again := w.saved(t); again.Revision != cfg.Revision {
+		t.Errorf("a repeated submit saved again: revision %d → %d", cfg.Revision, again.Revision)
+	}
+	// Another policy on the old form: the guard changed since it was loaded,
+	// so it is refused and the saved policy kept.
+	_, body = c.post("/guard", url.Values{"csrf": {csrf}, "revision": {rev[1]}, "base": {html.UnescapeString(base[1])}, "guard-mode": {"apply"}})
 	mustContain(t, body, "Billing guard: Not saved")
 	if g := w.saved(t).BillingGuard; g == nil || g.Mode != mapping.GuardHold {
 		t.Errorf("a stale form changed the policy to %+v", g)

@@ -105,11 +105,80 @@ type consoleRuntime struct{ s *Service }
 
 var _ console.Runtime = consoleRuntime{}
 
-// Jobs implements console.Runtime.
+// Jobs implements console.Runtime: each job's state with its last cycles,
+// whether one runs now and whether this replica leads.
 func (r consoleRuntime) Jobs(ctx context.Context) []console.JobState {
+	snaps := map[string]jobSnapshot{}
+	for _, j := range r.s.status.snapshot() {
+		snaps[j.Name] = j
+	}
 	var out []console.JobState
 	for _, j := range r.s.Jobs(ctx) {
-		out = append(out, console.JobState(j))
+		c := console.JobState{Job: j.Job, State: j.State, Missing: j.Missing, LastStart: j.LastStart,
+			LastError: j.LastError, NextRun: j.NextRun}
+		snap := snaps[j.Job]
+		c.Running = snap.Running
+		switch {
+		case snap.Standby:
+			c.Role = "standby"
+		case len(snap.Cycles) > 0 || snap.Running:
+			c.Role = "leader"
+		}
+		for _, cy := range snap.Cycles {
+			outcome := cy.Outcome()
+			if outcome == kt.OutcomeNotConfigured {
+				outcome = StateNotConfigured
+			}
+			c.Cycles = append(c.Cycles, console.CycleState{Start: cy.Start, Duration: cy.CycleResult.Duration, Outcome: outcome, Error: cy.Error})
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// Tenants implements console.Runtime: the tenants of each job's last cycle.
+func (r consoleRuntime) Tenants(context.Context) []console.TenantState {
+	var out []console.TenantState
+	for _, j := range r.s.status.snapshot() {
+		if len(j.Cycles) == 0 {
+			continue
+		}
+		c := j.Cycles[0]
+		for _, t := range c.Tenants {
+			ts := console.TenantState{Job: j.Name, Tenant: t.Tenant, Start: c.Start,
+				Created: t.Created, Updated: t.Updated, Deleted: t.Deleted, Unchanged: t.Unchanged,
+				OrdersCreated: t.OrdersCreated, OrdersClosed: t.OrdersClosed, OrdersPending: t.OrdersPending}
+			for i, msg := range t.Errors {
+				if i < len(t.Errs) && t.Errs[i] != nil {
+					ts.Errors = append(ts.Errors, t.Errs[i])
+				} else {
+					ts.Errors = append(ts.Errors, errors.New(msg))
+				}
+			}
+			out = append(out, ts)
+		}
+	}
+	return out
+}
+
+// PendingCloses implements console.Runtime: the closes the last service
+// order cycle found locked. Tigerpaw's answer does not say who holds a lock.
+func (r consoleRuntime) PendingCloses(context.Context) []console.PendingClose {
+	var out []console.PendingClose
+	for _, j := range r.s.status.snapshot() {
+		if j.Name != kt.JobServiceOrders || len(j.Cycles) == 0 {
+			continue
+		}
+		c := j.Cycles[0]
+		for _, t := range c.Tenants {
+			for i := range t.OrdersPending {
+				p := console.PendingClose{Tenant: t.Tenant, Since: c.Start}
+				if i < len(t.PendingOrders) {
+					p.Order = t.PendingOrders[i]
+				}
+				out = append(out, p)
+			}
+		}
 	}
 	return out
 }

@@ -250,3 +250,23 @@ func (b *statusBoard) jobStates() []JobState {
 	}
 	return out
 }
+
+// jobSnapshot is a copy of one job's status.
+type jobSnapshot struct {
+	Name    string
+	Running bool
+	Standby bool
+	Cycles  []cycleStatus // the latest first
+}
+
+// snapshot returns a copy of each job's status, billing first.
+func (b *statusBoard) snapshot() []jobSnapshot {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []jobSnapshot
+	for _, name := range []string{kt.JobBilling, kt.JobServiceOrders} {
+		j := b.job(name)
+		out = append(out, jobSnapshot{Name: name, Running: j.Running, Standby: j.Standby, Cycles: slices.Clone(j.Cycles)})
+	}
+	return out
+}

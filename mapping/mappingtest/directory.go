@@ -249,6 +249,22 @@ func (d *Directory) PriceBookItem(ctx context.Context, itemID string) (mapping.P
 	return it, nil
 }
 
+// PriceBookItems lists the price book items, ordered by ItemId (what the
+// console's Price book items tab offers in its drop-downs).
+func (d *Directory) PriceBookItems(ctx context.Context) ([]mapping.PriceBookItem, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.enter(ctx, "PriceBookItems"); err != nil {
+		return nil, err
+	}
+	out := make([]mapping.PriceBookItem, 0, len(d.items))
+	for _, it := range d.items {
+		out = append(out, it)
+	}
+	slices.SortFunc(out, func(a, b mapping.PriceBookItem) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
 // AccountFieldCategories implements mapping.CustomFields.
 func (d *Directory) AccountFieldCategories(ctx context.Context) ([]string, error) {
 	d.mu.Lock()
