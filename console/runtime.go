@@ -32,6 +32,9 @@ type JobState struct {
 	Role string
 	// Cycles are the job's last cycles, the latest first.
 	Cycles []CycleState
+	// Held are the billing changes the billing guard holds for approval,
+	// one line each (billing only).
+	Held []string
 }
 
 // CycleState is one past cycle of a job.
@@ -158,6 +161,7 @@ type jobView struct {
 	Running                       bool
 	Role                          string
 	Cycles                        []cycleView
+	Held                          []string
 }
 
 // cycleView is a past cycle of a job.
@@ -245,7 +249,7 @@ func (h *handler) statusData(ctx context.Context, d *overviewData) {
 	}
 	for _, j := range rt.Jobs(ctx) {
 		v := jobView{Job: j.Job, Title: jobTitle(j.Job), State: j.State, StateClass: stateClass(j.State),
-			LastStart: j.LastStart, NextRun: j.NextRun, LastError: j.LastError, Running: j.Running, Role: j.Role}
+			LastStart: j.LastStart, NextRun: j.NextRun, LastError: j.LastError, Running: j.Running, Role: j.Role, Held: j.Held}
 		for _, m := range j.Missing {
 			v.Missing = append(v.Missing, fixFor(m, tenantsLink))
 		}

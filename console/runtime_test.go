@@ -365,3 +365,25 @@ func TestOverviewWithoutRuntime(t *testing.T) {
 		t.Errorf("POST /run without a runtime: %d, want 404", code)
 	}
 }
+
+// The overview shows the changes the billing guard holds, with the way to
+// the Billing plan tab where they are decided.
+func TestOverviewShowsHeldChanges(t *testing.T) {
+	t.Parallel()
+	rt := &fakeRuntime{jobs: []JobState{
+		{Job: JobBilling, State: "ok", Held: []string{"tenant vs-1: ~ agreement 501 KESB-ADV-WS held: the quantity drops from 90 to 45 (-45, -50 %)"}},
+		{Job: JobServiceOrders, State: "ok"},
+	}}
+	c := withRuntime(t, newWorld(t), rt)
+	_, body := c.get("/")
+	s := section(t, body, JobBilling)
+	mustContain(t, s, "Held for approval: 1 change(s)", "the quantity drops from 90 to 45", `href="plan#held-section"`)
+	if strings.Contains(section(t, body, JobServiceOrders), "Held for approval") {
+		t.Error("the service orders job shows held changes")
+	}
+	rt.jobs[0].Held = nil
+	_, body = c.get("/")
+	if strings.Contains(section(t, body, JobBilling), "Held for approval") {
+		t.Error("held changes shown when none is held")
+	}
+}

@@ -118,6 +118,9 @@ func (r consoleRuntime) Jobs(ctx context.Context) []console.JobState {
 			LastError: j.LastError, NextRun: j.NextRun}
 		snap := snaps[j.Job]
 		c.Running = snap.Running
+		if j.Job == kt.JobBilling {
+			_, c.Held = r.s.Held(ctx)
+		}
 		switch {
 		case snap.Standby:
 			c.Role = "standby"
