@@ -37,6 +37,13 @@ type jobStatus struct {
 	// state is "not configured", what the integration still misses.
 	State   string   `json:"state"`
 	Missing []string `json:"missing,omitempty"`
+	// FloodLimit is the service order flood limit of the last cycle;
+	// Summaries and Suppressed count, since the start, the flood guard's
+	// summary orders and the events listed in them instead of opened (each
+	// cycle and tenant in Cycles has its own counts).
+	FloodLimit int `json:"floodLimit,omitempty"`
+	Summaries  int `json:"summaries,omitempty"`
+	Suppressed int `json:"suppressed,omitempty"`
 }
 
 // The states of a job, as /status and the console show them.
@@ -140,6 +147,11 @@ func (b *statusBoard) record(r kt.CycleResult) {
 	defer b.mu.Unlock()
 	j := b.job(r.Job)
 	j.Running, j.Standby = false, false
+	if r.FloodLimit > 0 {
+		j.FloodLimit = r.FloodLimit
+	}
+	j.Summaries += r.Summaries
+	j.Suppressed += r.Suppressed
 	j.Cycles = append([]cycleStatus{c}, j.Cycles...)
 	if len(j.Cycles) > statusCycles {
 		j.Cycles = j.Cycles[:statusCycles]
