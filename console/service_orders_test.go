@@ -369,3 +369,256 @@ func TestServiceOrdersConflictNeedsTheSameSection(t *testing.T) {
 		t.Error("the other save was overwritten")
 	}
 }
+
+// post posts f and returns the answer's status and page (after a redirect,
+// the page it leads to).
+func soPost(t *testing.T, c *client, f url.Values, action string) (int, string) {
+	t.Helper()
+	f.Set("action", action)
+	return c.post("/serviceorders", f)
+}
+
+// TestServiceOrdersGroupingAndReopen: an event row's grouping and reopen
+// window are shown and saved, per row and (the grouping) in bulk; a reopen
+// window without grouping, or out of range, or not a number, is refused,
+// named next to its field.
+func TestServiceOrdersGroupingAndReopen(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.serve(t)
+	critical := serviceorder.EventRuleID{Origin: kaspersky.OriginKSC, Severity: kaspersky.SeverityCritical}
+	warning := serviceorder.EventRuleID{Origin: kaspersky.OriginKSC, Severity: kaspersky.SeverityWarning}
+	info := serviceorder.EventRuleID{Origin: kaspersky.OriginKSC, Severity: kaspersky.SeverityInfo}
+	body, f := soPage(t, c, "ksc")
+	mustContain(t, body, "<th scope=\"col\">Orders</th>", "Reopen window (hours)", `id="bulk-grouping"`)
+	i := rowOf(t, f, critical.String())
+	if f.Get("grouping."+i) != "eachEvent" || f.Get("reopen."+i) != "0" {
+		t.Fatalf("default grouping %q reopen %q, want eachEvent and 0", f.Get("grouping."+i), f.Get("reopen."+i))
+	}
+	f.Set("grouping."+i, "deviceAndType")
+	f.Set("reopen."+i, "24")
+	if code, body := soPost(t, c, f, "save"); code != http.StatusOK || !strings.Contains(body, "Saved.") {
+		t.Fatalf("save: %d\n%s", code, body)
+	}
+	got, _, _ := w.rules.LoadRules(context.Background())
+	if e, _ := got.Event(critical); e.Grouping != serviceorder.GroupDevice || e.ReopenHours != 24 {
+		t.Errorf("saved %s: grouping %q reopen %d, want deviceAndType and 24", critical, e.Grouping, e.ReopenHours)
+	}
+	_, f = soPage(t, c, "ksc")
+	if f.Get("grouping."+i) != "deviceAndType" || f.Get("reopen."+i) != "24" {
+		t.Errorf("after reload grouping %q reopen %q", f.Get("grouping."+i), f.Get("reopen."+i))
+	}
+
+	// Refused, each named with its field, nothing saved.
+	_, rev, _ := w.rules.LoadRules(context.Background())
+	for _, tc := range []struct {
+		grouping, reopen, want string
+	}{
+		{"eachEvent", "5", "reopen window: needs grouping"},
+		{"deviceAndType", "1000", "reopen window: 1000 hours is outside 0 to 720"},
+		{"deviceAndType", "a day", `reopen window: "a day" is not a whole number of hours`},
+		{"perTenant", "0", `grouping: "perTenant" is neither`},
+	} {
+		_, f := soPage(t, c, "ksc")
+		f.Set("grouping."+i, tc.grouping)
+		f.Set("reopen."+i, tc.reopen)
+		code, body := soPost(t, c, f, "save")
+		if code != http.StatusUnprocessableEntity {
+			t.Errorf("grouping %s reopen %s: %d, want 422", tc.grouping, tc.reopen, code)
+		}
+		mustContain(t, body, "Not saved", critical.String()+": "+tc.want)
+		field := `id="reopen-` + i + `"`
+		if strings.HasPrefix(tc.want, "grouping") {
+			field = `id="grouping-` + i + `"`
+		}
+		if !regexp.MustCompile(field + `[^>]*>(</select>|<option[^<]*</option>)*(</select>)?<span class="field-error">`).MatchString(body) {
+			t.Errorf("grouping %s reopen %s: no error next to the field", tc.grouping, tc.reopen)
+		}
+		if _, rev2, _ := w.rules.LoadRules(context.Background()); rev2 != rev {
+			t.Errorf("grouping %s reopen %s was saved", tc.grouping, tc.reopen)
+		}
+	}
+
+	// Bulk: two rows to one order per device; then back to one per event,
+	// which also ends the reopen window.
+	_, f = soPage(t, c, "ksc")
+	wi, ii := rowOf(t, f, warning.String()), rowOf(t, f, info.String())
+	f.Set("sel."+wi, "on")
+	f.Set("sel."+ii, "on")
+	f.Set("bulk.grouping", "deviceAndType")
+	code, body := soPost(t, c, f, "bulk")
+	if code != http.StatusOK {
+		t.Fatalf("bulk: %d\n%s", code, body)
+	}
+	f = pageForm(t, body)
+	if f.Get("grouping."+wi) != "deviceAndType" || f.Get("grouping."+ii) != "deviceAndType" || f.Get("grouping."+i) != "deviceAndType" {
+		t.Errorf("after the bulk edit: %q %q (and the unselected %q)", f.Get("grouping."+wi), f.Get("grouping."+ii), f.Get("grouping."+i))
+	}
+	mustContain(t, body, "<form method=\"post\" action=\"serviceorders\" id=\"serviceorders-form\" data-staged>")
+	if code, body := soPost(t, c, f, "save"); code != http.StatusOK || !strings.Contains(body, "Saved.") {
+		t.Fatalf("save after the bulk edit: %d\n%s", code, body)
+	}
+	got, _, _ = w.rules.LoadRules(context.Background())
+	for _, id := range []serviceorder.EventRuleID{warning, info, critical} {
+		if e, _ := got.Event(id); e.Grouping != serviceorder.GroupDevice {
+			t.Errorf("%s: grouping %q after the bulk save", id, e.Grouping)
+		}
+	}
+	_, f = soPage(t, c, "ksc")
+	f.Set("sel."+i, "on")
+	f.Set("bulk.grouping", "eachEvent")
+	_, body = soPost(t, c, f, "bulk")
+	f = pageForm(t, body)
+	if f.Get("grouping."+i) != "eachEvent" || f.Get("reopen."+i) != "0" {
+		t.Errorf("bulk one order per event: grouping %q reopen %q, want eachEvent and 0", f.Get("grouping."+i), f.Get("reopen."+i))
+	}
+}
+
+// TestServiceOrdersOffice365Conditions: an Office 365 condition keeps one
+// order per condition: its row has no grouping to choose, and a bulk
+// grouping leaves it alone.
+func TestServiceOrdersOffice365Conditions(t *testing.T) {
+	t.Parallel()
+	w := hubWorld(t)
+	c := w.serve(t)
+	cond := serviceorder.EventRuleID{Origin: kaspersky.OriginOffice365, O365Type: kaspersky.O365MailboxesNotProtected}
+	malware := serviceorder.EventRuleID{Origin: kaspersky.OriginOffice365, O365Type: kaspersky.O365Malware}
+	body, f := soPage(t, c, "o365")
+	ci, mi := rowOf(t, f, cond.String()), rowOf(t, f, malware.String())
+	if f.Has("grouping."+ci) || f.Has("reopen."+ci) || !f.Has("grouping."+mi) {
+		t.Errorf("grouping fields: condition %v/%v, malware %v", f.Has("grouping."+ci), f.Has("reopen."+ci), f.Has("grouping."+mi))
+	}
+	mustContain(t, body, "One order per condition")
+	f.Set("sel."+ci, "on")
+	f.Set("sel."+mi, "on")
+	f.Set("bulk.grouping", "deviceAndType")
+	_, body = soPost(t, c, f, "bulk")
+	f = pageForm(t, body)
+	if code, body := soPost(t, c, f, "save"); code != http.StatusOK || !strings.Contains(body, "Saved.") {
+		t.Fatalf("save: %d\n%s", code, body)
+	}
+	got, _, _ := w.rules.LoadRules(context.Background())
+	if e, _ := got.Event(cond); e.Grouping == serviceorder.GroupDevice {
+		t.Error("the condition rule was grouped")
+	}
+	if e, _ := got.Event(malware); e.Grouping != serviceorder.GroupDevice {
+		t.Errorf("the malware rule's grouping is %q", e.Grouping)
+	}
+}
+
+// TestServiceOrdersFloodLimit: General shows the flood limit (the default
+// when the rules set none) and saves it; a limit out of range or not a
+// number is refused, named next to its field.
+func TestServiceOrdersFloodLimit(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.serve(t)
+	body, f := soPage(t, c, "general")
+	if got := f.Get("floodLimit"); got != "25" {
+		t.Errorf("flood limit shown %q, want 25", got)
+	}
+	mustContain(t, body, "The most service orders one cycle opens for one virtual server")
+	f.Set("floodLimit", "60")
+	if code, body := soPost(t, c, f, "save"); code != http.StatusOK || !strings.Contains(body, "Saved.") {
+		t.Fatalf("save: %d\n%s", code, body)
+	}
+	got, rev, _ := w.rules.LoadRules(context.Background())
+	if got.FloodLimit != 60 {
+		t.Errorf("saved flood limit %d, want 60", got.FloodLimit)
+	}
+	if _, f := soPage(t, c, "general"); f.Get("floodLimit") != "60" {
+		t.Errorf("after reload the flood limit is %q", f.Get("floodLimit"))
+	}
+	for v, want := range map[string]string{
+		"20000": "General: flood limit: 20000 is outside 1 to 10000",
+		"-3":    "General: flood limit: -3 is outside",
+		"lots":  `General: flood limit: "lots" is not a whole number of orders per virtual server and cycle`,
+	} {
+		_, f := soPage(t, c, "general")
+		f.Set("floodLimit", v)
+		code, body := soPost(t, c, f, "save")
+		if code != http.StatusUnprocessableEntity {
+			t.Errorf("flood limit %s: %d, want 422", v, code)
+		}
+		mustContain(t, body, want)
+		if !regexp.MustCompile(`id="floodLimit"[^>]*></label>\s*<span class="field-error">`).MatchString(body) {
+			t.Errorf("flood limit %s: no error next to the field", v)
+		}
+		if _, rev2, _ := w.rules.LoadRules(context.Background()); rev2 != rev {
+			t.Errorf("flood limit %s was saved", v)
+		}
+	}
+	_, body = hubWorld(t).serve(t).get("/serviceorders?section=general")
+	mustContain(t, body, "The most service orders one cycle opens for one company")
+}
+
+// TestServiceOrdersLicenseRules: the Licenses section of each solution
+// shows its two rows with Create, Days, Board, Priority and Type, saves them
+// per row and in bulk, and refuses days out of range, named.
+func TestServiceOrdersLicenseRules(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		w    func(testing.TB) *world
+		kind kaspersky.TenantKind
+	}{{"ksc", newWorld, kaspersky.KindVirtualServer}, {"hub", hubWorld, kaspersky.KindCompany}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := tc.w(t)
+			c := w.serve(t)
+			expiring := serviceorder.LicenseRuleID{Solution: tc.kind, Condition: serviceorder.LicenseExpiring}
+			overused := serviceorder.LicenseRuleID{Solution: tc.kind, Condition: serviceorder.LicenseOverused}
+			_, f := soPage(t, c, "licenses")
+			ei, oi := rowOf(t, f, expiring.String()), rowOf(t, f, overused.String())
+			if f.Get("days."+ei) != "30" || f.Has("days."+oi) {
+				t.Errorf("days: expiring %q, overused has days %v; want 30 and none", f.Get("days."+ei), f.Has("days."+oi))
+			}
+			f.Set("on."+ei, "on")
+			f.Set("days."+ei, "14")
+			f.Set("priority."+ei, "High")
+			f.Set("board."+ei, "1")
+			f.Set("sel."+ei, "on")
+			f.Set("sel."+oi, "on")
+			f.Set("bulk.type", "Security alert")
+			code, body := soPost(t, c, f, "bulk")
+			if code != http.StatusOK {
+				t.Fatalf("bulk: %d\n%s", code, body)
+			}
+			f = pageForm(t, body)
+			f.Set("on."+oi, "on")
+			f.Set("priority."+oi, "Low")
+			if code, body := soPost(t, c, f, "save"); code != http.StatusOK || !strings.Contains(body, "Saved.") {
+				t.Fatalf("save: %d\n%s", code, body)
+			}
+			got, rev, _ := w.rules.LoadRules(context.Background())
+			want := []serviceorder.LicenseRule{
+				{ID: expiring, OrderSettings: serviceorder.OrderSettings{Enabled: true, Board: 1, Priority: "High", Type: "Security alert"}, Days: 14},
+				{ID: overused, OrderSettings: serviceorder.OrderSettings{Enabled: true, Priority: "Low", Type: "Security alert"}},
+			}
+			var mine []serviceorder.LicenseRule
+			for _, l := range got.Licenses {
+				if l.ID.Solution == tc.kind {
+					mine = append(mine, l)
+				}
+			}
+			if d := cmp.Diff(want, mine); d != "" {
+				t.Errorf("saved license rules (-want +got):\n%s", d)
+			}
+			for v, reason := range map[string]string{"400": "days: 400 days is outside 1 to 365", "soon": `days: "soon" is not a whole number of days`} {
+				_, f := soPage(t, c, "licenses")
+				f.Set("days."+ei, v)
+				code, body := soPost(t, c, f, "save")
+				if code != http.StatusUnprocessableEntity {
+					t.Errorf("days %s: %d, want 422", v, code)
+				}
+				mustContain(t, body, expiring.String()+": "+reason)
+				if !regexp.MustCompile(`id="days-` + ei + `"[^>]*><span class="field-error">`).MatchString(body) {
+					t.Errorf("days %s: no error next to the field", v)
+				}
+				if _, rev2, _ := w.rules.LoadRules(context.Background()); rev2 != rev {
+					t.Errorf("days %s was saved", v)
+				}
+			}
+		})
+	}
+}
