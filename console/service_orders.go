@@ -863,6 +863,17 @@ func (h *handler) postServiceOrders(w http.ResponseWriter, r *http.Request) {
 		case errors.As(err, new(*serviceorder.ValidationError)):
 			h.renderServiceOrders(w, r, http.StatusUnprocessableEntity, v, problemsPage(what, err))
 		case errors.Is(err, serviceorder.ErrRevisionConflict):
+			// Saved by someone else since this request loaded the rules: the
+			// same form posted twice at once finds its own settings saved.
+			if now, nowRev, lerr := h.opt.Rules.LoadRules(ctx); lerr == nil {
+				now = withLicenses(now)
+				if sectionHash(&now, sec.Section) == sectionHash(&v.rules, sec.Section) {
+					h.redirectSaved(w, sec, soAlreadySavedMessage)
+					return
+				}
+				h.renderServiceOrders(w, r, http.StatusConflict, v, &page{Error: soConflictMessage(rev, nowRev, changedRows(&now, &v.rules, sec.Section))})
+				return
+			}
 			h.renderServiceOrders(w, r, http.StatusConflict, v, &page{Error: conflictMessage})
 		default:
 			h.log.ErrorContext(ctx, "console: saving the rules", "error", err)

@@ -622,3 +622,65 @@ func TestServiceOrdersLicenseRules(t *testing.T) {
 		})
 	}
 }
+
+// twinRules is a rules store where the same save comes from a twin request
+// first, as when both posts of a double click are handled at once.
+type twinRules struct {
+	serviceorder.RulesStore
+	twin serviceorder.Rules // what the twin saves; zero: nothing
+	done bool
+}
+
+func (s *twinRules) SaveRules(ctx context.Context, r serviceorder.Rules, rev int64) (int64, error) {
+	if !s.done {
+		s.done = true
+		twin := r
+		if s.twin.Events != nil {
+			twin = s.twin
+		}
+		if _, err := s.RulesStore.SaveRules(ctx, twin, rev); err != nil {
+			return 0, err
+		}
+	}
+	return s.RulesStore.SaveRules(ctx, r, rev)
+}
+
+// TestServiceOrdersTwinSaves: two posts of the same form handled at once:
+// the one that loses the race finds its own settings saved and says so; a
+// post that loses to different settings is a conflict naming the row.
+func TestServiceOrdersTwinSaves(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	store := &twinRules{RulesStore: w.rules}
+	w.opts.Rules = store
+	c := w.serve(t)
+	_, f := soPage(t, c, "warning")
+	i := rowOf(t, f, "Warning status: Databases are out of date")
+	f.Set("on."+i, "on")
+	f.Set("priority."+i, "High")
+	code, body := soPost(t, c, f, "save")
+	if code != http.StatusOK {
+		t.Fatalf("save: %d\n%s", code, body)
+	}
+	mustContain(t, body, "Already saved")
+	if _, rev, _ := w.rules.LoadRules(context.Background()); rev != 2 {
+		t.Errorf("revision %d, want 2: the twin's save only", rev)
+	}
+
+	// The twin saved something else in the row.
+	_, f = soPage(t, c, "warning")
+	cur, _, _ := w.rules.LoadRules(context.Background())
+	other := cur.Clone()
+	for k := range other.Statuses {
+		if other.Statuses[k].ID == (serviceorder.StatusRuleID{Level: kaspersky.StatusWarning, Code: kaspersky.StatusDatabasesOutdated}) {
+			other.Statuses[k].Priority = "Low"
+		}
+	}
+	store.twin, store.done = other, false
+	f.Set("type."+i, "Security alert")
+	code, body = soPost(t, c, f, "save")
+	if code != http.StatusConflict {
+		t.Errorf("save over different settings: %d, want 409", code)
+	}
+	mustContain(t, body, "differ from yours in: Databases are out of date")
+}
