@@ -230,11 +230,12 @@ const (
 	groupDeviceText    = "One order per device and event type"
 )
 
+// groupingOptions is a row's drop-down under the column "One order per".
 func groupingOptions(cur serviceorder.Grouping) []option {
 	device := cur == serviceorder.GroupDevice
 	return []option{
-		{Value: string(serviceorder.GroupEachEvent), Label: groupEachEventText, Selected: !device},
-		{Value: string(serviceorder.GroupDevice), Label: groupDeviceText, Selected: device},
+		{Value: string(serviceorder.GroupEachEvent), Label: "Event", Selected: !device},
+		{Value: string(serviceorder.GroupDevice), Label: "Device and event type", Selected: device},
 	}
 }
 

@@ -124,8 +124,11 @@ func rowOf(t *testing.T, f url.Values, key string) string {
 // sectionLinks are the accessible names of the section links, in order, and
 // the one marked current.
 func sectionLinks(body string) (names []string, current string) {
-	nav := body[strings.Index(body, `<nav id="sections"`):]
-	nav = nav[:strings.Index(nav, "</nav>")]
+	start := strings.Index(body, `<nav id="sections"`)
+	if start < 0 {
+		return nil, ""
+	}
+	nav, _, _ := strings.Cut(body[start:], "</nav>")
 	for _, m := range regexp.MustCompile(`<a ([^>]*)>([^<]*)</a>`).FindAllStringSubmatch(nav, -1) {
 		a := attrs(m[1])
 		name := a["aria-label"]
@@ -390,7 +393,7 @@ func TestServiceOrdersGroupingAndReopen(t *testing.T) {
 	warning := serviceorder.EventRuleID{Origin: kaspersky.OriginKSC, Severity: kaspersky.SeverityWarning}
 	info := serviceorder.EventRuleID{Origin: kaspersky.OriginKSC, Severity: kaspersky.SeverityInfo}
 	body, f := soPage(t, c, "ksc")
-	mustContain(t, body, "<th scope=\"col\">Orders</th>", "Reopen window (hours)", `id="bulk-grouping"`)
+	mustContain(t, body, "<th scope=\"col\">One order per</th>", "Reopen window (hours)", `id="bulk-grouping"`)
 	i := rowOf(t, f, critical.String())
 	if f.Get("grouping."+i) != "eachEvent" || f.Get("reopen."+i) != "0" {
 		t.Fatalf("default grouping %q reopen %q, want eachEvent and 0", f.Get("grouping."+i), f.Get("reopen."+i))
@@ -488,7 +491,7 @@ func TestServiceOrdersOffice365Conditions(t *testing.T) {
 	if f.Has("grouping."+ci) || f.Has("reopen."+ci) || !f.Has("grouping."+mi) {
 		t.Errorf("grouping fields: condition %v/%v, malware %v", f.Has("grouping."+ci), f.Has("reopen."+ci), f.Has("grouping."+mi))
 	}
-	mustContain(t, body, "One order per condition")
+	mustContain(t, body, "<td>Condition</td><td>Off</td>")
 	f.Set("sel."+ci, "on")
 	f.Set("sel."+mi, "on")
 	f.Set("bulk.grouping", "deviceAndType")
