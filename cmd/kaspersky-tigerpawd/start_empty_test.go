@@ -216,7 +216,7 @@ func (p *daemonProc) postRule(t *testing.T, section string, events bool, i, boar
 	if life != "" {
 		f.Set(k("lifetime"), life)
 	}
-	p.post(t, "serviceorders", f, http.StatusOK)
+	p.post(t, "serviceorders", f, http.StatusSeeOther) // a save redirects to its section
 }
 
 // configure sets the whole integration through the console's forms: both
@@ -266,7 +266,7 @@ func (p *daemonProc) configure(t *testing.T, w *demo.Tigerpaw) {
 	f.Set("rep", strconv.Itoa(w.Rep))
 	f.Set("newStatus", "New")
 	f.Set("closedStatus", "Closed")
-	p.post(t, "serviceorders", f, http.StatusOK)
+	p.post(t, "serviceorders", f, http.StatusSeeOther) // a save redirects to its section
 	p.postRule(t, "ksc", true, ruleIndex(t, true, "Kaspersky Security Center events: Critical"), w.Board, "High")
 	p.postRule(t, "warning", false, ruleIndex(t, false, "Databases are out of date"), w.Board, "High")
 }
