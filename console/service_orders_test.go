@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -630,11 +631,21 @@ func TestServiceOrdersLicenseRules(t *testing.T) {
 // first, as when both posts of a double click are handled at once.
 type twinRules struct {
 	serviceorder.RulesStore
-	twin serviceorder.Rules // what the twin saves; zero: nothing
+	mu   sync.Mutex
+	twin serviceorder.Rules // what the twin saves; zero: the same rules
 	done bool
 }
 
+// arm makes the next save's twin save twin first.
+func (s *twinRules) arm(twin serviceorder.Rules) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.twin, s.done = twin, false
+}
+
 func (s *twinRules) SaveRules(ctx context.Context, r serviceorder.Rules, rev int64) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if !s.done {
 		s.done = true
 		twin := r
@@ -679,7 +690,7 @@ func TestServiceOrdersTwinSaves(t *testing.T) {
 			other.Statuses[k].Priority = "Low"
 		}
 	}
-	store.twin, store.done = other, false
+	store.arm(other)
 	f.Set("type."+i, "Security alert")
 	code, body = soPost(t, c, f, "save")
 	if code != http.StatusConflict {
