@@ -50,6 +50,16 @@ type CycleResult struct {
 	// it; a runtime that checks the configuration before a cycle does (see
 	// package service).
 	NotConfigured []string `json:"notConfigured,omitempty"`
+	// FloodLimit is the flood guard's limit of a service order cycle: how
+	// many orders it could open per tenant (serviceorder.Rules.Flood).
+	// Summaries, Suppressed and Deferred are what the guard did: summary
+	// orders opened (or found by reference), events listed in them instead
+	// of opened, and status, condition and license orders left for a later
+	// cycle. All are 0 for billing.
+	FloodLimit int `json:"floodLimit,omitempty"`
+	Summaries  int `json:"summaries,omitempty"`
+	Suppressed int `json:"suppressed,omitempty"`
+	Deferred   int `json:"deferred,omitempty"`
 }
 
 // Outcomes of a cycle, as CycleResult.Outcome returns them and the metrics
@@ -92,6 +102,13 @@ type TenantOutcome struct {
 	// approval, HeldChanges what they are and why.
 	Held        int      `json:"held,omitempty"`
 	HeldChanges []string `json:"heldChanges,omitempty"`
+	// OrdersNoted are grouped orders that got a note about repeats,
+	// OrdersReopened closed ones set back to new within their reopen window,
+	// and Summaries the flood guard's summary orders of the tenant (counted
+	// in OrdersCreated too).
+	OrdersNoted    int `json:"ordersNoted,omitempty"`
+	OrdersReopened int `json:"ordersReopened,omitempty"`
+	Summaries      int `json:"summaries,omitempty"`
 	// Errors are the tenant's failed changes and skipped agreements.
 	Errors []string `json:"errors,omitempty"`
 	// Errs are the errors of Errors, in the same order, for errors.Is (a
@@ -205,8 +222,8 @@ func billingCycleResult(start time.Time, d time.Duration, cfg mapping.Config, pl
 }
 
 // serviceOrderCycleResult describes a service order cycle per tenant; unread
-// says why tenants were not (wholly) read.
-func serviceOrderCycleResult(start time.Time, d time.Duration, cfg mapping.Config, res serviceorder.Result, err error, unread map[string]error) CycleResult {
+// says why tenants were not (wholly) read, flood is the flood limit in force.
+func serviceOrderCycleResult(start time.Time, d time.Duration, cfg mapping.Config, res serviceorder.Result, err error, unread map[string]error, flood int) CycleResult {
 	o := outcomes{}
 	for _, t := range cfg.Tenants {
 		if t.Account != nil && t.Account.Number > 0 {
@@ -226,6 +243,15 @@ func serviceOrderCycleResult(start time.Time, d time.Duration, cfg mapping.Confi
 		t := o.of(r.TenantID)
 		t.OrdersPending++
 		t.PendingOrders = append(t.PendingOrders, r.Number)
+	}
+	for _, r := range res.Noted {
+		o.of(r.TenantID).OrdersNoted++
+	}
+	for _, r := range res.Reopened {
+		o.of(r.TenantID).OrdersReopened++
+	}
+	for _, r := range res.Summaries {
+		o.of(r.TenantID).Summaries++
 	}
 	for _, f := range res.Failed {
 		if f.TenantID == "" {
@@ -260,5 +286,6 @@ func serviceOrderCycleResult(start time.Time, d time.Duration, cfg mapping.Confi
 		err = errors.Join(append([]error{err}, notRead...)...)
 	}
 	return CycleResult{Job: JobServiceOrders, Start: start, Duration: d, Tenants: o.sorted(), Err: err,
-		Failed: failed, PendingCloses: len(res.Pending)}
+		Failed: failed, PendingCloses: len(res.Pending),
+		FloodLimit: flood, Summaries: len(res.Summaries), Suppressed: res.Suppressed, Deferred: res.Deferred}
 }

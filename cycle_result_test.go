@@ -1,6 +1,7 @@
 package kasperskytigerpaw
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -120,5 +121,60 @@ func TestServiceOrderJobOnCycle(t *testing.T) {
 	}
 	if ts := got[1].Tenants; len(ts) != 1 || ts[0].OrdersClosed != len(res.Closed) || len(res.Closed) == 0 {
 		t.Errorf("tenants after the close = %+v, result %+v", ts, res)
+	}
+}
+
+// TestServiceOrderJobOnCycleFlood: a cycle that meets the flood guard says so
+// in its result (the status board and the metrics show it): the limit in
+// force, the tenant's summary order, the events listed in it instead of
+// opened.
+func TestServiceOrderJobOnCycleFlood(t *testing.T) {
+	t.Parallel()
+	w := newSOWorld(t)
+	w.setDevice(kaspersky.StatusOK)
+	w.rules.FloodLimit = 2
+	for i := range 5 {
+		w.src.events["vs-1"] = append(w.src.events["vs-1"], kaspersky.Event{ID: fmt.Sprint("ev-", i), TenantID: "vs-1",
+			DeviceID: fmt.Sprint("host-", i), DeviceName: fmt.Sprint("WS-", i), Origin: kaspersky.OriginKSC,
+			Severity: kaspersky.SeverityCritical, Type: "GNRL_EV_VIRUS_FOUND", TypeName: "Virus found",
+			Time: w.clock().Add(-time.Duration(i+1) * time.Minute), Text: "EICAR test file"})
+	}
+	desk, err := NewDesk(w.srv.Client(t, tigerpaw.WithClock(w.clock)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner, err := serviceorder.NewRunner(desk, w.store, serviceorder.WithClock(w.clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []CycleResult
+	job := &ServiceOrderJob{Source: w.src, Runner: runner, Now: w.clock, OnCycle: func(r CycleResult) { got = append(got, r) }}
+	res, err := job.Run(t.Context(), w.cfg, w.rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Summaries) != 1 || res.Suppressed == 0 {
+		t.Fatalf("the flood guard did not act: %d summaries, %d suppressed", len(res.Summaries), res.Suppressed)
+	}
+	if len(got) != 1 {
+		t.Fatalf("OnCycle called %d times", len(got))
+	}
+	r := got[0]
+	if r.FloodLimit != 2 || r.Summaries != 1 || r.Suppressed != res.Suppressed || r.Deferred != res.Deferred {
+		t.Errorf("cycle result: flood limit %d, summaries %d, suppressed %d, deferred %d; want 2, 1, %d, %d",
+			r.FloodLimit, r.Summaries, r.Suppressed, r.Deferred, res.Suppressed, res.Deferred)
+	}
+	if ts := r.Tenants; len(ts) != 1 || ts[0].Summaries != 1 || ts[0].OrdersCreated != len(res.Created) {
+		t.Errorf("tenants = %+v, want vs-1 with 1 summary among %d created", ts, len(res.Created))
+	}
+
+	// The default limit is in force when the rules set none.
+	w.rules.FloodLimit = 0
+	w.advance(time.Hour)
+	if _, err := job.Run(t.Context(), w.cfg, w.rules); err != nil {
+		t.Fatal(err)
+	}
+	if r := got[1]; r.FloodLimit != serviceorder.DefaultFloodLimit || r.Summaries != 0 || r.Suppressed != 0 {
+		t.Errorf("second cycle: flood limit %d, summaries %d, suppressed %d; want %d, 0, 0", r.FloodLimit, r.Summaries, r.Suppressed, serviceorder.DefaultFloodLimit)
 	}
 }

@@ -69,7 +69,9 @@ func (j *ServiceOrderJob) Run(ctx context.Context, cfg mapping.Config, rules ser
 	var unread map[string]error
 	if j.OnCycle != nil {
 		start := j.now()
-		defer func() { j.OnCycle(serviceOrderCycleResult(start, j.now().Sub(start), cfg, res, err, unread)) }()
+		defer func() {
+			j.OnCycle(serviceOrderCycleResult(start, j.now().Sub(start), cfg, res, err, unread, rules.Flood()))
+		}()
 	}
 	if j.Source == nil || j.Runner == nil {
 		return serviceorder.Result{}, errors.New("kasperskytigerpaw: ServiceOrderJob needs a Source and a Runner")

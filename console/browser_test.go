@@ -424,6 +424,13 @@ func TestBrowserServiceOrders(t *testing.T) {
 		t.Error("a General without closed status was saved")
 	}
 
+	// The page shows changes that are not saved: leaving asks first, in the
+	// messages; following the link again leaves.
+	b.click("section-warning")
+	b.wantText("#messages #leave-warning", "not saved")
+	if got := eval[string](b, `location.search`); got != "" {
+		t.Errorf("the first click on a section link with unsaved changes left for %q", got)
+	}
 	// Warning status: select three rows and edit them together.
 	b.clickLoads("section-warning")
 	rows := eval[[]string](b, `[...document.querySelectorAll("#rules tbody tr")].map(r => r.id.slice("rule-".length))`)

@@ -64,10 +64,15 @@ func TestServiceOrdersEmptyRulesStore(t *testing.T) {
 			if m := got.Missing(); len(m) != 0 {
 				t.Errorf("Missing after saving General: %q", m)
 			}
-			// The same form again is based on revision 0, which is stale now.
+			// The same form again is based on revision 0, which is stale now:
+			// a repeated submit, answered as already saved, nothing written.
 			code, body = c.post("/serviceorders", f)
-			if code != http.StatusConflict {
-				t.Errorf("saving again at revision 0: %d, want 409\n%s", code, body)
+			if code != http.StatusOK {
+				t.Errorf("saving again at revision 0: %d, want 200 (already saved)\n%s", code, body)
+			}
+			mustContain(t, body, "Already saved")
+			if _, rev, _ := rules.LoadRules(context.Background()); rev != 1 {
+				t.Errorf("revision after the repeated submit: %d, want 1", rev)
 			}
 		})
 	}

@@ -32,6 +32,10 @@ type Metrics struct {
 	held          prometheus.Gauge
 	charges       *prometheus.CounterVec
 	orders        *prometheus.CounterVec
+	summaries     prometheus.Counter
+	suppressed    prometheus.Counter
+	deferred      prometheus.Counter
+	floodLimit    prometheus.Gauge
 	requests      *prometheus.CounterVec
 	writes        *prometheus.CounterVec
 	retries       *prometheus.CounterVec
@@ -56,7 +60,15 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		charges: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kt_charges_total",
 			Help: "Additional charges by what billing cycles did to them (created, updated, deleted, unchanged)."}, []string{"action"}),
 		orders: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kt_service_orders_total",
-			Help: "Service orders by what cycles did to them (created, closed)."}, []string{"action"}),
+			Help: "Service orders by what cycles did to them (created, closed; noted: a grouped order got a note about repeats; reopened: a closed grouped order was set back to new)."}, []string{"action"}),
+		summaries: prometheus.NewCounter(prometheus.CounterOpts{Name: "kt_service_order_summaries_total",
+			Help: "Summary orders the flood guard opened: one per tenant and cycle that reached the flood limit."}),
+		suppressed: prometheus.NewCounter(prometheus.CounterOpts{Name: "kt_service_orders_suppressed_total",
+			Help: "Events the flood guard listed in a summary order instead of opening an order for each."}),
+		deferred: prometheus.NewCounter(prometheus.CounterOpts{Name: "kt_service_orders_deferred_total",
+			Help: "Status, condition and license orders the flood guard left for a later cycle."}),
+		floodLimit: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kt_service_order_flood_limit",
+			Help: "Orders a service order cycle may open per tenant (the flood limit), as of the last cycle."}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kt_requests_total",
 			Help: "HTTP requests sent, by API, method and status class (2xx, 4xx, 5xx, error)."}, []string{"api", "method", "class"}),
 		writes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kt_writes_total",
@@ -67,7 +79,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "HTTP request durations, by API.", Buckets: prometheus.DefBuckets}, []string{"api"}),
 	}
 	for _, c := range []prometheus.Collector{m.cycles, m.cycleDuration, m.lastSuccess, m.tenantFails, m.pending, m.held,
-		m.charges, m.orders, m.requests, m.writes, m.retries, m.reqDuration} {
+		m.charges, m.orders, m.summaries, m.suppressed, m.deferred, m.floodLimit, m.requests, m.writes, m.retries, m.reqDuration} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -94,6 +106,16 @@ func (m *Metrics) Observe(r kt.CycleResult) {
 		} else {
 			m.orders.WithLabelValues("created").Add(float64(t.OrdersCreated))
 			m.orders.WithLabelValues("closed").Add(float64(t.OrdersClosed))
+			m.orders.WithLabelValues("noted").Add(float64(t.OrdersNoted))
+			m.orders.WithLabelValues("reopened").Add(float64(t.OrdersReopened))
+		}
+	}
+	if r.Job == kt.JobServiceOrders {
+		m.summaries.Add(float64(r.Summaries))
+		m.suppressed.Add(float64(r.Suppressed))
+		m.deferred.Add(float64(r.Deferred))
+		if r.FloodLimit > 0 {
+			m.floodLimit.Set(float64(r.FloodLimit))
 		}
 	}
 	if o := r.Outcome(); o == kt.OutcomeOK || o == kt.OutcomePartial {

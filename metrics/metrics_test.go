@@ -103,6 +103,46 @@ func TestObserveByOutcome(t *testing.T) {
 	}
 }
 
+// TestObserveFloodGuard: what the flood guard did in a service order cycle
+// is counted: summary orders, events suppressed into them, orders deferred,
+// and the limit in force; repeats noted and orders reopened are service
+// order actions.
+func TestObserveFloodGuard(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	m, err := New(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)
+	for range 2 {
+		m.Observe(kt.CycleResult{Job: kt.JobServiceOrders, Start: start, FloodLimit: 25, Summaries: 1, Suppressed: 40, Deferred: 3,
+			Tenants: []kt.TenantOutcome{{Tenant: "vs-1", OrdersCreated: 26, Summaries: 1, OrdersNoted: 2, OrdersReopened: 1}}})
+	}
+	m.Observe(kt.CycleResult{Job: kt.JobServiceOrders, Start: start, FloodLimit: 10})
+	for _, c := range []struct {
+		name   string
+		labels []string
+		want   float64
+	}{
+		{"kt_service_order_summaries_total", nil, 2},
+		{"kt_service_orders_suppressed_total", nil, 80},
+		{"kt_service_orders_deferred_total", nil, 6},
+		{"kt_service_order_flood_limit", nil, 10},
+		{"kt_service_orders_total", []string{"action", "noted"}, 4},
+		{"kt_service_orders_total", []string{"action", "reopened"}, 2},
+	} {
+		if v := metricValue(t, reg, c.name, c.labels...); v != c.want {
+			t.Errorf("%s%v = %v, want %v", c.name, c.labels, v, c.want)
+		}
+	}
+	// A billing cycle leaves them alone.
+	m.Observe(kt.CycleResult{Job: kt.JobBilling, Start: start, Suppressed: 5})
+	if v := metricValue(t, reg, "kt_service_orders_suppressed_total"); v != 80 {
+		t.Errorf("a billing cycle counted suppressed orders: %v", v)
+	}
+}
+
 // TestRoundTripperCountsWrites: the requests to a fake Tigerpaw are counted
 // as the fake counts them, and the writes among them.
 func TestRoundTripperCountsWrites(t *testing.T) {

@@ -40,6 +40,13 @@ type jobStatus struct {
 	// Held is how many billing changes the guard holds for approval, as of
 	// the last cycle that planned (its tenants' heldChanges say which).
 	Held int `json:"held,omitempty"`
+	// FloodLimit is the service order flood limit of the last cycle;
+	// Summaries and Suppressed count, since the start, the flood guard's
+	// summary orders and the events listed in them instead of opened (each
+	// cycle and tenant in Cycles has its own counts).
+	FloodLimit int `json:"floodLimit,omitempty"`
+	Summaries  int `json:"summaries,omitempty"`
+	Suppressed int `json:"suppressed,omitempty"`
 }
 
 // The states of a job, as /status and the console show them.
@@ -146,6 +153,11 @@ func (b *statusBoard) record(r kt.CycleResult) {
 	if o := r.Outcome(); r.Job == kt.JobBilling && (o == kt.OutcomeOK || o == kt.OutcomePartial) {
 		j.Held = r.Held
 	}
+	if r.FloodLimit > 0 {
+		j.FloodLimit = r.FloodLimit
+	}
+	j.Summaries += r.Summaries
+	j.Suppressed += r.Suppressed
 	j.Cycles = append([]cycleStatus{c}, j.Cycles...)
 	if len(j.Cycles) > statusCycles {
 		j.Cycles = j.Cycles[:statusCycles]

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"strings"
 	"sync"
@@ -109,3 +110,45 @@ func TestCycleOutcomeHonoursTheResult(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+// TestStatusShowsTheFloodGuard: /status shows the flood limit in force, the
+// summary orders and suppressed events since the start, and each cycle's and
+// tenant's own counts.
+func TestStatusShowsTheFloodGuard(t *testing.T) {
+	t.Parallel()
+	b := newStatusBoard()
+	for range 2 {
+		b.record(kt.CycleResult{Job: kt.JobServiceOrders, Start: time.Now(), FloodLimit: 25, Summaries: 1, Suppressed: 30, Deferred: 2,
+			Tenants: []kt.TenantOutcome{{Tenant: "vs-1", OrdersCreated: 26, Summaries: 1}}})
+	}
+	body, err := b.statusJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Jobs map[string]struct {
+			FloodLimit, Summaries, Suppressed int
+			Cycles                            []struct {
+				Summaries, Suppressed, Deferred int
+				Tenants                         []struct {
+					Tenant    string
+					Summaries int
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatal(err)
+	}
+	j := got.Jobs[kt.JobServiceOrders]
+	if j.FloodLimit != 25 || j.Summaries != 2 || j.Suppressed != 60 {
+		t.Errorf("job: flood limit %d, summaries %d, suppressed %d; want 25, 2, 60\n%s", j.FloodLimit, j.Summaries, j.Suppressed, body)
+	}
+	if len(j.Cycles) != 2 || j.Cycles[0].Summaries != 1 || j.Cycles[0].Suppressed != 30 || j.Cycles[0].Deferred != 2 ||
+		len(j.Cycles[0].Tenants) != 1 || j.Cycles[0].Tenants[0].Summaries != 1 {
+		t.Errorf("cycles: %+v\n%s", j.Cycles, body)
+	}
+	if bj := got.Jobs[kt.JobBilling]; bj.FloodLimit != 0 || bj.Summaries != 0 {
+		t.Errorf("billing shows flood figures: %+v", bj)
+	}
+}

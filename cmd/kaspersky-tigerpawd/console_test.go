@@ -36,7 +36,7 @@ func TestDemoConsole(t *testing.T) {
 
 	// /console/ is the overview; the Companies tab lists the demo's tenants.
 	code, body := httpGet(t, base+"/console/")
-	if code != http.StatusOK || !strings.Contains(body, "<h2>Overview</h2>") {
+	if code != http.StatusOK || !strings.Contains(body, "<h2>Integration status</h2>") {
 		t.Fatalf("/console/: %d\n%s", code, body)
 	}
 	code, body = httpGet(t, base+"/console/companies")

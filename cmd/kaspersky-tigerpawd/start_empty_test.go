@@ -216,7 +216,7 @@ func (p *daemonProc) postRule(t *testing.T, section string, events bool, i, boar
 	if life != "" {
 		f.Set(k("lifetime"), life)
 	}
-	p.post(t, "serviceorders", f, http.StatusOK)
+	p.post(t, "serviceorders", f, http.StatusSeeOther) // a save redirects to its section
 }
 
 // configure sets the whole integration through the console's forms: both
@@ -228,7 +228,7 @@ func (p *daemonProc) configure(t *testing.T, w *demo.Tigerpaw) {
 	f := p.form(t, "companies")
 	f["tenant"] = []string{"vs-contoso", "vs-fabrikam"}
 	f.Set("action", "save")
-	p.post(t, "companies", f, http.StatusOK)
+	p.post(t, "companies", f, http.StatusSeeOther) // a save redirects (POST-redirect-GET)
 
 	f = p.form(t, "pricebook")
 	for i, a := range kaspersky.Catalog {
@@ -238,7 +238,7 @@ func (p *daemonProc) configure(t *testing.T, w *demo.Tigerpaw) {
 		}
 	}
 	f.Set("action", "save")
-	p.post(t, "pricebook", f, http.StatusOK)
+	p.post(t, "pricebook", f, http.StatusSeeOther)
 
 	f = p.form(t, "accounts")
 	f["row"] = []string{"0", "1"}
@@ -258,7 +258,7 @@ func (p *daemonProc) configure(t *testing.T, w *demo.Tigerpaw) {
 		}
 	}
 	f.Set("action", "save")
-	p.post(t, "accounts", f, http.StatusOK)
+	p.post(t, "accounts", f, http.StatusSeeOther)
 
 	f = p.form(t, "serviceorders?section=general")
 	f.Set("section", "general")
@@ -266,7 +266,7 @@ func (p *daemonProc) configure(t *testing.T, w *demo.Tigerpaw) {
 	f.Set("rep", strconv.Itoa(w.Rep))
 	f.Set("newStatus", "New")
 	f.Set("closedStatus", "Closed")
-	p.post(t, "serviceorders", f, http.StatusOK)
+	p.post(t, "serviceorders", f, http.StatusSeeOther) // a save redirects to its section
 	p.postRule(t, "ksc", true, ruleIndex(t, true, "Kaspersky Security Center events: Critical"), w.Board, "High")
 	p.postRule(t, "warning", false, ruleIndex(t, false, "Databases are out of date"), w.Board, "High")
 }
