@@ -276,8 +276,9 @@ func (b *browserTab) checkA11ySerious(what, src string) {
 	}
 }
 
-// ownPages are the console pages this part covers, with a runtime.
-var ownPages = []string{"", "companies", "accounts", "pricebook", "unmapped"}
+// ownPages are the console pages besides Service orders (which has its own
+// browser tests, section by section), with a runtime.
+var ownPages = []string{"", "companies", "accounts", "pricebook", "plan", "usage", "unmapped"}
 
 // TestBrowserA11yBothSolutions: axe-core finds no serious or critical
 // violation on the status page and the Companies, Accounts, Price book items
