@@ -35,6 +35,11 @@ type JobState struct {
 	// Held are the billing changes the billing guard holds for approval,
 	// one line each (billing only).
 	Held []string
+	// FloodLimit is the service order flood guard's limit of orders opened
+	// per tenant and cycle (0 when no cycle ran); Summaries and Suppressed
+	// count, since the start, its summary orders and the events listed in
+	// them instead of opened (service orders only).
+	FloodLimit, Summaries, Suppressed int
 }
 
 // CycleState is one past cycle of a job.
@@ -162,6 +167,8 @@ type jobView struct {
 	Role                          string
 	Cycles                        []cycleView
 	Held                          []string
+	FloodLimit                    int
+	Summaries, Suppressed         int
 }
 
 // cycleView is a past cycle of a job.
@@ -249,7 +256,8 @@ func (h *handler) statusData(ctx context.Context, d *overviewData) {
 	}
 	for _, j := range rt.Jobs(ctx) {
 		v := jobView{Job: j.Job, Title: jobTitle(j.Job), State: j.State, StateClass: stateClass(j.State),
-			LastStart: j.LastStart, NextRun: j.NextRun, LastError: j.LastError, Running: j.Running, Role: j.Role, Held: j.Held}
+			LastStart: j.LastStart, NextRun: j.NextRun, LastError: j.LastError, Running: j.Running, Role: j.Role, Held: j.Held,
+			FloodLimit: j.FloodLimit, Summaries: j.Summaries, Suppressed: j.Suppressed}
 		for _, m := range j.Missing {
 			v.Missing = append(v.Missing, fixFor(m, tenantsLink))
 		}

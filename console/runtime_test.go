@@ -387,3 +387,19 @@ func TestOverviewShowsHeldChanges(t *testing.T) {
 		t.Error("held changes shown when none is held")
 	}
 }
+
+// The overview shows the service order flood guard: its limit and what its
+// summaries listed instead of opening.
+func TestOverviewShowsFloodGuard(t *testing.T) {
+	t.Parallel()
+	rt := &fakeRuntime{jobs: []JobState{
+		{Job: JobBilling, State: "ok"},
+		{Job: JobServiceOrders, State: "ok", FloodLimit: 25, Summaries: 2, Suppressed: 475},
+	}}
+	c := withRuntime(t, newWorld(t), rt)
+	_, body := c.get("/")
+	mustContain(t, section(t, body, JobServiceOrders), "at most 25 orders per tenant and cycle", "2 summary order(s) listed 475 event(s)")
+	if strings.Contains(section(t, body, JobBilling), "Flood guard") {
+		t.Error("the billing job shows a flood guard")
+	}
+}

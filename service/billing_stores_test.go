@@ -12,6 +12,7 @@ import (
 
 	kt "github.com/mspkit/kaspersky-tigerpaw"
 	"github.com/mspkit/kaspersky-tigerpaw/billing"
+	"github.com/mspkit/kaspersky-tigerpaw/console"
 	"github.com/mspkit/kaspersky-tigerpaw/history"
 	"github.com/mspkit/kaspersky-tigerpaw/internal/testenv"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
@@ -159,5 +160,26 @@ func TestConfigBillingGuard(t *testing.T) {
 		if _, err := Parse([]byte(strings.Replace(base, "%s", extra, 1))); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: err = %v, want %q", extra, err, want)
 		}
+	}
+}
+
+// TestConsoleJobsCarryHeldAndFlood: the console's overview gets the held
+// billing changes and the service order flood guard's figures.
+func TestConsoleJobsCarryHeldAndFlood(t *testing.T) {
+	t.Parallel()
+	d := &Service{status: newStatusBoard()}
+	d.observe(kt.CycleResult{Job: kt.JobBilling, Start: time.Now(), Held: 1, Tenants: []kt.TenantOutcome{
+		{Tenant: "vs-1", Held: 1, HeldChanges: []string{"- agreement 7 item WS held: a delete"}}}})
+	d.observe(kt.CycleResult{Job: kt.JobServiceOrders, Start: time.Now(), FloodLimit: 25, Summaries: 1, Suppressed: 40})
+	d.observe(kt.CycleResult{Job: kt.JobServiceOrders, Start: time.Now(), FloodLimit: 25, Summaries: 1, Suppressed: 35})
+	jobs := map[string]console.JobState{}
+	for _, j := range (consoleRuntime{s: d}).Jobs(t.Context()) {
+		jobs[j.Job] = j
+	}
+	if b := jobs[kt.JobBilling]; len(b.Held) != 1 || !strings.Contains(b.Held[0], "held: a delete") {
+		t.Errorf("billing held %q", b.Held)
+	}
+	if so := jobs[kt.JobServiceOrders]; so.FloodLimit != 25 || so.Summaries != 2 || so.Suppressed != 75 || len(so.Held) != 0 {
+		t.Errorf("service orders: flood %d, summaries %d, suppressed %d, held %q", so.FloodLimit, so.Summaries, so.Suppressed, so.Held)
 	}
 }

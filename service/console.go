@@ -118,6 +118,7 @@ func (r consoleRuntime) Jobs(ctx context.Context) []console.JobState {
 			LastError: j.LastError, NextRun: j.NextRun}
 		snap := snaps[j.Job]
 		c.Running = snap.Running
+		c.FloodLimit, c.Summaries, c.Suppressed = snap.FloodLimit, snap.Summaries, snap.Suppressed
 		if j.Job == kt.JobBilling {
 			_, c.Held = r.s.Held(ctx)
 		}

@@ -269,6 +269,9 @@ type jobSnapshot struct {
 	Running bool
 	Standby bool
 	Cycles  []cycleStatus // the latest first
+	// FloodLimit, Summaries and Suppressed are the service order flood
+	// guard's (see jobStatus).
+	FloodLimit, Summaries, Suppressed int
 }
 
 // snapshot returns a copy of each job's status, billing first.
@@ -278,7 +281,8 @@ func (b *statusBoard) snapshot() []jobSnapshot {
 	var out []jobSnapshot
 	for _, name := range []string{kt.JobBilling, kt.JobServiceOrders} {
 		j := b.job(name)
-		out = append(out, jobSnapshot{Name: name, Running: j.Running, Standby: j.Standby, Cycles: slices.Clone(j.Cycles)})
+		out = append(out, jobSnapshot{Name: name, Running: j.Running, Standby: j.Standby, Cycles: slices.Clone(j.Cycles),
+			FloodLimit: j.FloodLimit, Summaries: j.Summaries, Suppressed: j.Suppressed})
 	}
 	return out
 }
