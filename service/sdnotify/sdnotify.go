@@ -25,6 +25,9 @@ const (
 	Watchdog = "WATCHDOG=1"
 )
 
+// sendTimeout bounds a send.
+var sendTimeout = 5 * time.Second
+
 // Notifier sends states to one notification socket.
 type Notifier struct {
 	socket string
@@ -58,6 +61,11 @@ func (n *Notifier) Notify(states ...string) error {
 		return fmt.Errorf("sd_notify: NOTIFY_SOCKET %q: %w", n.socket, err)
 	}
 	defer conn.Close()
+	// A datagram socket whose reader lags blocks the writer: never hang the
+	// service on it.
+	if err := conn.SetWriteDeadline(time.Now().Add(sendTimeout)); err != nil {
+		return fmt.Errorf("sd_notify: NOTIFY_SOCKET %q: %w", n.socket, err)
+	}
 	var msg []byte
 	for i, s := range states {
 		if i > 0 {

@@ -93,3 +93,20 @@ func TestWatchdogInterval(t *testing.T) {
 		}
 	}
 }
+
+// TestNotifyDoesNotHang: a socket whose reader lags makes a send fail, not
+// block the service.
+func TestNotifyDoesNotHang(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "notify")
+	listen(t, name) // never read
+	defer func(d time.Duration) { sendTimeout = d }(sendTimeout)
+	sendTimeout = 50 * time.Millisecond
+	n := New(name)
+	var err error
+	for i := 0; i < 10000 && err == nil; i++ {
+		err = n.Notify(Watchdog)
+	}
+	if err == nil {
+		t.Fatal("10000 datagrams to a socket nobody reads, and no error")
+	}
+}
