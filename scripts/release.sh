@@ -11,7 +11,8 @@
 # same commit and the same Go version (printed first) give the same bytes
 # whatever the directory, the user or the time. --verify builds a second
 # time, from another clone with an empty build cache, and fails unless the
-# sums are the same.
+# sums are the same. TARGETS (GOOS/GOARCH, space-separated) narrows the
+# targets, e.g. TARGETS=linux/amd64.
 set -euo pipefail
 
 out=dist
@@ -21,7 +22,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     -o) out=$2; shift 2 ;;
     --verify) verify=1; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     -*) echo "release.sh: unknown flag $1" >&2; exit 2 ;;
     *) rev=$1; shift ;;
   esac
@@ -29,7 +30,7 @@ done
 
 root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
 commit=$(git -C "$root" rev-parse --verify "$rev^{commit}")
-targets="linux/amd64 linux/arm64 windows/amd64"
+targets=${TARGETS:-linux/amd64 linux/arm64 windows/amd64}
 tmp=$(mktemp -d)
 trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 
@@ -58,7 +59,7 @@ rm -rf "$out"
 build "$out"
 cat "$out/SHA256SUMS"
 
-if [ "$(go env GOHOSTOS)/$(go env GOHOSTARCH)" = linux/amd64 ]; then
+if [ "$(go env GOHOSTOS)/$(go env GOHOSTARCH)" = linux/amd64 ] && [ -x "$out/kaspersky-tigerpawd-linux-amd64" ]; then
   v=$("$out/kaspersky-tigerpawd-linux-amd64" -version)
   echo "$v"
   case "$v" in
