@@ -19,6 +19,7 @@ import (
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
 	"github.com/mspkit/kaspersky-tigerpaw/metrics"
+	"github.com/mspkit/kaspersky-tigerpaw/service/sdnotify"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw"
 )
@@ -69,6 +70,10 @@ type Service struct {
 	// its Run returned no error.
 	cyclesMu sync.Mutex
 	cycles   map[string]*kt.CycleResult
+
+	// notify is WithNotify's function; sd tells systemd (nil outside it).
+	notify func(Phase)
+	sd     *sdnotify.Notifier
 }
 
 // job is one job's schedule.
@@ -131,7 +136,7 @@ func WithMetrics(reg *prometheus.Registry, m *metrics.Metrics) Option {
 // yet. Its configuration errors are *ConfigError.
 func New(cfg *Config, opts ...Option) (*Service, error) {
 	s := &Service{cfg: cfg, name: cfg.Integration, shutdownTimeout: time.Minute, status: newStatusBoard(),
-		closeSource: func() {}, scheduling: make(chan struct{})}
+		closeSource: func() {}, scheduling: make(chan struct{}), sd: sdnotify.FromEnv()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -286,7 +291,8 @@ func (s *Service) work(ctx context.Context) (work context.Context, stop func()) 
 // RunNow), until ctx ends; each runs once at the start. A job's cycles run
 // one after the other, never two at once; the two jobs run side by side.
 // The cycle in flight when ctx ends finishes (see WithShutdownTimeout);
-// Run returns when both jobs have stopped.
+// Run returns when both jobs have stopped. Once started it tells Running,
+// and Stopping when ctx ends (see WithNotify).
 func (s *Service) Run(ctx context.Context) error {
 	work, stop := s.work(ctx)
 	defer stop()
@@ -302,6 +308,11 @@ func (s *Service) Run(ctx context.Context) error {
 			s.schedule(ctx, work, j)
 		}()
 	}
+	s.tell(Running)
+	stopWatchdog := s.watchdog()
+	defer stopWatchdog()
+	<-ctx.Done() // the schedules end only with ctx
+	s.tell(Stopping)
 	wg.Wait()
 	return nil
 }

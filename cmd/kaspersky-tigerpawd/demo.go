@@ -71,7 +71,7 @@ func demoRun(ctx context.Context, o options, out io.Writer, log *slog.Logger) er
 	if o.listen != "" && !o.dryRun {
 		opts = append(opts, service.WithListen(o.listen))
 	}
-	s, err := service.New(cfg, opts...)
+	s, err := service.New(cfg, append(opts, o.extra...)...)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,8 @@
 //	kaspersky-tigerpawd -config daemon.json -once
 //	kaspersky-tigerpawd -config daemon.json -dry-run   print the billing plan, write nothing
 //	kaspersky-tigerpawd -config daemon.json -listen :9464   also serve /healthz, /readyz, /status, /metrics and /console/
+//	kaspersky-tigerpawd -version               print the version, the commit and the Go version
+//	kaspersky-tigerpawd install [flags]        Windows: register the service (also uninstall, start, stop)
 //
 // The configuration file names the servers, where the secrets are
 // ("env:NAME" or "file:PATH") and the store; see service.Config and
@@ -45,10 +47,20 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mspkit/kaspersky-tigerpaw/internal/buildinfo"
 	"github.com/mspkit/kaspersky-tigerpaw/service"
+	"github.com/mspkit/kaspersky-tigerpaw/service/winsvc"
 )
 
+// daemonService is the daemon as a Windows service (package service/winsvc).
+var daemonService = winsvc.Program{Name: "kaspersky-tigerpawd", DisplayName: "Kaspersky Tigerpaw integration",
+	Description: "Bills Kaspersky licence usage to Tigerpaw agreements and opens Tigerpaw service orders for Kaspersky alerts.",
+	DataDir:     "kaspersky-tigerpaw", Run: runMain}
+
 func main() {
+	if code, handled := daemonService.Main(os.Args[1:]); handled {
+		os.Exit(code)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -80,15 +92,19 @@ type options struct {
 	listen          string
 	shutdownTimeout time.Duration
 	lockWait        time.Duration
+	extra           []service.Option // given by the caller of runMain (a Windows service's)
 }
 
 // runMain is the daemon's main: it parses args, runs until done or until ctx
 // ends (the first SIGINT or SIGTERM), then lets the cycle in flight finish, for
-// at most -shutdown-timeout. It returns the exit code.
-func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// at most -shutdown-timeout. It returns the exit code. The runtime gets opts
+// after the daemon's own.
+func runMain(ctx context.Context, args []string, stdout, stderr io.Writer, opts ...service.Option) int {
 	fs := flag.NewFlagSet("kaspersky-tigerpawd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var o options
+	o := options{extra: opts}
+	var version bool
+	fs.BoolVar(&version, "version", false, "print the version, the commit and the Go version, and exit")
 	fs.BoolVar(&o.demo, "demo", false, "run billing and service order cycles on in-process fake servers, and show what they did")
 	fs.StringVar(&o.solution, "solution", "ksc", "with -demo: the console to fake, ksc or hub")
 	fs.StringVar(&o.config, "config", "", "the daemon's configuration file (JSON)")
@@ -101,6 +117,10 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.lockWait, "lock-wait", 30*time.Second, "with -once or -dry-run: how long to wait for another process holding the file stores to end before refusing to start (a service refuses at once)")
 	if err := fs.Parse(args); err != nil {
 		return exitConfig
+	}
+	if version {
+		fmt.Fprintln(stdout, "kaspersky-tigerpawd", buildinfo.Read())
+		return exitOK
 	}
 	if err := checkFlags(fs, &o); err != nil {
 		fmt.Fprintf(stderr, "kaspersky-tigerpawd: %v\n", err)
@@ -174,7 +194,7 @@ func run(ctx context.Context, o options, out io.Writer, log *slog.Logger) error 
 	if o.listen != "" && !o.dryRun {
 		opts = append(opts, service.WithListen(o.listen))
 	}
-	s, err := service.New(cfg, opts...)
+	s, err := service.New(cfg, append(opts, o.extra...)...)
 	if err != nil {
 		return err
 	}

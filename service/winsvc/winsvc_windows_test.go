@@ -1,0 +1,5 @@
+//go:build windows
+
+package winsvc
+
+func notWindows() bool { return false }
