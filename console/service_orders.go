@@ -764,13 +764,9 @@ func problemsPage(what string, err error) *page {
 }
 
 // redirectSaved answers a save with a redirect to the section's page, which
-// shows msg once (POST-redirect-GET: a reload shows the page, it does not
-// post again).
-func (h *handler) redirectSaved(w http.ResponseWriter, sec soSection, msg string) {
-	h.setFlash(w, flash{ok: true, msg: msg})
-	// Relative, so that the console works under any prefix.
-	w.Header().Set("Location", "serviceorders?section="+url.QueryEscape(sec.Key))
-	w.WriteHeader(http.StatusSeeOther)
+// shows msg once (POST-redirect-GET through the console's savedRedirect).
+func (h *handler) redirectSaved(w http.ResponseWriter, r *http.Request, sec soSection, msg string) {
+	h.savedRedirect(w, r, "serviceorders?section="+url.QueryEscape(sec.Key), msg)
 }
 
 // The answers to a save of the Service orders tab.
@@ -851,7 +847,7 @@ func (h *handler) postServiceOrders(w http.ResponseWriter, r *http.Request) {
 		// settings saved; anything else is a conflict.
 		if !dirty {
 			h.log.InfoContext(ctx, "console: service order rules already saved", "section", sec.Section.String(), "revision", rev)
-			h.redirectSaved(w, sec, soAlreadySavedMessage)
+			h.redirectSaved(w, r, sec, soAlreadySavedMessage)
 			return
 		}
 		h.renderServiceOrders(w, r, http.StatusConflict, v, &page{Error: soConflictMessage(formRev, rev, changedRows(&saved, &v.rules, sec.Section))})
@@ -869,7 +865,7 @@ func (h *handler) postServiceOrders(w http.ResponseWriter, r *http.Request) {
 			if now, nowRev, lerr := h.opt.Rules.LoadRules(ctx); lerr == nil {
 				now = withLicenses(now)
 				if sectionHash(&now, sec.Section) == sectionHash(&v.rules, sec.Section) {
-					h.redirectSaved(w, sec, soAlreadySavedMessage)
+					h.redirectSaved(w, r, sec, soAlreadySavedMessage)
 					return
 				}
 				h.renderServiceOrders(w, r, http.StatusConflict, v, &page{Error: soConflictMessage(rev, nowRev, changedRows(&now, &v.rules, sec.Section))})
@@ -883,7 +879,7 @@ func (h *handler) postServiceOrders(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.log.InfoContext(ctx, "console: service order rules saved", "section", sec.Section.String(), "base revision", rev)
-	h.redirectSaved(w, sec, soSavedMessage)
+	h.redirectSaved(w, r, sec, soSavedMessage)
 }
 
 // soConflictMessage says that the section was saved by someone else since
