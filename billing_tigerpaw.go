@@ -73,6 +73,10 @@ func prefetchCharges(ctx context.Context, r billing.ChargeReader, agreements []i
 		one := func(i int) {
 			s := p.slots[order[i]]
 			defer close(s.ready)
+			if err := ctx.Err(); err != nil {
+				s.err = err // stopped: asked for after all, it is listed then
+				return
+			}
 			refusedMu.Lock()
 			prior := refused
 			refusedMu.Unlock()

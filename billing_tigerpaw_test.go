@@ -257,3 +257,54 @@ func TestBillingJobListsChargesOnceAfterARefusal(t *testing.T) {
 		t.Errorf("%d charge lists asked for after the refusal of the first, want 1", n)
 	}
 }
+
+// countingReader lists one charge per agreement and counts the lists.
+type countingReader struct {
+	mu    sync.Mutex
+	calls map[int]int
+	gate  chan struct{} // when set, each list waits for it
+}
+
+func (r *countingReader) List(ctx context.Context, agreement int) ([]billing.Charge, error) {
+	if r.gate != nil {
+		select {
+		case <-r.gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	r.mu.Lock()
+	r.calls[agreement]++
+	r.mu.Unlock()
+	return []billing.Charge{{ItemID: fmt.Sprint(agreement), DetailID: int64(agreement)}}, nil
+}
+
+// TestChargePrefetchListsEachAgreementOnce: billing's lists are answered from
+// the prefetch, each agreement listed once; an agreement it was not given, or
+// one it was stopped before reading, is listed when asked for.
+func TestChargePrefetchListsEachAgreementOnce(t *testing.T) {
+	t.Parallel()
+	r := &countingReader{calls: map[int]int{}}
+	p := prefetchCharges(t.Context(), r, []int{5, 3, 3, 9, 1}, 2)
+	for _, a := range []int{1, 3, 5, 9, 7} {
+		got, err := p.List(t.Context(), a)
+		if err != nil || len(got) != 1 || got[0].DetailID != int64(a) {
+			t.Errorf("agreement %d: %v, %v", a, got, err)
+		}
+	}
+	p.stop()
+	if want := map[int]int{1: 1, 3: 1, 5: 1, 9: 1, 7: 1}; !cmp.Equal(r.calls, want) {
+		t.Errorf("lists per agreement %v, want %v", r.calls, want)
+	}
+
+	gated := &countingReader{calls: map[int]int{}, gate: make(chan struct{})}
+	p = prefetchCharges(t.Context(), gated, []int{1, 2}, 2)
+	p.stop() // before any list could finish
+	close(gated.gate)
+	if got, err := p.List(t.Context(), 2); err != nil || len(got) != 1 {
+		t.Errorf("after stop: %v, %v", got, err)
+	}
+	if gated.calls[2] != 1 {
+		t.Errorf("agreement 2 listed %d times after the stop, want 1", gated.calls[2])
+	}
+}
