@@ -1,7 +1,6 @@
 package kasperskytigerpaw
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -43,6 +42,18 @@ type BillingJob struct {
 	Logger *slog.Logger
 	// Concurrency bounds the inventories read at once; 0 means 4.
 	Concurrency int
+	// TigerpawConcurrency bounds the agreements whose charges are read or
+	// written at once; 0 means 4. Each agreement's writes are made one after
+	// the other, in the plan's order. The Tigerpaw client's own bounds (its
+	// rate limit and tigerpaw.WithMaxConcurrency) apply on top.
+	TigerpawConcurrency int
+	// MoveCheckEvery is how long an account whose former agreements were found
+	// free of the integration's charges is not checked again, while the set of
+	// agreements billed to stays the same (its change rechecks every account
+	// at once, and so does a restart); 0 means DefaultMoveCheckEvery, a
+	// negative value checks every cycle. The check costs a listing of the
+	// account's agreements and of the charges of each one not billed to.
+	MoveCheckEvery time.Duration
 	// ApplyOptions are passed to billing.Apply.
 	ApplyOptions []billing.ApplyOption
 	// BillEmptyInventories bills a tenant whose console reports no device, no
@@ -66,6 +77,10 @@ type BillingJob struct {
 	// older than HistoryRetention (history.DefaultRetention when 0) are pruned.
 	History          history.Store
 	HistoryRetention time.Duration
+
+	// moves remembers the accounts found without charges on former
+	// agreements (see retire).
+	moves moveChecks
 }
 
 // ErrEmptyInventory is why a BillingJob skips the agreement of a tenant whose
@@ -198,9 +213,23 @@ func (j *BillingJob) Plan(ctx context.Context, cfg mapping.Config) (billing.Plan
 	for _, a := range accounts {
 		tenants = append(tenants, a.TenantID)
 	}
+	w, err := j.writer()
+	if err != nil {
+		return billing.Plan{}, err
+	}
+	// Tigerpaw's charge lists are read while the console is.
+	agreements := make([]int, 0, len(accounts))
+	for _, a := range accounts {
+		agreements = append(agreements, a.AgreementNumber)
+	}
+	charges := prefetchCharges(ctx, w, agreements, j.tigerpawConcurrency())
+	defer charges.stop()
 	inventories, unread := readInventories(ctx, j.Source, tenants, j.Concurrency, j.logger())
 	if err := ctx.Err(); err != nil {
 		return billing.Plan{}, err
+	}
+	if len(inventories) == 0 {
+		charges.stop() // no agreement will be planned: nothing more to list
 	}
 	empty := map[string]bool{}
 	if !j.BillEmptyInventories {
@@ -212,11 +241,7 @@ func (j *BillingJob) Plan(ctx context.Context, cfg mapping.Config) (billing.Plan
 			return false
 		})
 	}
-	w, err := j.writer()
-	if err != nil {
-		return billing.Plan{}, err
-	}
-	plan, err := biller.Plan(ctx, w, accounts, inventories, j.now())
+	plan, err := biller.Plan(ctx, charges, accounts, inventories, j.now())
 	if err != nil {
 		return plan, err
 	}
@@ -259,68 +284,6 @@ func emptyInventory(inv *kaspersky.Inventory) bool {
 	return len(inv.Devices) == 0 && len(inv.Licenses) == 0 && (inv.Office365 == nil || inv.Office365.ProtectedMailboxes == 0)
 }
 
-// retire adds to plan the deletion of the integration's charges on the other
-// agreements of the billed accounts: when an MSP moves an account's billing to
-// another agreement, the old agreement's charges would otherwise go on billing
-// the customer a second time. Charges a person added are not touched (billing
-// deletes only owned charges). An account whose agreements cannot be listed is
-// logged and left for the next cycle; the rest of the plan stands.
-func (j *BillingJob) retire(ctx context.Context, plan billing.Plan, accounts []billing.Account, r billing.ChargeReader) (billing.Plan, error) {
-	chosen := make(map[int]bool, len(accounts))
-	for _, a := range accounts {
-		chosen[a.AgreementNumber] = true
-	}
-	added := false
-	seen := map[int]bool{}
-	for _, a := range accounts {
-		if seen[a.AccountNumber] {
-			continue
-		}
-		seen[a.AccountNumber] = true
-		for agr, err := range j.Tigerpaw.Agreements.ForAccount(ctx, a.AccountNumber) {
-			if err != nil {
-				if ctx.Err() != nil {
-					return plan, ctx.Err()
-				}
-				j.logger().WarnContext(ctx, "cannot list the account's agreements; charges on its former agreements are checked next cycle",
-					"account", a.AccountNumber, "err", err)
-				if credentialsRefused(err) {
-					return plan, nil // asking again would be refused again
-				}
-				break
-			}
-			if chosen[agr.AgreementNumber] {
-				continue
-			}
-			existing, err := r.List(ctx, agr.AgreementNumber)
-			if err == nil {
-				err = billing.CheckCharges(agr.AgreementNumber, existing)
-			}
-			if err != nil {
-				if ctx.Err() != nil {
-					return plan, ctx.Err()
-				}
-				j.logger().WarnContext(ctx, "cannot list the charges of a former agreement; checked next cycle",
-					"account", a.AccountNumber, "agreement", agr.AgreementNumber, "err", err)
-				if credentialsRefused(err) || errors.Is(err, billing.ErrUnauthorized) {
-					return plan, nil
-				}
-				continue
-			}
-			n := len(plan.Changes)
-			plan.Changes = billing.AppendDiff(plan.Changes, agr.AgreementNumber, nil, existing)
-			for i := n; i < len(plan.Changes); i++ {
-				plan.Changes[i].Reason = fmt.Sprintf("account %d bills to agreement %d now", a.AccountNumber, a.AgreementNumber)
-			}
-			added = added || len(plan.Changes) > n
-		}
-	}
-	if added {
-		slices.SortStableFunc(plan.Changes, func(x, y billing.Change) int { return cmp.Compare(x.Agreement, y.Agreement) })
-	}
-	return plan, nil
-}
-
 // Run plans the billing of cfg and applies the plan. The plan is returned with
 // the result, for a report; a failure of some changes does not stop the others
 // and is in the result and the error. When the plan cannot be made, or fails
@@ -350,7 +313,7 @@ func (j *BillingJob) Run(ctx context.Context, cfg mapping.Config) (plan billing.
 	j.forgetStale(ctx, plan)
 	opts := append([]billing.ApplyOption{billing.WithLogger(j.logger())}, j.ApplyOptions...)
 	applied = true
-	res, err = billing.Apply(ctx, plan, w, opts...)
+	res, err = applyByAgreement(ctx, plan, w, j.tigerpawConcurrency(), opts)
 	j.recordHistory(ctx, plan, res, j.now())
 	return plan, res, err
 }

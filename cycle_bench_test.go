@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,7 +20,7 @@ import (
 type heapSampler struct {
 	stop chan struct{}
 	done sync.WaitGroup
-	peak uint64
+	peak atomic.Uint64
 }
 
 func startHeapSampler() *heapSampler {
@@ -32,7 +33,9 @@ func startHeapSampler() *heapSampler {
 		defer t.Stop()
 		for {
 			metrics.Read(s)
-			h.peak = max(h.peak, s[0].Value.Uint64())
+			if v := s[0].Value.Uint64(); v > h.peak.Load() {
+				h.peak.Store(v)
+			}
 			select {
 			case <-h.stop:
 				return
@@ -47,8 +50,11 @@ func startHeapSampler() *heapSampler {
 func (h *heapSampler) Peak() float64 {
 	close(h.stop)
 	h.done.Wait()
-	return float64(h.peak) / (1 << 20)
+	return float64(h.peak.Load()) / (1 << 20)
 }
+
+// SoFar returns the peak heap in MiB up to now; the sampler goes on.
+func (h *heapSampler) SoFar() float64 { return float64(h.peak.Load()) / (1 << 20) }
 
 // cycleFigures are what one run of the scale scenario measured.
 type cycleFigures struct {
@@ -119,7 +125,7 @@ func BenchmarkCycle1000(b *testing.B) {
 var (
 	benchKSCRate = flag.Float64("cycle.ksc-rate", 5000, "BenchmarkCycleParallelism: the limited runs' KSC requests per second")
 	benchTPRate  = flag.Float64("cycle.tigerpaw-rate", 1000, "BenchmarkCycleParallelism: the limited runs' Tigerpaw requests per second")
-	benchTenants = flag.Int("cycle.tenants", 1000, "BenchmarkCycleParallelism: the number of tenants (of 100 devices)")
+	benchTenants = flag.Int("cycle.tenants", 1000, "BenchmarkCycleParallelism and BenchmarkCycleLatency: the number of tenants (of 100 devices)")
 )
 
 // benchBurst is 20 ms worth of requests at r per second, at least 1.

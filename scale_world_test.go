@@ -100,7 +100,9 @@ func newScaleWorld(tb testing.TB, tenants, devices int) *scaleWorld {
 	ktr := w.ksc.CertClientTransport().(*http.Transport).Clone()
 	ktr.MaxIdleConnsPerHost = httpx.MaxIdleConnsPerHost
 	w.kscCount = &requestCounter{base: ktr}
-	w.tpCount = &requestCounter{base: w.tp.HTTPClient().Transport}
+	ttr := w.tp.HTTPClient().Transport.(*http.Transport).Clone()
+	ttr.MaxIdleConnsPerHost = httpx.MaxIdleConnsPerHost
+	w.tpCount = &requestCounter{base: ttr}
 
 	w.ksc.AddUser(ksctest.User{Name: scaleUser, Password: scalePassword, Internal: true})
 	std := w.tp.AddPriceLevel(tigerpawtest.PriceLevel{Description: "Standard"}).ID
@@ -236,6 +238,11 @@ func (w *scaleWorld) jobs(tb testing.TB, store serviceorder.Store, concurrency i
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = kc.Close(context.Background()) })
+	if concurrency > 0 {
+		// As the daemon with tigerpaw.concurrency: the client's requests
+		// in flight and billing's agreements at once.
+		topts = append(topts, tigerpaw.WithMaxConcurrency(concurrency))
+	}
 	tp := w.tp.Client(tb, topts...)
 	src := NewCycleSource(ksc.NewSource(kc))
 	desk, err := NewDesk(tp)
@@ -249,7 +256,7 @@ func (w *scaleWorld) jobs(tb testing.TB, store serviceorder.Store, concurrency i
 	return &scaleJobs{
 		kscClient: kc,
 		source:    src,
-		billing: &BillingJob{Source: src, Tigerpaw: tp, Now: w.clock, Concurrency: concurrency,
+		billing: &BillingJob{Source: src, Tigerpaw: tp, Now: w.clock, Concurrency: concurrency, TigerpawConcurrency: concurrency,
 			ApplyOptions: []billing.ApplyOption{billing.WithBackoff(time.Millisecond)}},
 		orders: &ServiceOrderJob{Source: src, Runner: runner, Now: w.clock, Concurrency: concurrency},
 	}

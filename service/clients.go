@@ -25,6 +25,9 @@ func newTigerpaw(cfg *Config, log *slog.Logger, m *metrics.Metrics) (*tigerpaw.C
 	if r := cfg.Tigerpaw.RequestsPerSecond; r > 0 {
 		opts = append(opts, tigerpaw.WithRateLimit(rate.Limit(r), tigerpaw.DefaultBurst))
 	}
+	if n := cfg.Tigerpaw.Concurrency; n > 0 {
+		opts = append(opts, tigerpaw.WithMaxConcurrency(n))
+	}
 	return tigerpaw.NewClient(cfg.Tigerpaw.URL, opts...)
 }
 

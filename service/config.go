@@ -67,6 +67,11 @@ type Config struct {
 		// (0: tigerpaw.DefaultRateLimit, 10 per second), with a burst of
 		// tigerpaw.DefaultBurst.
 		RequestsPerSecond int `json:"requestsPerSecond,omitempty"`
+		// Concurrency bounds the agreements whose charges billing reads or
+		// writes at once, and the requests the client has in flight
+		// (0: 4, tigerpaw.DefaultMaxConcurrency). Each agreement is still
+		// written by one writer, one change after the other.
+		Concurrency int `json:"concurrency,omitempty"`
 	} `json:"tigerpaw"`
 	KSC struct {
 		// URL is the KSC Open API base URL, e.g. https://ksc.example.com:13299.
@@ -297,6 +302,9 @@ func (cfg *Config) check() error {
 	}
 	if r := cfg.Tigerpaw.RequestsPerSecond; r < 0 || r > 10000 {
 		errs = append(errs, fmt.Errorf("config: tigerpaw.requestsPerSecond %d is outside 0..10000", r))
+	}
+	if n := cfg.Tigerpaw.Concurrency; n < 0 || n > 256 {
+		errs = append(errs, fmt.Errorf("config: tigerpaw.concurrency %d is outside 0..256", n))
 	}
 	need(cfg.Integration, "integration")
 	switch cfg.Store.Kind {

@@ -190,7 +190,8 @@ func New(cfg *Config, opts ...Option) (*Service, error) {
 		}
 		s.console = c
 	}
-	s.billing = &kt.BillingJob{Source: s.source, Tigerpaw: s.tp, Logger: s.log, Concurrency: cfg.Concurrency, OnCycle: s.observe,
+	s.billing = &kt.BillingJob{Source: s.source, Tigerpaw: s.tp, Logger: s.log, Concurrency: cfg.Concurrency,
+		TigerpawConcurrency: cfg.Tigerpaw.Concurrency, OnCycle: s.observe,
 		Guard: cfg.BillingGuard, HistoryRetention: time.Duration(cfg.HistoryRetention)}
 	s.jobs = map[string]*job{
 		kt.JobBilling:       {name: kt.JobBilling, every: time.Duration(cfg.BillingEvery), cycle: s.billingCycle, now: make(chan struct{}, 1)},

@@ -80,6 +80,8 @@ func TestConfigErrors(t *testing.T) {
 			want: `config: colour: unknown field "colour"`},
 		{name: "negative rate", edit: func(c map[string]any) { section(c, "tigerpaw")["requestsPerSecond"] = -1 },
 			want: "config: tigerpaw.requestsPerSecond -1 is outside 0..10000"},
+		{name: "tigerpaw concurrency out of range", edit: func(c map[string]any) { section(c, "tigerpaw")["concurrency"] = -2 },
+			want: "config: tigerpaw.concurrency -2 is outside 0..256"},
 		{name: "concurrency out of range", edit: func(c map[string]any) { c["concurrency"] = 1000 },
 			want: "config: concurrency 1000 is outside 0..256"},
 		{name: "unknown solution", edit: func(c map[string]any) { c["solution"] = "xdr" },

@@ -329,11 +329,17 @@ func (c *Client) releaseIterator(ctx context.Context, h handle) {
 type nextItemsOut[T any] struct {
 	Data *itemArray[T] `json:"pData"`
 	EOF  *flexBool     `json:"bEOF"`
+	// scanned holds the page when scanBody read the body (encoding/json
+	// ignores the field); see key_host_scan.go.
+	scanned *scannedPage[T]
 }
 
 // page checks the answer's shape and returns its items and end mark.
 func (o *nextItemsOut[T]) page() ([]T, bool, error) {
 	const method = "GroupSyncIterator.GetNextItems"
+	if o.scanned != nil {
+		return o.scanned.items, o.scanned.eof, nil
+	}
 	if o.Data == nil {
 		return nil, false, incomplete(method, "response has no pData (missing or null)")
 	}

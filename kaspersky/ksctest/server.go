@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mspkit/kaspersky-tigerpaw/internal/latency"
 )
 
 // Server is an in-process fake of the KSC Open API over TLS with a self-signed
@@ -40,6 +42,8 @@ type Server struct {
 	counts              map[string]int
 	seq                 int
 	eventRangeInclusive bool
+
+	latency latency.Latency
 }
 
 type fakeSession struct {
@@ -184,6 +188,13 @@ func (s *Server) SetEventRangeInclusive(on bool) {
 	s.eventRangeInclusive = on
 }
 
+// SetLatency makes the server wait fixed plus a uniform draw from [0, jitter]
+// before it handles each request (login and session calls included), as a real
+// server's network and processing time: it is no fault and is not counted as
+// one. A request whose client hangs up during the wait is not answered. Zero
+// values (the default) answer at once.
+func (s *Server) SetLatency(fixed, jitter time.Duration) { s.latency.Set(fixed, jitter) }
+
 // InjectFault makes the next call of method (e.g. "HostGroup.FindHosts"; "" for
 // any method) fail as f says. Faults queue up in the order injected, one per
 // call: a zero Fault lets a call through unchanged, so that the fault after it
@@ -292,6 +303,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		http.Error(w, "read body", http.StatusBadRequest)
 		return
+	}
+	// The latency runs after the body is read: only then does the server
+	// notice a client that hangs up.
+	if !s.latency.Wait(r.Context()) {
+		return // the client is gone
 	}
 	if fault != nil {
 		if fault.Delay > 0 {

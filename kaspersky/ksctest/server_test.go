@@ -411,3 +411,51 @@ func TestFaultForOneVirtualServer(t *testing.T) {
 		t.Errorf("fault applied twice: %d", status)
 	}
 }
+
+// TestLatencyDelaysEveryCallAndHonoursTheClient: every call waits at least
+// the fixed latency and is still answered normally; a client that hangs up
+// during the wait gets no answer.
+func TestLatencyDelaysEveryCallAndHonoursTheClient(t *testing.T) {
+	t.Parallel()
+	srv, c := newFixture(t)
+	const fixed = 40 * time.Millisecond
+	srv.SetLatency(fixed, 5*time.Millisecond)
+	for range 2 {
+		start := time.Now()
+		status, out := c.call("HostGroup.FindHosts", findAll)
+		if took := time.Since(start); took < fixed {
+			t.Errorf("FindHosts answered after %v, before the latency of %v", took, fixed)
+		}
+		if status != http.StatusOK || out["strAccessor"] == nil {
+			t.Fatalf("FindHosts under latency: %d %v", status, out)
+		}
+	}
+	srv.SetLatency(time.Hour, 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/api/v1.0/HostGroup.FindHosts", strings.NewReader(findAll))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-KSC-Session", c.session)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := c.hc.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("a call cut short by its client during an hour's latency ended with %v, want the deadline", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("a call whose client hung up waited out the latency")
+	}
+	srv.SetLatency(0, 0)
+	if status, _ := c.call("HostGroup.FindHosts", findAll); status != http.StatusOK {
+		t.Errorf("FindHosts after the latency was removed: %d", status)
+	}
+}

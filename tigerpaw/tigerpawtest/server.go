@@ -1,6 +1,7 @@
 package tigerpawtest
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -21,6 +22,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/mspkit/kaspersky-tigerpaw/internal/latency"
 	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw"
 )
 
@@ -57,6 +59,8 @@ type Server struct {
 	st     *state
 	faults []*faultRule
 	counts map[string]int
+
+	latency latency.Latency
 }
 
 // Option configures a Server.
@@ -313,7 +317,30 @@ func success(extra map[string]any) answer {
 	return ok(m)
 }
 
+// SetLatency makes the server wait fixed plus a uniform draw from [0, jitter]
+// before it handles each request, as a real server over the internet: it is
+// no fault and is not counted as one. A request whose client hangs up during
+// the wait is not answered. Zero values (the default) answer at once.
+func (s *Server) SetLatency(fixed, jitter time.Duration) { s.latency.Set(fixed, jitter) }
+
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if d := s.latency.Draw(); d > 0 {
+		// The body is read first: only then does the server notice a
+		// client that hangs up during the wait.
+		body, err := io.ReadAll(io.LimitReader(r.Body, 16<<20))
+		if err != nil {
+			http.Error(w, "read body", http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return // the client is gone
+		}
+	}
 	// The path as it came on the wire, which is what the client signed.
 	path, _, _ := strings.Cut(r.RequestURI, "?")
 	if path == "" {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -373,5 +374,30 @@ func TestFaultRewrite(t *testing.T) {
 	srv.FailNext("GET", "/api/agreements/{n}", 1, tigerpawtest.Fault{Rewrite: func([]byte) []byte { return []byte(`null`) }})
 	if status, v := call(t, srv, "GET", "/api/agreements/71", ""); status != 404 || v != nil {
 		t.Errorf("rewritten 404: %d %v", status, v)
+	}
+}
+
+// TestLatencyDelaysEveryRequest: with a latency set, each request waits at
+// least its fixed part and is answered as before; without one it is not
+// delayed by the server.
+func TestLatencyDelaysEveryRequest(t *testing.T) {
+	t.Parallel()
+	srv := tigerpawtest.NewServer(t)
+	acct := srv.AddAccount(tigerpawtest.Account{Name: "Acme", Type: "Customer"}).Number
+	path := "/api/accounts/" + strconv.Itoa(acct)
+	const fixed = 40 * time.Millisecond
+	srv.SetLatency(fixed, 5*time.Millisecond)
+	for range 2 {
+		start := time.Now()
+		status, body := call(t, srv, "GET", path, "")
+		if took := time.Since(start); took < fixed {
+			t.Errorf("answered after %v, before the latency of %v", took, fixed)
+		}
+		if status != http.StatusOK || body == nil {
+			t.Fatalf("under latency: %d %v", status, body)
+		}
+	}
+	if n := srv.Count("GET", "/api/accounts/{n}"); n != 2 {
+		t.Errorf("counted %d requests, want 2", n)
 	}
 }
