@@ -119,7 +119,7 @@ func Acquire(path string) (*Lock, error) {
 	if err := lockFile(f); err != nil {
 		_ = f.Close()
 		if errors.Is(err, errWouldBlock) {
-			return nil, &HeldError{Path: path, Owner: readOwner(path)}
+			return nil, &HeldError{Path: path, Owner: heldOwner(path)}
 		}
 		return nil, fmt.Errorf("lock file %s: %w", path, err)
 	}
@@ -201,6 +201,24 @@ func writeOwner(f *os.File) error {
 	}
 	_, err = f.WriteAt(append(data, '\n'), 0)
 	return err
+}
+
+// ownerWait bounds how long heldOwner waits for a holder that has just taken
+// the lock to write its owner line (it truncates the file, then writes).
+const ownerWait = 250 * time.Millisecond
+
+// heldOwner reads the owner of a lock another process holds, waiting up to
+// ownerWait for one that has just taken it to write the line: a refusal
+// should name the holder, not "an unknown process".
+func heldOwner(path string) Owner {
+	deadline := time.Now().Add(ownerWait)
+	for {
+		o := readOwner(path)
+		if o.PID > 0 || time.Now().After(deadline) {
+			return o
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // maxOwnerSize bounds the read of a lock file: an owner is a short line.

@@ -263,3 +263,27 @@ func TestAcquireAcrossProcesses(t *testing.T) {
 	}
 	l.Release()
 }
+
+// A holder that has just taken the lock writes its owner line a moment
+// later: the refusal waits for it rather than naming "an unknown process".
+func TestHeldOwnerWaitsForTheLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.lock")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		_ = os.WriteFile(path, []byte(`{"pid":4242,"host":"db1","started":"2026-01-02T03:04:05Z"}`+"\n"), 0o600)
+	}()
+	if o := heldOwner(path); o.PID != 4242 || o.Host != "db1" {
+		t.Errorf("heldOwner = %+v, want pid 4242 on db1", o)
+	}
+	// A file that never names anyone is given up on after ownerWait.
+	empty := filepath.Join(t.TempDir(), "other.lock")
+	if err := os.WriteFile(empty, []byte("not ours"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if o := heldOwner(empty); o.PID != 0 {
+		t.Errorf("heldOwner of a foreign file = %+v", o)
+	}
+}
