@@ -53,6 +53,10 @@ type hostScanner struct {
 	b      []byte
 	i      int
 	intern map[string]string
+	// seen are the member bits of the item and of its wrapped value being
+	// read (see scanItem): kept here, since a local handed to a scanFields
+	// func would escape and cost an allocation per item.
+	seen [2]uint
 }
 
 var (
@@ -205,7 +209,7 @@ func (s *hostScanner) chunk(ch *scannedChunk) bool {
 		switch {
 		case string(key) == "KLCSP_ITERATOR_ARRAY" && !seen:
 			seen = true
-			if !s.items(ch) {
+			if !scanArray(s, &ch.items, (*hostScanner).hostField, func(w *hostWire) bool { return w.Hostname != "" }) {
 				return false
 			}
 		case foldsTo(key, chunkFields[:]) || !s.skip(2):
@@ -214,7 +218,17 @@ func (s *hostScanner) chunk(ch *scannedChunk) bool {
 	}
 }
 
-func (s *hostScanner) items(ch *scannedChunk) bool {
+// scanFields reads member key of an object of wire type W into w, skipping
+// members that are not W's fields; seen holds the bits of the members read
+// (a member given twice is refused).
+type scanFields[W any] func(s *hostScanner, w *W, key []byte, seen *uint) bool
+
+// scanArray reads a JSON array of items of wire type W, each wrapped
+// ({"type":"params","value":{...}}) or bare, appending them to *dst. It gives
+// up (false) on anything outside the shapes servers send: a null element, an
+// item without its identity (hasID), more than maxAnswerItems; the general
+// path then names the fault. Hosts and key hosts share it.
+func scanArray[W any](s *hostScanner, dst *[]W, field scanFields[W], hasID func(*W) bool) bool {
 	if !s.byte('[') {
 		return false
 	}
@@ -222,24 +236,32 @@ func (s *hostScanner) items(ch *scannedChunk) bool {
 		s.i++
 		return true
 	}
+	var zero W
 	for n := 1; ; n++ {
 		if s.next() != '{' || n > maxAnswerItems {
 			return false // null elements and the like are for the general path to name
 		}
 		start := s.i
 		s.i++
-		var it hostItem
-		if !s.item(&it) {
-			return false
+		// The item is read into two slots at the end of the slice (its bare
+		// members and its wrapped value), so that nothing is allocated per
+		// item: a local handed to field would escape.
+		if *dst == nil {
+			var first [2]W
+			if !scanItem(s, field, &first[0], &first[1]) || !hasID(&first[0]) {
+				return false
+			}
+			*dst = make([]W, 1, 1+estimateHosts(s.i-start, len(s.b)-s.i))
+			(*dst)[0] = first[0]
+		} else {
+			at := len(*dst)
+			*dst = append(*dst, zero, zero)
+			ok := scanItem(s, field, &(*dst)[at], &(*dst)[at+1])
+			*dst = (*dst)[:at+1]
+			if !ok || !hasID(&(*dst)[at]) {
+				return false
+			}
 		}
-		w, ok := it.wire()
-		if !ok {
-			return false
-		}
-		if ch.items == nil {
-			ch.items = make([]hostWire, 0, estimateHosts(s.i-start, len(s.b)-s.i))
-		}
-		ch.items = append(ch.items, *w)
 		switch s.next() {
 		case ',':
 			s.i++
@@ -269,51 +291,59 @@ const (
 	seenValue
 )
 
-// item reads one array item, wrapped or bare, whose '{' is consumed.
-func (s *hostScanner) item(it *hostItem) bool {
-	var seen uint
+// scanItem reads one array item whose '{' is consumed into *item: a wrapped
+// item ({"type":"params","value":{...}}) is its value, a bare one its own
+// members, as the general path's item types read them. value is scratch
+// space for the wrapped value; both must be zero.
+func scanItem[W any](s *hostScanner, field scanFields[W], item, value *W) bool {
+	seen := &s.seen[0]
+	*seen = 0
+	wrapped := false
 	for first := true; ; first = false {
 		key, more, ok := s.member(first)
-		if !ok || !more {
-			return ok
+		if !ok {
+			return false
+		}
+		if !more {
+			break
 		}
 		switch string(key) {
 		case "type":
 			raw, ok := s.plainString()
-			if !ok || seen&seenType != 0 {
+			if !ok || *seen&seenType != 0 {
 				return false
 			}
-			seen |= seenType
-			if string(raw) == tagParams {
-				it.Type = tagParams
-			} else {
-				it.Type = string(raw)
-			}
+			*seen |= seenType
+			wrapped = string(raw) == tagParams
 		case "value":
-			if seen&seenValue != 0 || !s.byte('{') {
+			// A null value is a null element: the general path's to name.
+			if *seen&seenValue != 0 || !s.byte('{') || !scanObject(s, value, field) {
 				return false
 			}
-			seen |= seenValue
-			if !s.host(&it.Value) {
-				return false
-			}
+			*seen |= seenValue
 		default:
-			if foldsTo(key, envelopeFields[:]) || !s.hostField(&it.hostWire, key, &seen) {
+			if foldsTo(key, envelopeFields[:]) || !field(s, item, key, seen) {
 				return false
 			}
 		}
 	}
+	if wrapped {
+		*item = *value
+		return *seen&seenValue != 0
+	}
+	return true
 }
 
-// host reads a host object whose '{' is consumed.
-func (s *hostScanner) host(w *hostWire) bool {
-	var seen uint
+// scanObject reads an object of wire type W whose '{' is consumed.
+func scanObject[W any](s *hostScanner, w *W, field scanFields[W]) bool {
+	seen := &s.seen[1]
+	*seen = 0
 	for first := true; ; first = false {
 		key, more, ok := s.member(first)
 		if !ok || !more {
 			return ok
 		}
-		if !s.hostField(w, key, &seen) {
+		if !field(s, w, key, seen) {
 			return false
 		}
 	}

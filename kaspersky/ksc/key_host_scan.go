@@ -100,102 +100,10 @@ func (s *hostScanner) keyHostData(page *scannedPage[keyHostWire]) bool {
 		switch {
 		case string(key) == "KLCSP_ITERATOR_ARRAY" && !seen:
 			seen = true
-			if !s.keyHostItems(page) {
+			if !scanArray(s, &page.items, (*hostScanner).keyHostField, func(w *keyHostWire) bool { return w.Host != "" }) {
 				return false
 			}
 		case foldsTo(key, pDataFields[:]) || !s.skip(2):
-			return false
-		}
-	}
-}
-
-func (s *hostScanner) keyHostItems(page *scannedPage[keyHostWire]) bool {
-	if !s.byte('[') {
-		return false
-	}
-	if s.next() == ']' {
-		s.i++
-		return true
-	}
-	for n := 1; ; n++ {
-		if s.next() != '{' || n > maxAnswerItems {
-			return false // null elements and the like are for the general path to name
-		}
-		start := s.i
-		s.i++
-		w, ok := s.keyHostItem()
-		if !ok || w.Host == "" {
-			return false
-		}
-		if page.items == nil {
-			page.items = make([]keyHostWire, 0, estimateHosts(s.i-start, len(s.b)-s.i))
-		}
-		page.items = append(page.items, w)
-		switch s.next() {
-		case ',':
-			s.i++
-		case ']':
-			s.i++
-			return true
-		default:
-			return false
-		}
-	}
-}
-
-// keyHostItem reads one element, wrapped ({"type":"params","value":{...}}) or
-// bare, whose '{' is consumed. Like item[T], a wrapped element is its value
-// and a bare one its own members.
-func (s *hostScanner) keyHostItem() (keyHostWire, bool) {
-	var bare, value keyHostWire
-	var seen uint
-	wrapped := false
-	for first := true; ; first = false {
-		key, more, ok := s.member(first)
-		if !ok {
-			return keyHostWire{}, false
-		}
-		if !more {
-			break
-		}
-		switch string(key) {
-		case "type":
-			raw, ok := s.plainString()
-			if !ok || seen&seenType != 0 {
-				return keyHostWire{}, false
-			}
-			seen |= seenType
-			wrapped = string(raw) == tagParams
-		case "value":
-			// A null value is a null element for item[T]: the general path's.
-			if seen&seenValue != 0 || !s.byte('{') {
-				return keyHostWire{}, false
-			}
-			seen |= seenValue
-			if !s.keyHost(&value) {
-				return keyHostWire{}, false
-			}
-		default:
-			if foldsTo(key, envelopeFields[:]) || !s.keyHostField(&bare, key, &seen) {
-				return keyHostWire{}, false
-			}
-		}
-	}
-	if wrapped {
-		return value, seen&seenValue != 0
-	}
-	return bare, true
-}
-
-// keyHost reads a key-host object whose '{' is consumed.
-func (s *hostScanner) keyHost(w *keyHostWire) bool {
-	var seen uint
-	for first := true; ; first = false {
-		key, more, ok := s.member(first)
-		if !ok || !more {
-			return ok
-		}
-		if !s.keyHostField(w, key, &seen) {
 			return false
 		}
 	}
