@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/mspkit/kaspersky-tigerpaw/internal/atomicfile"
+	"github.com/mspkit/kaspersky-tigerpaw/internal/strictjson"
 )
 
 // FileDecisions is a DecisionStore in one JSON file, replaced atomically on
@@ -44,7 +45,7 @@ func (s *FileDecisions) load() (map[string]Decision, error) {
 		return nil, fmt.Errorf("billing: decisions file: %w", err)
 	}
 	var f decisionsFile
-	if err := json.Unmarshal(data, &f); err != nil {
+	if err := strictjson.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("billing: decisions file %s: %w", s.path, err)
 	}
 	if f.Version != 1 {

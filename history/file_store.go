@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mspkit/kaspersky-tigerpaw/internal/atomicfile"
+	"github.com/mspkit/kaspersky-tigerpaw/internal/strictjson"
 )
 
 // FileStore is a Store in a directory: one JSON file per day
@@ -59,7 +60,7 @@ func (s *FileStore) readDay(day string) ([]Snapshot, error) {
 		return nil, fmt.Errorf("history: day %s: %w", day, err)
 	}
 	var f dayFile
-	if err := json.Unmarshal(data, &f); err != nil {
+	if err := strictjson.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("history: day %s: %s: %w", day, s.path(day), err)
 	}
 	if f.Version != 1 {

@@ -3,6 +3,8 @@ package history_test
 import (
 	"bytes"
 	"encoding/csv"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -147,4 +149,40 @@ func TestFileStoreConformance(t *testing.T) {
 		}
 		return s
 	})
+}
+
+// A day file that is not exactly what the store writes (trailing data, a key
+// given twice, an unknown field, null) is an error naming the file, never an
+// empty day: the usage view must not show a gap it did not record.
+func TestFileStoreRefusesAMalformedDay(t *testing.T) {
+	t.Parallel()
+	for name, body := range map[string]string{
+		"trailing data": `{"version":1,"snapshots":[]} {}`,
+		"key twice":     `{"version":1,"version":1,"snapshots":[]}`,
+		"unknown field": `{"version":1,"snapshots":[],"extra":true}`,
+		"null":          `null`,
+		"cut":           `{"version":1,"snapshots":[`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			s, err := history.OpenFileStore(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Record(t.Context(), []history.Snapshot{snap("a", 0, 10, 10)}); err != nil {
+				t.Fatal(err)
+			}
+			files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+			if len(files) != 1 {
+				t.Fatalf("day files %v", files)
+			}
+			if err := os.WriteFile(files[0], []byte(body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Query(t.Context(), "a", day0.AddDate(0, 0, -1), day0.AddDate(0, 0, 1))
+			if err == nil || !strings.Contains(err.Error(), files[0]) {
+				t.Errorf("Query = %v, %v; want an error naming %s", got, err, files[0])
+			}
+		})
+	}
 }
