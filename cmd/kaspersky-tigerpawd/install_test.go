@@ -69,10 +69,15 @@ func TestBinaryNotifySocket(t *testing.T) {
 	if s := read(); s != "READY=1" {
 		t.Fatalf("first notification %q, want READY=1", s)
 	}
-	m := listeningAddr.FindStringSubmatch(out.String())
-	if m == nil {
-		t.Fatalf("READY=1 before the daemon listens:\n%s", out.String())
-	}
+	// The listening line reaches out through a pipe, maybe after READY=1
+	// reached the socket: wait for it, then the daemon must answer. (That
+	// READY=1 comes only once the runtime has started is checked in package
+	// service, TestRunTellsItsPhases.)
+	var m []string
+	waitFor(t, "the listening line", func() bool {
+		m = listeningAddr.FindStringSubmatch(out.String())
+		return m != nil
+	})
 	if code, _ := httpGet(t, "http://"+m[1]+"/healthz"); code != 200 {
 		t.Errorf("/healthz after READY=1: %d", code)
 	}
