@@ -307,7 +307,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	// The latency runs after the body is read: only then does the server
 	// notice a client that hangs up.
 	if !s.latency.Wait(r.Context()) {
-		return // the client is gone
+		// The client is gone. Aborting sends nothing: an empty answer
+		// would look like a real one to a client that raced its deadline.
+		panic(http.ErrAbortHandler)
 	}
 	if fault != nil {
 		if fault.Delay > 0 {

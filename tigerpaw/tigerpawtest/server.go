@@ -338,7 +338,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-t.C:
 		case <-r.Context().Done():
 			t.Stop()
-			return // the client is gone
+			// The client is gone; aborting sends nothing, not an
+			// empty answer that looks real.
+			panic(http.ErrAbortHandler)
 		}
 	}
 	// The path as it came on the wire, which is what the client signed.
