@@ -349,7 +349,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			case <-t.C:
 			case <-r.Context().Done():
 				t.Stop()
-				return
+				panic(http.ErrAbortHandler) // the client is gone: send nothing
 			}
 		}
 		if f.Drop {

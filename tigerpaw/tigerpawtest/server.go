@@ -362,7 +362,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if fault != nil && !fault.AfterApply {
 		if !s.sleep(r.Context(), fault.Delay) {
-			return
+			panic(http.ErrAbortHandler) // the client is gone: send nothing
 		}
 		if fault.Drop {
 			drop(w)
@@ -398,7 +398,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if fault != nil && fault.AfterApply {
 		if !s.sleep(r.Context(), fault.Delay) {
-			return
+			panic(http.ErrAbortHandler) // the client is gone: send nothing
 		}
 		switch {
 		case fault.Drop:
