@@ -3,6 +3,7 @@ package serviceorder
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -11,6 +12,38 @@ import (
 // client's own lock error to it (errors.Is(err, ErrLocked) must hold). The Runner
 // keeps such a close pending and retries it on later cycles.
 var ErrLocked = errors.New("serviceorder: service order is locked")
+
+// LockedError is an error a [Desk] may return for a change refused because the
+// order is locked, when it knows who holds the lock. It matches [ErrLocked]
+// with errors.Is; the Runner finds it with errors.As and reports the holder
+// with the pending close ([OrderRef.LockedBy]).
+type LockedError struct {
+	// Number is the service order number.
+	Number int
+	// LockedBy names who holds the lock (a rep's name); "" when not known.
+	LockedBy string
+	// Err is the Desk's own error (the client's refusal); may be nil.
+	Err error
+}
+
+// Error names the order, the holder when known, and the cause.
+func (e *LockedError) Error() string {
+	msg := fmt.Sprintf("service order %d is locked", e.Number)
+	if e.LockedBy != "" {
+		msg += " by " + e.LockedBy
+	}
+	msg += ": " + ErrLocked.Error()
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Is matches [ErrLocked].
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }
+
+// Unwrap returns the Desk's own error.
+func (e *LockedError) Unwrap() error { return e.Err }
 
 // ErrNotFound is what a [Desk] returns from Get or Close when the order does not
 // exist. Adapters must map the client's own not-found error to it.
@@ -53,6 +86,9 @@ type DeskOrder struct {
 	Closed bool
 	// Locked is true while the order is open in the Tigerpaw UI.
 	Locked bool
+	// LockedBy names who holds the lock (the locking rep's name) when Locked
+	// and the Desk can say; "" otherwise.
+	LockedBy string
 	// ClosedAt is when the order was closed (DateTimeClosed); zero when open
 	// or not known. The reopen window of a grouped rule counts from it.
 	ClosedAt time.Time
@@ -107,8 +143,8 @@ type Desk interface {
 	// ErrNotFound.
 	Get(ctx context.Context, number int) (DeskOrder, error)
 	// Close sets the order's status to the closed status. It returns an error
-	// wrapping ErrLocked when the order is locked, ErrNotFound when it does not
-	// exist.
+	// wrapping ErrLocked when the order is locked (a *LockedError when the
+	// Desk knows who holds the lock), ErrNotFound when it does not exist.
 	Close(ctx context.Context, number int, c CloseRequest) error
 	// Notes lists the notes of an order, or returns an error wrapping
 	// ErrNotFound.

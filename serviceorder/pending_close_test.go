@@ -1,6 +1,8 @@
 package serviceorder_test
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -92,5 +94,67 @@ func TestConditionBackWhileClosePendingIsNotLost(t *testing.T) {
 	}
 	if _, open := w.openByKey(k); !open {
 		t.Fatalf("the condition holds but no order is open (orders: %+v)", w.desk.Orders())
+	}
+}
+
+// A close refused because the order is locked reports who holds the lock,
+// whether the Desk says so when the order is read before the close or only in
+// the refusal of the close itself.
+func TestPendingCloseNamesLockHolder(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		lock func(w *world, number int)
+	}{
+		{name: "read as locked", lock: func(w *world, number int) { w.desk.LockBy(number, "Jane Tech") }},
+		{name: "close refused", lock: func(w *world, number int) {
+			// Unlocked when read, locked by the time of the close.
+			w.desk.Inject(sot.OpClose, sot.Fault{Err: fmt.Errorf("desk: %w", &serviceorder.LockedError{Number: number, LockedBy: "Jane Tech"})})
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			w.enableStatus(kaspersky.StatusDatabasesOutdated, warnSettings, kaspersky.StatusWarning)
+			w.devices(tenantA, sot.Device(tenantA, "7", kaspersky.StatusWarning, kaspersky.StatusDatabasesOutdated))
+			res := w.cycle()
+			wantCounts(t, res, 1, 0, 0, 0, 0, 0)
+			number := res.Created[0].Number
+			tc.lock(w, number)
+			w.devices(tenantA, sot.Device(tenantA, "7", kaspersky.StatusOK))
+			res = w.cycle()
+			wantCounts(t, res, 0, 0, 0, 1, 0, 0)
+			if p := res.Pending[0]; p.Number != number || p.LockedBy != "Jane Tech" {
+				t.Fatalf("pending %+v, want order %d locked by Jane Tech", p, number)
+			}
+			if len(res.Closed) != 0 {
+				t.Fatalf("closed %+v", res.Closed)
+			}
+		})
+	}
+}
+
+// A lock the Desk cannot attribute leaves LockedBy empty; the LockedError
+// still matches ErrLocked.
+func TestPendingCloseUnknownHolder(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.enableStatus(kaspersky.StatusDatabasesOutdated, warnSettings, kaspersky.StatusWarning)
+	w.devices(tenantA, sot.Device(tenantA, "7", kaspersky.StatusWarning, kaspersky.StatusDatabasesOutdated))
+	number := w.cycle().Created[0].Number
+	w.desk.SetLocked(number, true)
+	w.devices(tenantA, sot.Device(tenantA, "7", kaspersky.StatusOK))
+	res := w.cycle()
+	wantCounts(t, res, 0, 0, 0, 1, 0, 0)
+	if p := res.Pending[0]; p.LockedBy != "" {
+		t.Fatalf("pending %+v, want no holder", p)
+	}
+	le := &serviceorder.LockedError{Number: number, LockedBy: "Jane Tech"}
+	if !errors.Is(fmt.Errorf("x: %w", le), serviceorder.ErrLocked) {
+		t.Fatal("a LockedError does not match ErrLocked")
+	}
+	if got, want := le.Error(), fmt.Sprintf("service order %d is locked by Jane Tech: serviceorder: service order is locked", number); got != want {
+		t.Fatalf("Error() = %q, want %q", got, want)
 	}
 }

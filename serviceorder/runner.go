@@ -89,6 +89,10 @@ type OrderRef struct {
 	TenantID string
 	// Number is the Tigerpaw order number; 0 when none is known.
 	Number int
+	// LockedBy names who holds the lock of a pending close's order, when the
+	// Desk said (DeskOrder.LockedBy or a *LockedError); "" otherwise and for
+	// every other kind of result.
+	LockedBy string
 }
 
 // Failure is an action that failed; it is retried on a later cycle.
@@ -398,11 +402,13 @@ func (r *Runner) close(ctx context.Context, a *Action, res *Result, done *Change
 		done.Delete = append(done.Delete, o.Key)
 		res.Released = append(res.Released, ref(&o, o.Number))
 	}
-	pending := func(number int) {
+	pending := func(number int, by string) {
 		o.Phase, o.Number, o.Reason = PhaseClosing, number, a.Reason
 		done.Put = append(done.Put, o)
-		res.Pending = append(res.Pending, ref(&o, number))
-		r.log.LogAttrs(ctx, slog.LevelInfo, "service order locked; close pending", slog.String("key", string(o.Key)), slog.Int("number", number))
+		p := ref(&o, number)
+		p.LockedBy = by
+		res.Pending = append(res.Pending, p)
+		r.log.LogAttrs(ctx, slog.LevelInfo, "service order locked; close pending", slog.String("key", string(o.Key)), slog.Int("number", number), slog.String("locked_by", by))
 	}
 	numbers := []int{o.Number}
 	if o.Number == 0 {
@@ -432,13 +438,18 @@ func (r *Runner) close(ctx context.Context, a *Action, res *Result, done *Change
 		case r.isClosed(&cur):
 			continue
 		case cur.Locked:
-			pending(n)
+			pending(n, cur.LockedBy)
 			return nil
 		}
 		err = r.desk.Close(ctx, n, a.Close)
 		switch {
 		case errors.Is(err, ErrLocked):
-			pending(n)
+			by := cur.LockedBy
+			var le *LockedError
+			if errors.As(err, &le) && le.LockedBy != "" {
+				by = le.LockedBy
+			}
+			pending(n, by)
 			return nil
 		case errors.Is(err, ErrNotFound):
 			continue

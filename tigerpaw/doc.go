@@ -31,7 +31,8 @@
 //
 // Failures of the server are reported as *[APIError]; test them with errors.Is
 // against [ErrUnauthorized], [ErrNotFound] and [ErrLocked] (a service order open in
-// the Tigerpaw UI refuses API edits). [ErrOutcomeUnknown] marks a failed call that
+// the Tigerpaw UI refuses API edits; when the client learnt the lock from the
+// order itself the error is a *[LockedError] naming the locking rep). [ErrOutcomeUnknown] marks a failed call that
 // may nevertheless have been applied (connection lost after sending, HTTP 5xx):
 // look a create up before repeating it.
 // An answer that is not a complete answer (a missing or null list, a null

@@ -81,6 +81,36 @@ func (e *APIError) Is(target error) bool {
 	return false
 }
 
+// LockedError is the refusal of an update to a service order that the
+// client found locked in the Tigerpaw UI, with the rep who holds the lock (as
+// the order's ServiceOrderLock says). It matches ErrLocked with errors.Is, and
+// Err (the refusal, usually an *APIError) stays reachable with errors.As.
+type LockedError struct {
+	// Number is the service order number.
+	Number int
+	// RepNumber and RepName are the locking rep (LockingRepNumber,
+	// LockingRepName); RepName may be empty.
+	RepNumber int
+	RepName   string
+	// Err is the refusal.
+	Err error
+}
+
+// Error names the order, the locking rep and the refusal.
+func (e *LockedError) Error() string {
+	msg := fmt.Sprintf("tigerpaw: service order %d is locked by rep %d (%s): %v", e.Number, e.RepNumber, e.RepName, ErrLocked)
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Is matches ErrLocked.
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }
+
+// Unwrap returns the refusal.
+func (e *LockedError) Unwrap() error { return e.Err }
+
 // Temporary reports whether the failure is one that a later attempt may not see:
 // HTTP 429, 502, 503 or 504.
 func (e *APIError) Temporary() bool {

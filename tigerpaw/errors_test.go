@@ -65,6 +65,32 @@ func TestAPIErrorMessage(t *testing.T) {
 	}
 }
 
+// A LockedError matches ErrLocked, keeps its refusal reachable and reads as
+// the error lockedOr built before the type existed.
+func TestLockedError(t *testing.T) {
+	t.Parallel()
+	refusal := &APIError{Method: "PUT", Path: "/api/serviceorders/5", StatusCode: 200, Message: "The record could not be saved."}
+	err := fmt.Errorf("closing: %w", &LockedError{Number: 5, RepNumber: 7, RepName: "Jane Tech", Err: refusal})
+	if !errors.Is(err, ErrLocked) || errors.Is(err, ErrNotFound) {
+		t.Errorf("Is(ErrLocked) = %v, Is(ErrNotFound) = %v", errors.Is(err, ErrLocked), errors.Is(err, ErrNotFound))
+	}
+	var le *LockedError
+	if !errors.As(err, &le) || le.RepNumber != 7 || le.RepName != "Jane Tech" || le.Number != 5 {
+		t.Fatalf("As(*LockedError) = %+v", le)
+	}
+	var ae *APIError
+	if !errors.As(err, &ae) || ae != refusal {
+		t.Errorf("the refusal is not reachable: %v", ae)
+	}
+	old := fmt.Errorf("tigerpaw: service order %d is locked by rep %d (%s): %w: %w", 5, 7, "Jane Tech", ErrLocked, refusal)
+	if got, want := le.Error(), old.Error(); got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if got, want := (&LockedError{Number: 5}).Error(), "tigerpaw: service order 5 is locked by rep 0 (): tigerpaw: service order locked"; got != want {
+		t.Errorf("without a refusal: Error() = %q, want %q", got, want)
+	}
+}
+
 func TestExcerptCapsOnRuneBoundary(t *testing.T) {
 	t.Parallel()
 	body := []byte(strings.Repeat("é", 400)) // 800 bytes

@@ -156,7 +156,8 @@ func (s *ServiceOrdersService) Get(ctx context.Context, number int) (*ServiceOrd
 // returns the order as updated. A refusal because the order is open in the
 // Tigerpaw UI is an error matching ErrLocked: recognised from the refusal itself
 // (HTTP 409/423, or a Message mentioning a lock) or, for any other refusal, from
-// ServiceOrderLock on the order read back.
+// ServiceOrderLock on the order read back; in that second case the error is a
+// *LockedError naming the locking rep.
 func (s *ServiceOrdersService) Update(ctx context.Context, number int, u ServiceOrderUpdate) (*ServiceOrderSummary, error) {
 	if err := positive("service order number", number); err != nil {
 		return nil, err
@@ -180,8 +181,8 @@ func (s *ServiceOrdersService) Update(ctx context.Context, number int, u Service
 	return s.Get(ctx, number)
 }
 
-// lockedOr turns a refusal of an update into ErrLocked when the order turns out
-// to be locked.
+// lockedOr turns a refusal of an update into a *LockedError (matching
+// ErrLocked) naming the locking rep when the order turns out to be locked.
 func (s *ServiceOrdersService) lockedOr(ctx context.Context, number int, err error) error {
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.Temporary() || errors.Is(err, ErrLocked) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnauthorized) {
@@ -191,8 +192,7 @@ func (s *ServiceOrdersService) lockedOr(ctx context.Context, number int, err err
 	if gerr != nil || !so.Locked() {
 		return err
 	}
-	return fmt.Errorf("tigerpaw: service order %d is locked by rep %d (%s): %w: %w",
-		number, so.ServiceOrderLock.LockingRepNumber, so.ServiceOrderLock.LockingRepName, ErrLocked, err)
+	return &LockedError{Number: number, RepNumber: so.ServiceOrderLock.LockingRepNumber, RepName: so.ServiceOrderLock.LockingRepName, Err: err}
 }
 
 // Close sets an order to the closed status (PUT /api/serviceorders/{n}). When

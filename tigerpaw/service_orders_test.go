@@ -228,6 +228,10 @@ func TestServiceOrderLockSeenOnlyOnTheOrder(t *testing.T) {
 	if !errors.Is(err, tigerpaw.ErrLocked) || !strings.Contains(err.Error(), "Old Rep") {
 		t.Fatalf("err = %v, want ErrLocked naming the rep", err)
 	}
+	var le *tigerpaw.LockedError
+	if !errors.As(err, &le) || le.Number != n || le.RepNumber != 8 || le.RepName != "Old Rep" {
+		t.Errorf("As(*LockedError) = %+v, want order %d locked by rep 8 Old Rep", le, n)
+	}
 	var ae *tigerpaw.APIError
 	if !errors.As(err, &ae) || ae.Message != "The record could not be saved." {
 		t.Errorf("the refusal is not kept in the error: %+v", ae)

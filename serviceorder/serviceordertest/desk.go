@@ -65,9 +65,12 @@ type DeskOrder struct {
 	Number int
 	serviceorder.NewOrder
 	// Status is the current status; the closed status once closed.
-	Status        string
-	Closed        bool
-	Locked        bool
+	Status string
+	Closed bool
+	Locked bool
+	// LockedBy names who holds the lock (see [Desk.LockBy]); "" when the desk
+	// does not say.
+	LockedBy      string
 	WorkPerformed string
 	// ClosedAt is when the order was closed, by the desk's clock.
 	ClosedAt time.Time
@@ -78,7 +81,8 @@ type DeskOrder struct {
 // Desk is an in-memory [serviceorder.Desk] with Tigerpaw's semantics as far as
 // the engine relies on them: a reference search that matches prefixes and
 // ignores case, orders locked while open in the UI (closing one fails with
-// [serviceorder.ErrLocked]), and injected faults per operation. It is safe for
+// [serviceorder.ErrLocked], a *[serviceorder.LockedError] naming the holder
+// when one was given), and injected faults per operation. It is safe for
 // concurrent use.
 type Desk struct {
 	mu     sync.Mutex
@@ -130,12 +134,24 @@ func (d *Desk) Calls(op Op) int {
 	return d.calls[op]
 }
 
-// SetLocked locks or unlocks an order, as a user opening or leaving it in the UI.
+// SetLocked locks or unlocks an order, as a user opening or leaving it in the
+// UI; the desk does not say who holds such a lock.
 func (d *Desk) SetLocked(number int, locked bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if o := d.orders[number]; o != nil {
-		o.Locked = locked
+		o.Locked, o.LockedBy = locked, ""
+	}
+}
+
+// LockBy locks an order as the user holder opening it in the UI: Get reports
+// the holder in LockedBy, and Close and Reopen refuse with a
+// *[serviceorder.LockedError] naming it. SetLocked(number, false) unlocks it.
+func (d *Desk) LockBy(number int, holder string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if o := d.orders[number]; o != nil {
+		o.Locked, o.LockedBy = true, holder
 	}
 }
 
@@ -252,7 +268,15 @@ func (d *Desk) FindByReference(ctx context.Context, ref string) ([]serviceorder.
 
 func (o *DeskOrder) view() serviceorder.DeskOrder {
 	return serviceorder.DeskOrder{Number: o.Number, Reference: string(o.Reference), Status: o.Status, Closed: o.Closed, Locked: o.Locked,
-		ClosedAt: o.ClosedAt, Work: o.Work}
+		LockedBy: o.LockedBy, ClosedAt: o.ClosedAt, Work: o.Work}
+}
+
+// lockedError is the refusal of a change to the locked order o.
+func (o *DeskOrder) lockedError() error {
+	if o.LockedBy != "" {
+		return &serviceorder.LockedError{Number: o.Number, LockedBy: o.LockedBy}
+	}
+	return fmt.Errorf("order %d is open in the Tigerpaw UI: %w", o.Number, serviceorder.ErrLocked)
 }
 
 // Get implements [serviceorder.Desk].
@@ -273,7 +297,8 @@ func (d *Desk) Get(ctx context.Context, number int) (serviceorder.DeskOrder, err
 }
 
 // Close implements [serviceorder.Desk]: a locked order is refused with
-// [serviceorder.ErrLocked].
+// [serviceorder.ErrLocked] (a *[serviceorder.LockedError] when locked with
+// LockBy).
 func (d *Desk) Close(ctx context.Context, number int, c serviceorder.CloseRequest) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -289,7 +314,7 @@ func (d *Desk) Close(ctx context.Context, number int, c serviceorder.CloseReques
 		return fmt.Errorf("order %d: %w", number, serviceorder.ErrNotFound)
 	}
 	if o.Locked {
-		return fmt.Errorf("order %d is open in the Tigerpaw UI: %w", number, serviceorder.ErrLocked)
+		return o.lockedError()
 	}
 	o.Closed, o.Status, o.WorkPerformed, o.ClosedAt = true, c.Status, c.WorkPerformed, d.clock()
 	if faulty {
@@ -340,7 +365,8 @@ func (d *Desk) AddNote(ctx context.Context, number int, n serviceorder.NewNote) 
 }
 
 // Reopen implements [serviceorder.Desk]: a locked order is refused with
-// [serviceorder.ErrLocked].
+// [serviceorder.ErrLocked] (a *[serviceorder.LockedError] when locked with
+// LockBy).
 func (d *Desk) Reopen(ctx context.Context, number int, r serviceorder.ReopenRequest) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -356,7 +382,7 @@ func (d *Desk) Reopen(ctx context.Context, number int, r serviceorder.ReopenRequ
 		return fmt.Errorf("order %d: %w", number, serviceorder.ErrNotFound)
 	}
 	if o.Locked {
-		return fmt.Errorf("order %d is open in the Tigerpaw UI: %w", number, serviceorder.ErrLocked)
+		return o.lockedError()
 	}
 	o.Closed, o.Status, o.ClosedAt = false, r.Status, time.Time{}
 	if faulty {
