@@ -117,6 +117,20 @@ type TenantOutcome struct {
 	// PendingOrders are the numbers of the service orders whose close is
 	// pending because the order is locked (0 when the number is unknown).
 	PendingOrders []int `json:"pendingOrders,omitempty"`
+	// PendingCloses are the same closes, in the same order, with who holds
+	// each order's lock when Tigerpaw said.
+	PendingCloses []PendingClose `json:"pendingCloses,omitempty"`
+}
+
+// PendingClose is a service order whose close is pending because the order is
+// locked (open in the Tigerpaw UI).
+type PendingClose struct {
+	// Number is the order number; 0 when unknown.
+	Number int `json:"number"`
+	// LockedBy names the rep holding the lock (ServiceOrderLock's
+	// LockingRepName, or "rep <number>" without a name); "" when Tigerpaw
+	// did not say.
+	LockedBy string `json:"lockedBy,omitempty"`
 }
 
 // addError records err as one of the tenant's errors.
@@ -243,6 +257,7 @@ func serviceOrderCycleResult(start time.Time, d time.Duration, cfg mapping.Confi
 		t := o.of(r.TenantID)
 		t.OrdersPending++
 		t.PendingOrders = append(t.PendingOrders, r.Number)
+		t.PendingCloses = append(t.PendingCloses, PendingClose{Number: r.Number, LockedBy: r.LockedBy})
 	}
 	for _, r := range res.Noted {
 		o.of(r.TenantID).OrdersNoted++

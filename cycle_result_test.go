@@ -1,8 +1,12 @@
 package kasperskytigerpaw
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,5 +180,84 @@ func TestServiceOrderJobOnCycleFlood(t *testing.T) {
 	}
 	if r := got[1]; r.FloodLimit != serviceorder.DefaultFloodLimit || r.Summaries != 0 || r.Suppressed != 0 {
 		t.Errorf("second cycle: flood limit %d, summaries %d, suppressed %d; want %d, 0, 0", r.FloodLimit, r.Summaries, r.Suppressed, serviceorder.DefaultFloodLimit)
+	}
+}
+
+// TestServiceOrderJobOnCyclePendingHolder: a close pending because the order
+// is open in the Tigerpaw UI carries the locking rep's name in the tenant's
+// outcome, or "rep <number>" when Tigerpaw names no one.
+func TestServiceOrderJobOnCyclePendingHolder(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		lock tigerpawtest.Lock
+		want string
+	}{
+		{name: "named", lock: tigerpawtest.Lock{RepNumber: 12, RepName: "Jane Tech"}, want: "Jane Tech"},
+		{name: "number only", lock: tigerpawtest.Lock{RepNumber: 12}, want: "rep 12"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newSOWorld(t)
+			desk, err := NewDesk(w.srv.Client(t, tigerpaw.WithClock(w.clock)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			runner, err := serviceorder.NewRunner(desk, w.store, serviceorder.WithClock(w.clock))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var last CycleResult
+			job := &ServiceOrderJob{Source: w.src, Runner: runner, Now: w.clock, OnCycle: func(r CycleResult) { last = r }}
+			res, err := job.Run(t.Context(), w.cfg, w.rules)
+			if err != nil || len(res.Created) != 1 {
+				t.Fatalf("first cycle: created %+v, %v", res.Created, err)
+			}
+			number := res.Created[0].Number
+			w.srv.LockServiceOrder(number, tc.lock)
+			w.setDevice(kaspersky.StatusOK)
+			w.advance(time.Hour)
+			if _, err := job.Run(t.Context(), w.cfg, w.rules); err != nil {
+				t.Fatal(err)
+			}
+			want := []PendingClose{{Number: number, LockedBy: tc.want}}
+			if ts := last.Tenants; len(ts) != 1 || !slices.Equal(ts[0].PendingCloses, want) || !slices.Equal(ts[0].PendingOrders, []int{number}) {
+				t.Fatalf("tenants = %+v, want vs-1 with pending closes %+v", ts, want)
+			}
+			b, err := json.Marshal(last.Tenants[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w := fmt.Sprintf(`"pendingCloses":[{"number":%d,"lockedBy":%q}]`, number, tc.want); !strings.Contains(string(b), w) {
+				t.Errorf("JSON %s lacks %s", b, w)
+			}
+		})
+	}
+}
+
+// TestDeskCloseRefusalNamesLockHolder: a refusal of a close that the client
+// learns is a lock from the order itself reaches the Runner as a
+// serviceorder.LockedError naming the locking rep.
+func TestDeskCloseRefusalNamesLockHolder(t *testing.T) {
+	t.Parallel()
+	srv := tigerpawtest.NewServer(t)
+	desk, err := NewDesk(srv.Client(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := srv.AddServiceOrder(tigerpawtest.ServiceOrder{AccountNumber: 1, Status: "New", Priority: "High", Reference: "KTS-L"}).Number
+	srv.LockServiceOrder(n, tigerpawtest.Lock{RepNumber: 9, RepName: "Jane Tech"})
+	srv.FailNext("PUT", "/api/serviceorders/{n}", 1, tigerpawtest.Fault{Status: http.StatusOK, Body: `{"Success":false,"Message":"The record could not be saved."}`})
+	err = desk.Close(t.Context(), n, serviceorder.CloseRequest{Status: "Closed"})
+	var le *serviceorder.LockedError
+	if !errors.Is(err, serviceorder.ErrLocked) || !errors.As(err, &le) || le.LockedBy != "Jane Tech" || le.Number != n {
+		t.Fatalf("Close = %v (%+v), want a serviceorder.LockedError by Jane Tech", err, le)
+	}
+	if !errors.Is(err, tigerpaw.ErrLocked) {
+		t.Errorf("the client's error is lost: %v", err)
+	}
+	got, err := desk.Get(t.Context(), n)
+	if err != nil || !got.Locked || got.LockedBy != "Jane Tech" {
+		t.Errorf("Get = %+v, %v; want locked by Jane Tech", got, err)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw"
@@ -12,7 +14,9 @@ import (
 // Desk opens, finds, closes, notes and reopens Tigerpaw service orders for package
 // serviceorder: it implements serviceorder.Desk over a tigerpaw.Client. It maps
 // the client's ErrLocked and ErrNotFound to serviceorder's, so the Runner keeps a
-// close of an order open in the Tigerpaw UI pending and retries it later.
+// close of an order open in the Tigerpaw UI pending and retries it later; the
+// rep holding the lock (ServiceOrderLock) goes into DeskOrder.LockedBy and a
+// serviceorder.LockedError.
 type Desk struct {
 	c                 *tigerpaw.Client
 	completeOpenTasks bool
@@ -135,9 +139,30 @@ func deskOrder(so *tigerpaw.ServiceOrderSummary) serviceorder.DeskOrder {
 		Status:    so.ServiceOrder.Status,
 		Closed:    !so.ServiceOrder.DateTimeClosed.IsZero(),
 		Locked:    so.Locked(),
+		LockedBy:  lockHolder(so.ServiceOrderLock),
 		ClosedAt:  so.ServiceOrder.DateTimeClosed.Time,
 		Work:      so.ServiceOrder.WorkRequested,
 	}
+}
+
+// lockHolder names who holds a service order's lock: the locking rep's name,
+// "rep <number>" when Tigerpaw gives only the number, "" when neither (or no
+// lock).
+func lockHolder(l *tigerpaw.ServiceOrderLock) string {
+	if l == nil {
+		return ""
+	}
+	return repName(l.LockingRepNumber, l.LockingRepName)
+}
+
+func repName(number int, name string) string {
+	switch {
+	case strings.TrimSpace(name) != "":
+		return strings.TrimSpace(name)
+	case number > 0:
+		return "rep " + strconv.Itoa(number)
+	}
+	return ""
 }
 
 // deskError translates a tigerpaw error into serviceorder's vocabulary.
@@ -146,6 +171,10 @@ func deskError(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, tigerpaw.ErrLocked):
+		var le *tigerpaw.LockedError
+		if errors.As(err, &le) {
+			return &serviceorder.LockedError{Number: le.Number, LockedBy: repName(le.RepNumber, le.RepName), Err: err}
+		}
 		return fmt.Errorf("%w: %w", serviceorder.ErrLocked, err)
 	case errors.Is(err, tigerpaw.ErrNotFound):
 		return fmt.Errorf("%w: %w", serviceorder.ErrNotFound, err)
