@@ -403,3 +403,21 @@ func TestOverviewShowsFloodGuard(t *testing.T) {
 		t.Error("the billing job shows a flood guard")
 	}
 }
+
+// The overview names who holds the lock of a pending close when the runtime
+// says, escaped, and says nothing of a holder otherwise.
+func TestOverviewPendingCloseLockHolder(t *testing.T) {
+	t.Parallel()
+	rt := &fakeRuntime{jobs: []JobState{{Job: JobServiceOrders, State: "ok"}}, pending: []PendingClose{
+		{Tenant: "vs-1", Order: 4711, LockedBy: "Jane <Tech>"},
+		{Tenant: "vs-1", Order: 4712},
+	}}
+	c := withRuntime(t, newWorld(t), rt)
+	_, body := c.get("/")
+	if !regexp.MustCompile(`<li>Order 4711 of [^<]*, locked by Jane &lt;Tech&gt;</li>`).MatchString(body) {
+		t.Errorf("the pending close does not name its holder:\n%s", body)
+	}
+	if m := regexp.MustCompile(`<li>Order 4712 of [^<]*</li>`).FindString(body); m == "" || strings.Contains(m, "locked by") {
+		t.Errorf("the pending close without a holder reads %q", m)
+	}
+}

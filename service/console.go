@@ -166,7 +166,8 @@ func (r consoleRuntime) Tenants(context.Context) []console.TenantState {
 }
 
 // PendingCloses implements console.Runtime: the closes the last service
-// order cycle found locked. Tigerpaw's answer does not say who holds a lock.
+// order cycle found locked, with who holds each lock when Tigerpaw said (the
+// order's ServiceOrderLock).
 func (r consoleRuntime) PendingCloses(context.Context) []console.PendingClose {
 	var out []console.PendingClose
 	for _, j := range r.s.status.snapshot() {
@@ -177,7 +178,10 @@ func (r consoleRuntime) PendingCloses(context.Context) []console.PendingClose {
 		for _, t := range c.Tenants {
 			for i := range t.OrdersPending {
 				p := console.PendingClose{Tenant: t.Tenant, Since: c.Start}
-				if i < len(t.PendingOrders) {
+				switch {
+				case i < len(t.PendingCloses):
+					p.Order, p.LockedBy = t.PendingCloses[i].Number, t.PendingCloses[i].LockedBy
+				case i < len(t.PendingOrders):
 					p.Order = t.PendingOrders[i]
 				}
 				out = append(out, p)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -244,4 +245,44 @@ func TestConsoleNits(t *testing.T) {
 
 func (oneTenant) Tenants(context.Context) ([]kaspersky.Tenant, error) {
 	return []kaspersky.Tenant{{ID: "vs-1", Name: "Contoso", Kind: kaspersky.KindVirtualServer}}, nil
+}
+
+// TestConsolePendingClosesNameLockHolder: the status page lists a close
+// pending because the order is open in the Tigerpaw UI with the rep who holds
+// the lock, as the last service order cycle reported it.
+func TestConsolePendingClosesNameLockHolder(t *testing.T) {
+	t.Parallel()
+	d := consoleDaemon(t, console.NewMemoryRules(serviceorder.DefaultRules()), &consoleSetup{solution: mapping.SolutionKSC})
+	start := time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
+	d.observe(kt.CycleResult{Job: kt.JobServiceOrders, Start: start, PendingCloses: 2, Tenants: []kt.TenantOutcome{{
+		Tenant: "vs-1", OrdersPending: 2, PendingOrders: []int{4711, 4712},
+		PendingCloses: []kt.PendingClose{{Number: 4711, LockedBy: "Jane Tech"}, {Number: 4712, LockedBy: "Dana & <Sons>"}},
+	}}})
+	got := (consoleRuntime{s: d}).PendingCloses(t.Context())
+	want := []console.PendingClose{{Tenant: "vs-1", Order: 4711, LockedBy: "Jane Tech", Since: start}, {Tenant: "vs-1", Order: 4712, LockedBy: "Dana & <Sons>", Since: start}}
+	if !slices.Equal(got, want) {
+		t.Errorf("PendingCloses = %+v, want %+v", got, want)
+	}
+
+	routes, err := d.consoleRoutes("127.0.0.1:9464")
+	if err != nil || len(routes) != 1 {
+		t.Fatalf("loopback: %d routes, %v; want the console", len(routes), err)
+	}
+	srv := httptest.NewServer(d.newMux(routes...))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/console/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	body := string(b)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /console/: %d\n%s", resp.StatusCode, body)
+	}
+	for _, w := range []string{`<li>Order 4711 of vs-1[^<]*, locked by Jane Tech,`, `<li>Order 4712 of vs-1[^<]*, locked by Dana &amp; &lt;Sons&gt;,`} {
+		if !regexp.MustCompile(w).MatchString(body) {
+			t.Errorf("the status page lacks %s:\n%s", w, body)
+		}
+	}
 }

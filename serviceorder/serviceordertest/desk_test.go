@@ -136,3 +136,34 @@ func TestClockAndFixtures(t *testing.T) {
 		t.Fatalf("Device: %+v", dev)
 	}
 }
+
+// An order locked with a holder reports it on Get and in the refusal of a
+// close or reopen; unlocked, it has none.
+func TestDeskLockBy(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	d := sot.NewDesk()
+	n := d.Add(serviceorder.NewOrder{Reference: "KTS-L", Status: "New"})
+	d.LockBy(n, "Jane Tech")
+	if o, err := d.Get(ctx, n); err != nil || !o.Locked || o.LockedBy != "Jane Tech" {
+		t.Fatalf("Get = %+v, %v", o, err)
+	}
+	for name, err := range map[string]error{
+		"close":  d.Close(ctx, n, serviceorder.CloseRequest{Status: "Closed"}),
+		"reopen": d.Reopen(ctx, n, serviceorder.ReopenRequest{Status: "New"}),
+	} {
+		var le *serviceorder.LockedError
+		if !errors.Is(err, serviceorder.ErrLocked) || !errors.As(err, &le) || le.LockedBy != "Jane Tech" || le.Number != n {
+			t.Errorf("%s = %v, want a LockedError by Jane Tech", name, err)
+		}
+	}
+	d.SetLocked(n, false)
+	if o, _ := d.Get(ctx, n); o.Locked || o.LockedBy != "" {
+		t.Fatalf("after unlock: %+v", o)
+	}
+	d.SetLocked(n, true)
+	var le *serviceorder.LockedError
+	if err := d.Close(ctx, n, serviceorder.CloseRequest{Status: "Closed"}); !errors.Is(err, serviceorder.ErrLocked) || errors.As(err, &le) {
+		t.Errorf("close of an order locked without a holder = %v", err)
+	}
+}
