@@ -112,7 +112,7 @@ func TestExternalProductNotInTheListIsRefused(t *testing.T) {
 			}
 			mustContain(t, body, "Not saved", tc.want)
 			if !regexp.MustCompile(`id="externalProduct"[^>]*aria-invalid="true"`).MatchString(body) ||
-				!regexp.MustCompile(`</select><span class="field-error">` + regexp.QuoteMeta(html.EscapeString(tc.want))).MatchString(body) {
+				!regexp.MustCompile(`</select><span class="field-error">`+regexp.QuoteMeta(html.EscapeString(tc.want))).MatchString(body) {
 				t.Errorf("no error next to the External Product drop-down:\n%s", body)
 			}
 			if diff := cmp.Diff(before, w.saved(t)); diff != "" {
