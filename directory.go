@@ -18,7 +18,10 @@ type Directory struct {
 	c *tigerpaw.Client
 }
 
-var _ mapping.Directory = (*Directory)(nil)
+var (
+	_ mapping.Directory             = (*Directory)(nil)
+	_ mapping.ExternalProductLister = (*Directory)(nil)
+)
 
 // NewDirectory returns a Directory over c.
 func NewDirectory(c *tigerpaw.Client) (*Directory, error) {
@@ -53,6 +56,21 @@ func (d *Directory) CrossReferenced(ctx context.Context, account, externalProduc
 		}
 	}
 	return false, nil
+}
+
+// ExternalProducts lists Tigerpaw's External Products, active or not, in
+// Tigerpaw's order (GET /api/mastertables/externalproducts, read strictly: a
+// malformed list is an error, never a shorter list).
+func (d *Directory) ExternalProducts(ctx context.Context) ([]mapping.ExternalProduct, error) {
+	eps, err := d.c.MasterTables.ExternalProducts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]mapping.ExternalProduct, len(eps))
+	for i, p := range eps {
+		out[i] = mapping.ExternalProduct{ID: p.ExternalProductID, Name: p.Product, Active: p.Active}
+	}
+	return out, nil
 }
 
 // Agreements lists the agreements of an account.

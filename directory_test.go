@@ -10,6 +10,7 @@ import (
 
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
+	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw"
 	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw/tigerpawtest"
 )
 
@@ -199,5 +200,26 @@ func TestDirectoryCreateCategoryTwiceIsHarmless(t *testing.T) {
 		tigerpawtest.Fault{Status: http.StatusOK, Body: `{"Success":false,"Message":"Access denied."}`})
 	if err := w.dir.CreateAccountFieldCategory(t.Context(), "Kaspersky"); err == nil {
 		t.Error("another refusal was taken as success")
+	}
+}
+
+// TestDirectoryExternalProducts: the External Products over the Tigerpaw
+// fake, active or not; a malformed list is an error, not a shorter list.
+func TestDirectoryExternalProducts(t *testing.T) {
+	t.Parallel()
+	w := newDirectoryWorld(t)
+	old := w.srv.AddExternalProduct(tigerpawtest.ExternalProduct{Product: "Retired RMM", SystemEntry: true}).ID
+	got, err := w.dir.ExternalProducts(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []mapping.ExternalProduct{{ID: w.product, Name: "Kaspersky", Active: true}, {ID: old, Name: "Retired RMM"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ExternalProducts (-want +got):\n%s", diff)
+	}
+	w.srv.FailNext("GET", "/api/mastertables/externalproducts", 1,
+		tigerpawtest.Fault{Status: http.StatusOK, Body: `[{"ExternalProductId":1,"Product":"A","Active":true},null]`})
+	if got, err := w.dir.ExternalProducts(t.Context()); !errors.Is(err, tigerpaw.ErrMalformedResponse) || got != nil {
+		t.Errorf("a list with a null element = %v, %v; want nil and ErrMalformedResponse", got, err)
 	}
 }

@@ -43,6 +43,8 @@ type accountsData struct {
 	// NoMatch is set when the search matches no tenant.
 	NoMatch bool
 	Rows    []accountRow
+	// Product is the External Product control.
+	Product productData
 }
 
 func (h *handler) accounts(w http.ResponseWriter, r *http.Request) {
@@ -55,6 +57,12 @@ func (h *handler) accounts(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) renderAccounts(w http.ResponseWriter, r *http.Request, status int, ed *mapping.Editor, draft mapping.Config, query string, p *page) {
+	h.renderAccountsProduct(w, r, status, ed, draft, query, -1, p)
+}
+
+// renderAccountsProduct is renderAccounts with chosen selected in the
+// External Product control (-1: draft's).
+func (h *handler) renderAccountsProduct(w http.ResponseWriter, r *http.Request, status int, ed *mapping.Editor, draft mapping.Config, query string, chosen int, p *page) {
 	ctx := r.Context()
 	d, err := h.accountsData(ctx, ed.Saved().Revision, draft, query)
 	d.Base = encodeState(accountsState(ed.Draft()))
@@ -62,6 +70,10 @@ func (h *handler) renderAccounts(w http.ResponseWriter, r *http.Request, status 
 		h.fail(w, "accounts", err)
 		return
 	}
+	if chosen < 0 {
+		chosen = draft.ExternalProductID
+	}
+	d.Product = h.productControl(ctx, ed.Saved().Revision, draft.ExternalProductID, chosen)
 	p.Tab, p.Title, p.Data = "accounts", "Accounts", d
 	h.render(w, status, "accounts.html", p)
 }

@@ -709,3 +709,35 @@ func TestBrowserOverviewAxe(t *testing.T) {
 	b.wantText("#setup", "Companies")
 	b.checkA11y("the overview without a runtime", axe)
 }
+
+// TestBrowserExternalProduct: the External Product drop-down of the Accounts
+// tab, reached by its label, saves the chosen product; an id not in
+// Tigerpaw's list (added by hand) is refused next to the drop-down and
+// nothing is stored.
+func TestBrowserExternalProduct(t *testing.T) {
+	w := newWorld(t)
+	b := openBrowser(t, w)
+	b.open("accounts")
+	if got, want := b.options("externalProduct"), []string{"", "7", "8"}; !cmp.Equal(got, want) {
+		t.Errorf("External Products offered %v, want %v", got, want)
+	}
+	if got := eval[string](b, `document.getElementById("externalProduct").labels[0].textContent`); got != "External Product" {
+		t.Errorf("the drop-down's label is %q", got)
+	}
+	b.choose("externalProduct", "8")
+	b.clickLoads("save-product")
+	b.wantText("#notice", "Saved: the External Product.")
+	if got := w.saved(t).ExternalProductID; got != 8 {
+		t.Errorf("stored External Product %d, want 8", got)
+	}
+	if got := b.value("externalProduct"); got != "8" {
+		t.Errorf("after the save the drop-down shows %q", got)
+	}
+	before := w.saved(t)
+	b.addOption("externalProduct", "99")
+	b.clickLoads("save-product")
+	b.wantText("#externalProduct + .field-error", "id 99 is not an active External Product")
+	if diff := cmp.Diff(before, w.saved(t)); diff != "" {
+		t.Errorf("a refused External Product changed the store:\n%s", diff)
+	}
+}

@@ -48,7 +48,9 @@ type Options struct {
 	// Integration names the configuration in Store.
 	Integration string
 	// Solution and ExternalProductID are used when Store has no configuration
-	// named Integration yet.
+	// named Integration yet: ExternalProductID is only the default of the
+	// External Product chosen on the Accounts tab, when Directory lists them
+	// (mapping.ExternalProductLister).
 	Solution          mapping.Solution
 	ExternalProductID int
 	// Source lists the console's tenants (the Companies tab).
@@ -151,6 +153,7 @@ func New(opt Options) (http.Handler, error) {
 	mux.HandleFunc("GET /accounts", h.accounts)
 	mux.HandleFunc("POST /accounts", h.postAccounts)
 	mux.HandleFunc("GET /accounts/agreements", h.agreementsFragment)
+	mux.HandleFunc("POST /externalproduct", h.postProduct)
 	mux.HandleFunc("GET /serviceorders", h.serviceOrders)
 	mux.HandleFunc("POST /serviceorders", h.postServiceOrders)
 	mux.HandleFunc("GET /pricebook", h.priceBook)

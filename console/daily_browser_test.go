@@ -1,6 +1,7 @@
 package console
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -307,6 +308,13 @@ func TestBrowserA11yBothSolutions(t *testing.T) {
 			b.checkA11ySerious(sol.name+" price book by category", axe)
 			b.open("accounts?q=nomatch")
 			b.checkA11ySerious(sol.name+" accounts, no match", axe)
+			b.open("accounts")
+			b.addOption("externalProduct", "99")
+			b.clickLoads("save-product")
+			b.checkA11ySerious(sol.name+" accounts, External Product refused", axe)
+			w.dir.FailNext("ExternalProducts", errors.New("tigerpaw: GET /api/mastertables/externalproducts: 503 Service Unavailable"))
+			b.open("accounts")
+			b.checkA11ySerious(sol.name+" accounts, External Products not readable", axe)
 		})
 	}
 }

@@ -67,7 +67,13 @@ func hubWorld(t testing.TB) *world {
 	return w
 }
 
-const extProduct = 7
+// The External Products of the test's Tigerpaw: the integration's, another
+// active one (no account is cross-referenced to it) and an inactive one.
+const (
+	extProduct     = 7
+	otherProduct   = 8
+	retiredProduct = 9
+)
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
@@ -83,7 +89,10 @@ func newWorld(t testing.TB) *world {
 			mapping.Agreement{Number: 502, Account: 102, Recurring: true, Start: start.AddDate(0, 2, 0)},
 			mapping.Agreement{Number: 503, Account: 101, Recurring: false, Start: start}).
 		AddPriceLevel(mapping.PriceLevel{ID: 1, Description: "Standard"}, mapping.PriceLevel{ID: 2, Description: "MSP partner"}).
-		AddItem("KESB-ADV-WS", "KESB-ADV-SRV", "KESB-ADV-NW", "KESC-PLUS")
+		AddItem("KESB-ADV-WS", "KESB-ADV-SRV", "KESB-ADV-NW", "KESC-PLUS").
+		AddExternalProduct(mapping.ExternalProduct{ID: extProduct, Name: "Kaspersky Security Integration", Active: true},
+			mapping.ExternalProduct{ID: otherProduct, Name: "Other RMM", Active: true},
+			mapping.ExternalProduct{ID: retiredProduct, Name: "Retired PSA link"})
 	store := mapping.NewMemoryStore()
 	if _, err := store.Save(ctx, mapping.Config{Name: "other", Solution: mapping.SolutionKSC,
 		Tenants: []mapping.Tenant{{ID: "vs-4", Name: "Taken Co"}}}); err != nil {

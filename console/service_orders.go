@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
@@ -141,7 +142,10 @@ type ruleRow struct {
 type generalData struct {
 	Reps, NewStatuses, ClosedStatuses []option
 	FloodLimit                        int
-	Tenant                            string
+	// CreationDelay is the status rules' creation delay in whole minutes,
+	// and MaxCreationDelay its largest value.
+	CreationDelay, MaxCreationDelay int
+	Tenant                          string
 }
 
 type serviceOrdersData struct {
@@ -418,7 +422,8 @@ func (h *handler) renderServiceOrders(w http.ResponseWriter, r *http.Request, st
 		g := rules.General
 		gd := &generalData{NewStatuses: nameOptions(lk.statuses, g.NewStatus, "Select status"),
 			ClosedStatuses: nameOptions(lk.statuses, g.ClosedStatus, "Select status"),
-			FloodLimit:     rules.FloodLimit, Tenant: tenantWord(v.sol)}
+			FloodLimit:     rules.FloodLimit, Tenant: tenantWord(v.sol),
+			CreationDelay: int(rules.CreationDelay / time.Minute), MaxCreationDelay: int(serviceorder.MaxCreationDelay / time.Minute)}
 		if gd.FloodLimit == 0 {
 			gd.FloodLimit = serviceorder.DefaultFloodLimit
 		}
@@ -561,6 +566,31 @@ func postedInt(r *http.Request, name string, ps *formProblems, rule, field, unit
 	return n
 }
 
+// postedCreationDelay reads the creation delay field of General, in whole
+// minutes from 0 (none) to serviceorder.MaxCreationDelay; "" is 0. A value
+// out of range or not a whole number is a problem of the field.
+func postedCreationDelay(v string, ps *formProblems) time.Duration {
+	const general, field = "General", "creation delay"
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	maxMinutes := int(serviceorder.MaxCreationDelay / time.Minute)
+	n, err := strconv.Atoi(v)
+	switch {
+	case err != nil:
+		ps.add(general, field, "%q is not a whole number of minutes", v)
+		return 0
+	case n < 0:
+		ps.add(general, field, "%d minutes is negative: 0 is no delay", n)
+		return 0
+	case n > maxMinutes:
+		ps.add(general, field, "%d minutes is more than the %d minutes (%d days) allowed", n, maxMinutes, serviceorder.MaxCreationDelay/(24*time.Hour))
+		return 0
+	}
+	return time.Duration(n) * time.Minute
+}
+
 // postedSettings reads the Create, Board, Priority and Type of row i.
 func postedSettings(r *http.Request, i int, key string, ps *formProblems) serviceorder.OrderSettings {
 	var o serviceorder.OrderSettings
@@ -599,11 +629,18 @@ func applyPosted(r *http.Request, ed *serviceorder.Editor, sec soSection, sol ma
 		if r.PostForm.Has("floodLimit") {
 			flood = postedInt(r, "floodLimit", &ps, general, "flood limit", "orders per "+tenantWord(sol)+" and cycle")
 		}
+		delay := rules.CreationDelay // kept when not posted; empty is 0, none
+		if r.PostForm.Has("creationDelay") {
+			if d := postedCreationDelay(r.PostFormValue("creationDelay"), &ps); d/time.Minute != delay/time.Minute {
+				delay = d // a stored delay of seconds, shown as its whole minutes, is kept when posted back
+			}
+		}
 		if err := ps.err(); err != nil {
 			return nil, err
 		}
 		ed.SetGeneral(serviceorder.General{Rep: rep, NewStatus: r.PostFormValue("newStatus"), ClosedStatus: r.PostFormValue("closedStatus")})
 		ed.SetFloodLimit(flood)
+		ed.SetCreationDelay(delay)
 		return nil, nil
 	}
 	idx, kind := sectionRules(&rules, sec.Section)

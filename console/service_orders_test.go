@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -697,4 +698,62 @@ func TestServiceOrdersTwinSaves(t *testing.T) {
 		t.Errorf("save over different settings: %d, want 409", code)
 	}
 	mustContain(t, body, "differ from yours in: Databases are out of date")
+}
+
+// TestServiceOrdersCreationDelay: General shows the status rules' creation
+// delay in minutes (0 when the rules set none), with an accessible name, and
+// saves it with the section; a delay out of range or not a number is refused,
+// named next to its field, and nothing is stored.
+func TestServiceOrdersCreationDelay(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.serve(t)
+	body, f := soPage(t, c, "general")
+	if got := f.Get("creationDelay"); got != "0" {
+		t.Errorf("creation delay shown %q, want 0", got)
+	}
+	if !regexp.MustCompile(`<label>Creation delay \(minutes\) <input type="number" name="creationDelay" id="creationDelay"[^>]* max="10080"`).MatchString(body) {
+		t.Errorf("no labelled creation delay field of at most 10080 minutes on the page:\n%s", body)
+	}
+	f.Set("creationDelay", "45")
+	if code, body := soPost(t, c, f, "save"); code != http.StatusOK || !strings.Contains(body, "Saved.") {
+		t.Fatalf("save: %d\n%s", code, body)
+	}
+	got, rev, _ := w.rules.LoadRules(context.Background())
+	if got.CreationDelay != 45*time.Minute {
+		t.Errorf("saved creation delay %v, want 45m", got.CreationDelay)
+	}
+	if _, f := soPage(t, c, "general"); f.Get("creationDelay") != "45" {
+		t.Errorf("after reload the creation delay is %q", f.Get("creationDelay"))
+	}
+	for v, want := range map[string]string{
+		"10081": "General: creation delay: 10081 minutes is more than the 10080 minutes (7 days) allowed",
+		"-5":    "General: creation delay: -5 minutes is negative",
+		"1.5":   `General: creation delay: "1.5" is not a whole number of minutes`,
+	} {
+		_, f := soPage(t, c, "general")
+		f.Set("creationDelay", v)
+		code, body := soPost(t, c, f, "save")
+		if code != http.StatusUnprocessableEntity {
+			t.Errorf("creation delay %s: %d, want 422", v, code)
+		}
+		mustContain(t, body, want)
+		if !regexp.MustCompile(`id="creationDelay"[^>]*></label>\s*<span class="field-error">`).MatchString(body) {
+			t.Errorf("creation delay %s: no error next to the field", v)
+		}
+		if got, rev2, _ := w.rules.LoadRules(context.Background()); rev2 != rev || got.CreationDelay != 45*time.Minute {
+			t.Errorf("creation delay %s was saved: revision %d, delay %v", v, rev2, got.CreationDelay)
+		}
+	}
+	// The largest delay is accepted; 0 turns the delay off.
+	for _, v := range []string{"10080", "0"} {
+		_, f := soPage(t, c, "general")
+		f.Set("creationDelay", v)
+		if code, body := soPost(t, c, f, "save"); code != http.StatusOK || !strings.Contains(body, "Saved.") {
+			t.Fatalf("save %s: %d\n%s", v, code, body)
+		}
+	}
+	if got, _, _ := w.rules.LoadRules(context.Background()); got.CreationDelay != 0 {
+		t.Errorf("creation delay after saving 0: %v", got.CreationDelay)
+	}
 }

@@ -85,6 +85,25 @@ type PriceBookItem struct {
 	Description string
 }
 
+// ExternalProduct is a Tigerpaw External Product: what accounts with
+// automatic billing on must be cross-referenced to ([Config.ExternalProductID]).
+type ExternalProduct struct {
+	ID   int
+	Name string
+	// Active is false for a product Tigerpaw keeps but no longer offers.
+	Active bool
+}
+
+// ExternalProductLister lists Tigerpaw's External Products. It is not part of
+// [Directory]: the console offers the choice of [Config.ExternalProductID] when
+// its directory implements it (the module's directory over tigerpaw.Client and
+// mappingtest.Directory do).
+type ExternalProductLister interface {
+	// ExternalProducts lists every External Product, active or not, in
+	// Tigerpaw's order.
+	ExternalProducts(ctx context.Context) ([]ExternalProduct, error)
+}
+
 // FieldDefinition is the definition of an account custom field.
 type FieldDefinition struct {
 	ID       int

@@ -212,6 +212,17 @@ func TestOtherListsAreStrict(t *testing.T) {
 			{"empty element", `[{"Rank":1}]`, "Status is missing"},
 			{"empty name", `[{"Status":""}]`, "Status is empty"},
 		}},
+		{"external products", "GET", "/api/mastertables/externalproducts", first(func(c *tigerpaw.Client) error {
+			_, err := c.MasterTables.ExternalProducts(t.Context())
+			return err
+		}), []malformedCase{
+			{"null", `null`, "external product list is null"},
+			{"not a list", `{"ExternalProducts":[]}`, "external product list is not a JSON array"},
+			{"null element", `[{"ExternalProductId":50,"Product":"Kaspersky","Active":true},null]`, "external product 1: is null"},
+			{"no id", `[{"Product":"Kaspersky","Active":true}]`, "ExternalProductId is missing"},
+			{"null id", `[{"ExternalProductId":null,"Product":"Kaspersky"}]`, "ExternalProductId is null"},
+			{"zero id", `[{"ExternalProductId":0,"Product":"Kaspersky"}]`, "ExternalProductId"},
+		}},
 		{"price levels", "GET", "/api/mastertables/pricelevels", first(func(c *tigerpaw.Client) error {
 			_, err := c.MasterTables.PriceLevels(t.Context())
 			return err

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -51,8 +52,8 @@ func newEmptyWorld(t *testing.T) *emptyWorld {
 		"tigerpaw":    map[string]any{"url": w.tp.Srv.URL, "publicKey": "env:EMPTY_TP_PUBLIC", "privateKey": "env:EMPTY_TP_PRIVATE"},
 		"ksc":         map[string]any{"url": w.ksc.URL, "user": demo.User, "internal": true, "password": "env:EMPTY_KSC_PASSWORD", "caFile": ca},
 		"integration": "main", "serviceOrdersEvery": "10s",
-		// The Tigerpaw External Product of the new integration.
-		"console": map[string]any{"externalProductId": w.tp.Product},
+		// No console.externalProductId: the External Product is chosen in
+		// the console (configure).
 	}
 	return w
 }
@@ -239,6 +240,17 @@ func (p *daemonProc) configure(t *testing.T, w *demo.Tigerpaw) {
 	}
 	f.Set("action", "save")
 	p.post(t, "pricebook", f, http.StatusSeeOther)
+
+	// The External Product that accounts with billing must be
+	// cross-referenced to, chosen among Tigerpaw's on the Accounts tab.
+	code, body := httpGet(t, p.base+"/console/accounts")
+	if want := fmt.Sprintf(`<option value="%d">Kaspersky Security Integration (id %d)</option>`, w.Product, w.Product); code != http.StatusOK || !strings.Contains(body, want) {
+		t.Fatalf("GET /console/accounts: %d, no External Product %s offered\n%s", code, want, body)
+	}
+	f = p.form(t, "accounts")
+	f.Set("externalProduct", strconv.Itoa(w.Product))
+	f.Set("action", "save")
+	p.post(t, "externalproduct", f, http.StatusSeeOther)
 
 	f = p.form(t, "accounts")
 	f["row"] = []string{"0", "1"}

@@ -21,6 +21,7 @@ type Directory struct {
 	mu         sync.Mutex
 	accounts   []mapping.Account
 	crossRefs  map[[2]int]bool
+	products   []mapping.ExternalProduct
 	agreements []mapping.Agreement
 	levels     []mapping.PriceLevel
 	items      map[string]mapping.PriceBookItem // by billing.ItemKey
@@ -57,6 +58,15 @@ func (d *Directory) CrossReference(account, externalProductID int) *Directory {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.crossRefs[[2]int{account, externalProductID}] = true
+	return d
+}
+
+// AddExternalProduct adds External Products (ExternalProducts lists them in
+// the order added).
+func (d *Directory) AddExternalProduct(products ...mapping.ExternalProduct) *Directory {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.products = append(d.products, products...)
 	return d
 }
 
@@ -263,6 +273,17 @@ func (d *Directory) PriceBookItems(ctx context.Context) ([]mapping.PriceBookItem
 	}
 	slices.SortFunc(out, func(a, b mapping.PriceBookItem) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
+}
+
+// ExternalProducts implements mapping.ExternalProductLister: the External
+// Products added, in order.
+func (d *Directory) ExternalProducts(ctx context.Context) ([]mapping.ExternalProduct, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.enter(ctx, "ExternalProducts"); err != nil {
+		return nil, err
+	}
+	return slices.Clone(d.products), nil
 }
 
 // AccountFieldCategories implements mapping.CustomFields.

@@ -39,6 +39,15 @@ func TestDirectory(t *testing.T) {
 	if l, _ := d.PriceLevels(ctx); len(l) != 1 {
 		t.Errorf("PriceLevels = %v", l)
 	}
+	products := []mapping.ExternalProduct{{ID: 7, Name: "Kaspersky", Active: true}, {ID: 8, Name: "Old"}}
+	d.AddExternalProduct(products...)
+	if got, err := d.ExternalProducts(ctx); err != nil || !cmp.Equal(got, products) {
+		t.Errorf("ExternalProducts = %v, %v; want %v", got, err, products)
+	}
+	d.FailNext("ExternalProducts", errors.New("down"))
+	if got, err := d.ExternalProducts(ctx); err == nil || got != nil {
+		t.Errorf("ExternalProducts with a fault = %v, %v", got, err)
+	}
 
 	// Custom fields: the category must exist before a field, names are unique.
 	if _, err := d.CreateAccountTextField(ctx, mapping.FieldCategory, "F"); !errors.Is(err, mapping.ErrNotFound) {
