@@ -28,8 +28,9 @@ type ConsoleConfig struct {
 	// credentials.
 	User     string `json:"user,omitempty"`
 	Password string `json:"password,omitempty"`
-	// ExternalProductID is the Tigerpaw External Product of an integration not
-	// yet in the mapping store.
+	// ExternalProductID is only the initial default of the Tigerpaw External
+	// Product, for an integration not yet in the mapping store; the MSP
+	// chooses it on the console's Accounts tab, which stores it.
 	ExternalProductID int `json:"externalProductId,omitempty"`
 }
 
