@@ -87,11 +87,19 @@ type Options struct {
 	Addr string
 	// Logger receives save and error records; nil discards.
 	Logger *slog.Logger
+	// Secret, when set (at least 16 bytes), keys the CSRF token and the
+	// signature of the flash cookie, so that several replicas serving one
+	// address accept each other's forms. Without it each process draws a
+	// random key: a form is accepted only by the process that served it.
+	Secret []byte
 	// Runtime, when set, shows the state of the integration's jobs on the
 	// console's first page, with a Run now button per job (POST run); nil
 	// hides the panel, and run is not found.
 	Runtime Runtime
 }
+
+// minSecret is the shortest Options.Secret accepted.
+const minSecret = 16
 
 // handler serves the console.
 type handler struct {
@@ -130,8 +138,17 @@ func New(opt Options) (http.Handler, error) {
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
-	if _, err := rand.Read(h.key[:]); err != nil {
-		return nil, fmt.Errorf("console: csrf key: %w", err)
+	switch {
+	case opt.Secret != nil && len(opt.Secret) < minSecret:
+		return nil, fmt.Errorf("console: Options.Secret is %d bytes; at least %d are required", len(opt.Secret), minSecret)
+	case opt.Secret != nil:
+		k := hmac.New(sha256.New, opt.Secret)
+		k.Write([]byte("console key"))
+		copy(h.key[:], k.Sum(nil))
+	default:
+		if _, err := rand.Read(h.key[:]); err != nil {
+			return nil, fmt.Errorf("console: csrf key: %w", err)
+		}
 	}
 	m := hmac.New(sha256.New, h.key[:])
 	m.Write([]byte("console csrf"))

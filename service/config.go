@@ -235,7 +235,7 @@ func (cfg *Config) resolvePaths(dir string) {
 		path(p)
 	}
 	for _, r := range []*string{&cfg.Tigerpaw.PublicKey, &cfg.Tigerpaw.PrivateKey, &cfg.KSC.Password, &cfg.Hub.Password,
-		&cfg.Store.DSN, &cfg.Console.Password} {
+		&cfg.Store.DSN, &cfg.Console.Token, &cfg.Console.Password, &cfg.Console.Secret} {
 		ref(r)
 	}
 }

@@ -32,11 +32,17 @@ type ConsoleConfig struct {
 	// Product, for an integration not yet in the mapping store; the MSP
 	// chooses it on the console's Accounts tab, which stores it.
 	ExternalProductID int `json:"externalProductId,omitempty"`
+	// Secret (a secret reference, at least 16 characters) keys the console's
+	// CSRF token and flash cookie. Give every replica the same one, so that a
+	// form served by one is accepted by another behind the same address;
+	// without it each process draws its own key.
+	Secret string `json:"secret,omitempty"`
 }
 
 // consoleSetup is what the runtime needs to serve the console.
 type consoleSetup struct {
 	token, user, password string
+	secret                []byte
 	solution              mapping.Solution
 	externalProductID     int
 }
@@ -55,6 +61,17 @@ func newConsoleSetup(cfg *Config) (*consoleSetup, error) {
 		v, err := resolveSecret("console.password", cfg.Console.Password)
 		errs = append(errs, err)
 		s.password = v
+	}
+	if cfg.Console.Secret != "" {
+		v, err := resolveSecret("console.secret", cfg.Console.Secret)
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+		case len(v) < 16:
+			errs = append(errs, fmt.Errorf("config: console.secret: %d characters; at least 16 are required", len(v)))
+		default:
+			s.secret = []byte(v)
+		}
 	}
 	if (s.user == "") != (cfg.Console.Password == "") {
 		errs = append(errs, errors.New("config: console.user and console.password go together"))
@@ -92,7 +109,7 @@ func (d *Service) consoleRoutes(addr string) ([]route, error) {
 		Store: d.st.mapping, Directory: dir, Integration: d.name, Solution: s.solution, ExternalProductID: s.externalProductID,
 		Source: d.billing.Source, Rules: d.st.rules, Lookups: lookups, Planner: d.billing,
 		Decisions: consoleDecisions(d.st.decisions), History: d.st.history,
-		Token: s.token, User: s.user, Password: s.password, Addr: addr, Logger: d.log, Runtime: consoleRuntime{d},
+		Token: s.token, User: s.user, Password: s.password, Secret: s.secret, Addr: addr, Logger: d.log, Runtime: consoleRuntime{d},
 	})
 	if err != nil {
 		return nil, asConfigError(err)

@@ -122,6 +122,22 @@ func TestNewConsoleSetup(t *testing.T) {
 		t.Errorf("error %v is not a ConfigError", err)
 	}
 
+	// The replicas' shared secret: read from its reference, at least 16
+	// characters, the file's path relative to the config's directory.
+	if err := os.WriteFile(filepath.Join(dir, "console-secret"), []byte("shared-by-every-replica\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rel := &Config{Solution: "ksc", Console: ConsoleConfig{Secret: "file:console-secret"}}
+	rel.resolvePaths(dir)
+	if s, err := newConsoleSetup(rel); err != nil || string(s.secret) != "shared-by-every-replica" {
+		t.Errorf("console.secret from a relative file: %q, %v", s.secret, err)
+	}
+	t.Setenv("KT_TEST_CONSOLE_SECRET", "too-short")
+	cfg.Console = ConsoleConfig{Secret: "env:KT_TEST_CONSOLE_SECRET"}
+	if _, err = newConsoleSetup(cfg); err == nil || !strings.Contains(err.Error(), "console.secret") || strings.Contains(err.Error(), "too-short") {
+		t.Errorf("a 9-character console.secret: %v, want an error naming the field and not the value", err)
+	}
+
 	if _, err := Parse([]byte(`{"console": {"tokn": "env:X"}}`)); err == nil || !strings.Contains(err.Error(), "console.tokn") {
 		t.Errorf("unknown console field: %v", err)
 	}
