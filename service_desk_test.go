@@ -57,6 +57,11 @@ func TestDeskScenariosOverTigerpaw(t *testing.T) {
 					t.Fatalf("no service order %d", number)
 				}
 			},
+			LockBy: func(t *testing.T, number int, holder string) {
+				if !srv.LockServiceOrder(number, tigerpawtest.Lock{RepNumber: rep, RepName: holder}) {
+					t.Fatalf("no service order %d", number)
+				}
+			},
 			DropNextCreate: func(*testing.T) {
 				srv.FailNext("POST", "/api/ServiceOrders", 1, tigerpawtest.Fault{Drop: true, AfterApply: true})
 			},

@@ -16,6 +16,7 @@ func TestDeskScenariosOverFakeDesk(t *testing.T) {
 			Desk:           d,
 			Orders:         func(*testing.T) []sot.DeskOrder { return d.Orders() },
 			SetLocked:      func(_ *testing.T, n int, locked bool) { d.SetLocked(n, locked) },
+			LockBy:         func(_ *testing.T, n int, holder string) { d.LockBy(n, holder) },
 			DropNextCreate: func(*testing.T) { d.Inject(sot.OpCreate, sot.Fault{Applied: true}) },
 		}
 	})

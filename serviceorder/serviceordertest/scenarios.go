@@ -21,6 +21,11 @@ type DeskEnv struct {
 	// SetLocked locks or unlocks an order as a user opening it in the Tigerpaw
 	// UI would. Nil skips the lock scenario.
 	SetLocked func(t *testing.T, number int, locked bool)
+	// LockBy, when set, locks an order as the user holder opening it in the
+	// Tigerpaw UI; SetLocked(number, false) unlocks it. The lock scenario
+	// then also checks that the pending close names the holder
+	// (OrderRef.LockedBy). Nil locks with SetLocked and checks no holder.
+	LockBy func(t *testing.T, number int, holder string)
 	// DropNextCreate makes the next create take effect and then fail, like a
 	// connection dropped after the server committed. Nil skips that scenario.
 	DropNextCreate func(t *testing.T)
@@ -244,10 +249,20 @@ func scenarioLocked(t *testing.T, s *scenario) {
 	res := s.cycle()
 	s.want(res, 1, 0, 0, 0)
 	number := res.Created[0].Number
-	s.env.SetLocked(t, number, true)
+	const holder = "Pat Scenario"
+	if s.env.LockBy != nil {
+		s.env.LockBy(t, number, holder)
+	} else {
+		s.env.SetLocked(t, number, true)
+	}
 	s.inputs[0].Devices = nil
-	s.want(s.cycle(), 0, 0, 0, 1)
-	s.want(s.cycle(), 0, 0, 0, 1)
+	for range 2 {
+		res := s.cycle()
+		s.want(res, 0, 0, 0, 1)
+		if s.env.LockBy != nil && res.Pending[0].LockedBy != holder {
+			t.Errorf("the pending close names the lock holder %q, want %q", res.Pending[0].LockedBy, holder)
+		}
+	}
 	k := res.Created[0].Key
 	if open, _ := s.byKey(k); len(open) != 1 {
 		t.Fatal("a locked order was closed")
