@@ -22,8 +22,9 @@ type heldView struct {
 	Rejected bool
 }
 
-// heldViews describes the plan's held changes with the usage behind them.
-func heldViews(plan billing.Plan) []heldView {
+// heldViews describes the plan's held changes with the usage behind them,
+// each tenant named by n in the solution's words.
+func heldViews(plan billing.Plan, n namer) []heldView {
 	out := make([]heldView, 0, len(plan.Held))
 	for _, h := range plan.Held {
 		line := h.Change.String()
@@ -38,7 +39,7 @@ func heldViews(plan billing.Plan) []heldView {
 				if u.Category != 0 {
 					what += ", " + u.Category.String()
 				}
-				usage = append(usage, fmt.Sprintf("tenant %s counts %d (%s)", u.TenantID, u.Quantity, what))
+				usage = append(usage, fmt.Sprintf("%s counts %d (%s)", n.tenant(u.TenantID), u.Quantity, what))
 			}
 		}
 		if len(usage) == 0 {

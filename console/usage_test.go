@@ -99,7 +99,7 @@ func TestPlanHeldApproveReject(t *testing.T) {
 		t.Fatalf("GET /plan: %d\n%s", code, body)
 	}
 	mustContain(t, body, "Held for approval: 2 change(s)", "the quantity drops from 90 to 45 (-45, -50 %)",
-		"tenant vs-1 counts 45 (Kaspersky Endpoint Security for Business Advanced, Windows workstations)", "Waiting for a decision", `id="approve-all"`)
+		"virtual server \u201cContoso\u201d counts 45 (Kaspersky Endpoint Security for Business Advanced, Windows workstations)", "Usage history of the virtual servers", "Waiting for a decision", `id="approve-all"`)
 	mustNotContain(t, body, "approved: written by the next cycle")
 	keys := keyRE.FindAllStringSubmatch(body, -1)
 	if len(keys) != 4 { // two in the "all" form, one per row

@@ -10,6 +10,9 @@ import (
 
 type planData struct {
 	Available bool
+	// Tenants is what the solution's tenants are called ("virtual servers",
+	// "companies").
+	Tenants string
 	// Held are the changes the billing guard holds; CanDecide says whether
 	// the console can approve or reject them.
 	Held      []heldView
@@ -42,7 +45,7 @@ func (h *handler) plan(w http.ResponseWriter, r *http.Request) {
 			p.Error = f.msg
 		}
 	}
-	d := planData{Available: h.opt.Planner != nil, CanDecide: h.opt.Decisions != nil}
+	d := planData{Available: h.opt.Planner != nil, CanDecide: h.opt.Decisions != nil, Tenants: plural("", h.opt.Solution)}
 	if d.Available {
 		cfg, err := h.opt.Store.Load(r.Context(), h.opt.Integration)
 		if err != nil {
@@ -55,6 +58,7 @@ func (h *handler) plan(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.Guard = guardFormOf(cfg)
+		d.Tenants = plural(cfg.Solution, h.opt.Solution)
 		d.Create, d.Update, d.Delete, d.Same = plan.Counts()
 		approved := h.approvedKeys(r.Context())
 		for _, c := range plan.Changes {
@@ -64,7 +68,16 @@ func (h *handler) plan(w http.ResponseWriter, r *http.Request) {
 			line := c.String()
 			d.Changes = append(d.Changes, planChange{Symbol: line[:1], Line: line, Approved: approved[billing.ChangeKey(&c)]})
 		}
-		d.Held = heldViews(plan)
+		// Tenants are named from the configuration: the plan view asks
+		// Tigerpaw nothing more than the plan did.
+		n := namer{solution: cfg.Solution, tenants: map[string]string{}}
+		if n.solution == "" {
+			n.solution = h.opt.Solution
+		}
+		for _, t := range cfg.Tenants {
+			n.tenants[t.ID] = t.Name
+		}
+		d.Held = heldViews(plan, n)
 		d.Text = plan.Explain()
 	}
 	p.Data = d
