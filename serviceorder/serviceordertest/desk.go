@@ -300,27 +300,9 @@ func (d *Desk) Get(ctx context.Context, number int) (serviceorder.DeskOrder, err
 // [serviceorder.ErrLocked] (a *[serviceorder.LockedError] when locked with
 // LockBy).
 func (d *Desk) Close(ctx context.Context, number int, c serviceorder.CloseRequest) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	f, faulty := d.fault(OpClose)
-	if faulty && !f.Applied {
-		return f.Err
-	}
-	o, ok := d.orders[number]
-	if !ok {
-		return fmt.Errorf("order %d: %w", number, serviceorder.ErrNotFound)
-	}
-	if o.Locked {
-		return o.lockedError()
-	}
-	o.Closed, o.Status, o.WorkPerformed, o.ClosedAt = true, c.Status, c.WorkPerformed, d.clock()
-	if faulty {
-		return f.Err
-	}
-	return nil
+	return d.change(ctx, OpClose, number, func(o *DeskOrder) {
+		o.Closed, o.Status, o.WorkPerformed, o.ClosedAt = true, c.Status, c.WorkPerformed, d.clock()
+	})
 }
 
 // Notes implements [serviceorder.Desk].
@@ -368,12 +350,21 @@ func (d *Desk) AddNote(ctx context.Context, number int, n serviceorder.NewNote) 
 // [serviceorder.ErrLocked] (a *[serviceorder.LockedError] when locked with
 // LockBy).
 func (d *Desk) Reopen(ctx context.Context, number int, r serviceorder.ReopenRequest) error {
+	return d.change(ctx, OpReopen, number, func(o *DeskOrder) {
+		o.Closed, o.Status, o.ClosedAt = false, r.Status, time.Time{}
+	})
+}
+
+// change applies set to an unlocked order under the desk's lock, with the
+// fault injected for op: one not applied refuses before the change, one
+// applied fails after it.
+func (d *Desk) change(ctx context.Context, op Op, number int, set func(o *DeskOrder)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	f, faulty := d.fault(OpReopen)
+	f, faulty := d.fault(op)
 	if faulty && !f.Applied {
 		return f.Err
 	}
@@ -384,7 +375,7 @@ func (d *Desk) Reopen(ctx context.Context, number int, r serviceorder.ReopenRequ
 	if o.Locked {
 		return o.lockedError()
 	}
-	o.Closed, o.Status, o.ClosedAt = false, r.Status, time.Time{}
+	set(o)
 	if faulty {
 		return f.Err
 	}
