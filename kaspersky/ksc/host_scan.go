@@ -197,6 +197,15 @@ func (s *hostScanner) key() ([]byte, bool) {
 
 // chunk reads the pChunk object; a wrapped pChunk is left to encoding/json.
 func (s *hostScanner) chunk(ch *scannedChunk) bool {
+	return scanItemsObject(s, &ch.items, (*hostScanner).hostField, func(w *hostWire) bool { return w.Hostname != "" }, chunkFields[:])
+}
+
+// scanItemsObject reads an object whose one KLCSP_ITERATOR_ARRAY member holds
+// the items (pChunk, pData) into dst. Any other member whose name matches one
+// of folded in any case (a second array, another spelling of it, a wrapper's
+// "type" or "value") is refused, leaving the answer to encoding/json; other
+// members are skipped.
+func scanItemsObject[W any](s *hostScanner, dst *[]W, field scanFields[W], hasID func(*W) bool, folded [][]byte) bool {
 	if !s.byte('{') {
 		return false
 	}
@@ -209,10 +218,10 @@ func (s *hostScanner) chunk(ch *scannedChunk) bool {
 		switch {
 		case string(key) == "KLCSP_ITERATOR_ARRAY" && !seen:
 			seen = true
-			if !scanArray(s, &ch.items, (*hostScanner).hostField, func(w *hostWire) bool { return w.Hostname != "" }) {
+			if !scanArray(s, dst, field, hasID) {
 				return false
 			}
-		case foldsTo(key, chunkFields[:]) || !s.skip(2):
+		case foldsTo(key, folded) || !s.skip(2):
 			return false
 		}
 	}

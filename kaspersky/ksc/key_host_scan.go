@@ -88,25 +88,7 @@ func (s *hostScanner) keyHostPage() (*scannedPage[keyHostWire], bool) {
 
 // keyHostData reads the pData object; a wrapped one is left to encoding/json.
 func (s *hostScanner) keyHostData(page *scannedPage[keyHostWire]) bool {
-	if !s.byte('{') {
-		return false
-	}
-	seen := false
-	for first := true; ; first = false {
-		key, more, ok := s.member(first)
-		if !ok || !more {
-			return ok && seen
-		}
-		switch {
-		case string(key) == "KLCSP_ITERATOR_ARRAY" && !seen:
-			seen = true
-			if !scanArray(s, &page.items, (*hostScanner).keyHostField, func(w *keyHostWire) bool { return w.Host != "" }) {
-				return false
-			}
-		case foldsTo(key, pDataFields[:]) || !s.skip(2):
-			return false
-		}
-	}
+	return scanItemsObject(s, &page.items, (*hostScanner).keyHostField, func(w *keyHostWire) bool { return w.Host != "" }, pDataFields[:])
 }
 
 // keyHostField reads the value of member key of a key-host object into w,
