@@ -118,7 +118,11 @@ func (s *AccountsService) Get(ctx context.Context, accountNumber int) (*AccountS
 		return nil, err
 	}
 	var a AccountSummary
-	if err := s.c.getJSON(ctx, pathf("/api/accounts/%d", accountNumber), nil, &a); err != nil {
+	path := pathf("/api/accounts/%d", accountNumber)
+	if err := s.c.getJSON(ctx, path, nil, &a); err != nil {
+		return nil, err
+	}
+	if err := sameNumber(path, "AccountNumber", a.AccountNumber, accountNumber); err != nil {
 		return nil, err
 	}
 	return &a, nil

@@ -64,7 +64,11 @@ func (s *AgreementsService) Get(ctx context.Context, agreementNumber int) (*Agre
 		return nil, err
 	}
 	var a AgreementSummary
-	if err := s.c.getJSON(ctx, pathf("/api/agreements/%d", agreementNumber), nil, &a); err != nil {
+	path := pathf("/api/agreements/%d", agreementNumber)
+	if err := s.c.getJSON(ctx, path, nil, &a); err != nil {
+		return nil, err
+	}
+	if err := sameNumber(path, "AgreementNumber", a.AgreementNumber, agreementNumber); err != nil {
 		return nil, err
 	}
 	return &a, nil

@@ -89,7 +89,11 @@ func (s *ChargesService) Get(ctx context.Context, agreementNumber, detailID int)
 		return nil, err
 	}
 	var ch AdditionalCharge
-	if err := s.c.getJSON(ctx, pathf("/api/agreements/%d/additionalcharges/%d", agreementNumber, detailID), nil, &ch); err != nil {
+	path := pathf("/api/agreements/%d/additionalcharges/%d", agreementNumber, detailID)
+	if err := s.c.getJSON(ctx, path, nil, &ch); err != nil {
+		return nil, err
+	}
+	if err := sameNumber(path, "DetailId", ch.DetailID, detailID); err != nil {
 		return nil, err
 	}
 	return &ch, nil

@@ -146,7 +146,11 @@ func (s *ServiceOrdersService) Get(ctx context.Context, number int) (*ServiceOrd
 		return nil, err
 	}
 	var so ServiceOrderSummary
-	if err := s.c.getJSON(ctx, pathf("/api/serviceorders/%d", number), nil, &so); err != nil {
+	path := pathf("/api/serviceorders/%d", number)
+	if err := s.c.getJSON(ctx, path, nil, &so); err != nil {
+		return nil, err
+	}
+	if err := sameNumber(path, "ServiceOrderNumber", so.ServiceOrderNumber, number); err != nil {
 		return nil, err
 	}
 	return &so, nil

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 )
 
@@ -136,6 +137,16 @@ func afterColon(body []byte, i int) bool {
 }
 
 // malformed builds an error of an answer that is not a complete answer.
+// sameNumber checks that a single object read by its number carries that
+// number: an empty object, null or another object's answer is
+// ErrMalformedResponse, never an object of number 0.
+func sameNumber(path, field string, got, want int) error {
+	if got != want {
+		return malformed(http.MethodGet, path, "%s is %d, want %d (the number asked for)", field, got, want)
+	}
+	return nil
+}
+
 func malformed(method, path, format string, args ...any) error {
 	return fmt.Errorf("tigerpaw: %s %s: decode response: %s: %w", method, path, fmt.Sprintf(format, args...), ErrMalformedResponse)
 }

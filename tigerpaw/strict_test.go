@@ -3,6 +3,7 @@ package tigerpaw_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -238,6 +239,41 @@ func TestOtherListsAreStrict(t *testing.T) {
 			_, err := c.Accounts.CustomFields(t.Context(), 1001)
 			return err
 		}), []malformedCase{{"empty element", `[{"Value":"x"}]`, "CustomFieldId is missing"}}},
+		// Single objects read by their number must carry it: {}, null or
+		// another object's answer is malformed, never an object of number 0.
+		{"service order", "GET", "/api/serviceorders/{n}", first(func(c *tigerpaw.Client) error {
+			so, err := c.ServiceOrders.Create(t.Context(), newOrder("strict-get"))
+			if err != nil {
+				return fmt.Errorf("create: %w", err)
+			}
+			_, err = c.ServiceOrders.Get(t.Context(), so.ServiceOrderNumber)
+			return err
+		}), []malformedCase{
+			{"empty object", `{}`, "ServiceOrderNumber is 0"},
+			{"null", `null`, "ServiceOrderNumber is 0"},
+			{"another order", `{"ServiceOrderNumber":999999,"ServiceOrder":{"Status":"New"}}`, "ServiceOrderNumber is 999999"},
+		}},
+		{"agreement", "GET", "/api/agreements/{n}", first(func(c *tigerpaw.Client) error {
+			_, err := c.Agreements.Get(t.Context(), 501)
+			return err
+		}), []malformedCase{
+			{"empty object", `{}`, "AgreementNumber is 0"},
+			{"another agreement", `{"AgreementNumber":502}`, "AgreementNumber is 502, want 501"},
+		}},
+		{"charge", "GET", "/api/agreements/{n}/additionalcharges/{d}", first(func(c *tigerpaw.Client) error {
+			_, err := c.Charges.Get(t.Context(), 501, 7001)
+			return err
+		}), []malformedCase{
+			{"empty object", `{}`, "DetailId is 0"},
+			{"null", `null`, "DetailId is 0"},
+		}},
+		{"account", "GET", "/api/accounts/{n}", first(func(c *tigerpaw.Client) error {
+			_, err := c.Accounts.Get(t.Context(), 1001)
+			return err
+		}), []malformedCase{
+			{"empty object", `{}`, "AccountNumber is 0"},
+			{"another account", `{"AccountNumber":1002}`, "AccountNumber is 1002, want 1001"},
+		}},
 		{"account details", "GET", "/api/accounts/{n}/details", first(func(c *tigerpaw.Client) error {
 			_, err := c.Accounts.Details(t.Context(), 1001)
 			return err
