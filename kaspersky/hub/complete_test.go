@@ -212,8 +212,9 @@ func TestOffice365StatusStrict(t *testing.T) {
 	for body, want := range map[string]string{
 		`{}`:   `"mailboxesProtected" is missing or null`,
 		`null`: `"mailboxesProtected" is missing or null`,
-		`{"mailboxesProtected":true,"licenseOk":null,"protectedMailboxes":3}`: `"licenseOk" is missing or null`,
-		`{"mailboxesProtected":true,"licenseOk":true}`:                        `"protectedMailboxes" is missing or null`,
+		`{"mailboxesProtected":true,"licenseOk":null,"protectedMailboxes":3}`:  `"licenseOk" is missing or null`,
+		`{"mailboxesProtected":true,"licenseOk":true}`:                         `"protectedMailboxes" is missing or null`,
+		`{"mailboxesProtected":true,"licenseOk":true,"protectedMailboxes":-4}`: `protectedMailboxes is -4`,
 		`[]`: "cannot unmarshal array",
 	} {
 		e := setup(t)

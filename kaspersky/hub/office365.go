@@ -35,6 +35,9 @@ func (a *statusAnswer) decodeBody(body []byte) error {
 			return fmt.Errorf("%w: field %q is missing or null", ErrBadResponse, f.name)
 		}
 	}
+	if *w.ProtectedMailboxes < 0 {
+		return fmt.Errorf("%w: protectedMailboxes is %d, a count cannot be negative", ErrBadResponse, *w.ProtectedMailboxes)
+	}
 	a.st = Office365Status{MailboxesProtected: *w.MailboxesProtected, LicenseOK: *w.LicenseOK, ProtectedMailboxes: *w.ProtectedMailboxes}
 	return nil
 }
