@@ -112,16 +112,11 @@ func (e *Editor) SetCreationDelay(d time.Duration) {
 func (e *Editor) EditEvents(ids []EventRuleID, edit EventEdit) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	idx := make([]int, 0, len(ids))
-	for _, id := range ids {
-		i := indexOf(e.draft.Events, func(r *EventRule) bool { return r.ID == id })
-		if i < 0 {
-			return fmt.Errorf("%w: %s", ErrUnknownRule, id)
-		}
-		idx = append(idx, i)
+	rules, err := pick(e.draft.Events, ids, func(r *EventRule) EventRuleID { return r.ID })
+	if err != nil {
+		return err
 	}
-	for _, i := range idx {
-		r := &e.draft.Events[i]
+	for _, r := range rules {
 		setIf(&r.Enabled, edit.Enabled)
 		setIf(&r.LifetimeDays, edit.LifetimeDays)
 		setIf(&r.Board, edit.Board)
@@ -150,16 +145,11 @@ func (e *Editor) EditLicenses(ids []LicenseRuleID, edit LicenseEdit) error {
 	if len(e.draft.Licenses) == 0 {
 		e.draft.Licenses = DefaultRules().Licenses
 	}
-	idx := make([]int, 0, len(ids))
-	for _, id := range ids {
-		i := indexOf(e.draft.Licenses, func(r *LicenseRule) bool { return r.ID == id })
-		if i < 0 {
-			return fmt.Errorf("%w: %s", ErrUnknownRule, id)
-		}
-		idx = append(idx, i)
+	rules, err := pick(e.draft.Licenses, ids, func(r *LicenseRule) LicenseRuleID { return r.ID })
+	if err != nil {
+		return err
 	}
-	for _, i := range idx {
-		r := &e.draft.Licenses[i]
+	for _, r := range rules {
 		setIf(&r.Enabled, edit.Enabled)
 		if r.ID.Condition == LicenseExpiring {
 			setIf(&r.Days, edit.Days)
@@ -176,16 +166,11 @@ func (e *Editor) EditLicenses(ids []LicenseRuleID, edit LicenseEdit) error {
 func (e *Editor) EditStatuses(ids []StatusRuleID, edit StatusEdit) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	idx := make([]int, 0, len(ids))
-	for _, id := range ids {
-		i := indexOf(e.draft.Statuses, func(r *StatusRule) bool { return r.ID == id })
-		if i < 0 {
-			return fmt.Errorf("%w: %s", ErrUnknownRule, id)
-		}
-		idx = append(idx, i)
+	rules, err := pick(e.draft.Statuses, ids, func(r *StatusRule) StatusRuleID { return r.ID })
+	if err != nil {
+		return err
 	}
-	for _, i := range idx {
-		r := &e.draft.Statuses[i]
+	for _, r := range rules {
 		setIf(&r.Enabled, edit.Enabled)
 		setIf(&r.Board, edit.Board)
 		setIf(&r.Priority, edit.Priority)
@@ -254,13 +239,22 @@ func setIf[T any](dst *T, v *T) {
 	}
 }
 
-func indexOf[T any](s []T, match func(*T) bool) int {
-	for i := range s {
-		if match(&s[i]) {
-			return i
+// pick returns the rules of rs named by ids, in the order of ids, before any
+// is changed: an id that names no rule is an error wrapping ErrUnknownRule,
+// so that an edit changes all the rules it names or none.
+func pick[R any, ID interface {
+	comparable
+	fmt.Stringer
+}](rs []R, ids []ID, idOf func(*R) ID) ([]*R, error) {
+	out := make([]*R, 0, len(ids))
+	for _, id := range ids {
+		i := slices.IndexFunc(rs, func(r R) bool { return idOf(&r) == id })
+		if i < 0 {
+			return nil, fmt.Errorf("%w: %s", ErrUnknownRule, id)
 		}
+		out = append(out, &rs[i])
 	}
-	return -1
+	return out, nil
 }
 
 // copySection replaces section s of dst by that of src, keeping the rules of the
