@@ -214,34 +214,39 @@ func (g *chunkGen) attrs() {
 	g.tok("}")
 }
 
-func (g *chunkGen) item() {
+func (g *chunkGen) item() { g.wrapped("KLHST_WKS_HOSTNAME", g.attrs) }
+
+// wrapped writes one array item: mostly a wrapped params object of attrs,
+// now and then null, bare attributes, a wrapper of the wrong type (with the
+// identity field idField beside it) or another broken wrapper.
+func (g *chunkGen) wrapped(idField string, attrs func()) {
 	switch g.r.IntN(30) {
 	case 0:
 		g.tok("null")
 	case 1:
-		g.attrs() // bare
+		attrs() // bare
 	case 2:
 		g.tok("{")
 		g.key("type")
 		g.b.WriteString(g.pick(`"other"`, `"params"`, `1`, `null`))
 		g.tok(",")
-		g.key("KLHST_WKS_HOSTNAME")
+		g.key(idField)
 		g.b.WriteString(`"bare"`)
 		if g.r.IntN(2) == 0 {
 			g.tok(",")
 			g.key("value")
-			g.attrs()
+			attrs()
 		}
 		g.tok("}")
 	case 3:
-		g.b.WriteString(g.pick(`{"type":"params","value":null}`, `{"type":"params"}`, `{"value":{"KLHST_WKS_HOSTNAME":"v"},"type":"params"}`, `7`, `[]`))
+		g.b.WriteString(g.pick(`{"type":"params","value":null}`, `{"type":"params"}`, `{"value":{"`+idField+`":"v"},"type":"params"}`, `7`, `[]`))
 	default:
 		g.tok("{")
 		g.key("type")
 		g.b.WriteString(`"params"`)
 		g.tok(",")
 		g.key("value")
-		g.attrs()
+		attrs()
 		g.tok("}")
 	}
 }

@@ -136,37 +136,7 @@ func (g *keyHostGen) attrs() {
 	g.tok("}")
 }
 
-func (g *keyHostGen) item() {
-	switch g.r.IntN(30) {
-	case 0:
-		g.tok("null")
-	case 1:
-		g.attrs() // bare
-	case 2:
-		g.tok("{")
-		g.key("type")
-		g.b.WriteString(g.pick(`"other"`, `"params"`, `1`, `null`))
-		g.tok(",")
-		g.key("KLLICSRV_HOSTNAME")
-		g.b.WriteString(`"bare"`)
-		if g.r.IntN(2) == 0 {
-			g.tok(",")
-			g.key("value")
-			g.attrs()
-		}
-		g.tok("}")
-	case 3:
-		g.b.WriteString(g.pick(`{"type":"params","value":null}`, `{"type":"params"}`, `{"value":{"KLLICSRV_HOSTNAME":"v"},"type":"params"}`, `7`, `[]`))
-	default:
-		g.tok("{")
-		g.key("type")
-		g.b.WriteString(`"params"`)
-		g.tok(",")
-		g.key("value")
-		g.attrs()
-		g.tok("}")
-	}
-}
+func (g *keyHostGen) item() { g.wrapped("KLLICSRV_HOSTNAME", g.attrs) }
 
 func (g *keyHostGen) body() []byte {
 	g.b.Reset()
