@@ -1,16 +1,14 @@
 package mapping_test
 
 import (
-	"bufio"
 	"errors"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/mspkit/kaspersky-tigerpaw/internal/filelock/filelocktest"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping"
 	"github.com/mspkit/kaspersky-tigerpaw/mapping/mappingtest"
 )
@@ -21,45 +19,9 @@ const lockHelperEnv = "KT_MAPPING_LOCK_HELPER"
 // and holds it until its standard input closes; TestFileStoreOneProcess runs
 // it as a second process.
 func TestLockHelperProcess(t *testing.T) {
-	dir := os.Getenv(lockHelperEnv)
-	if dir == "" {
+	if !filelocktest.Serve(lockHelperEnv, func(dir string) error { _, err := mapping.NewFileStore(dir); return err }) {
 		t.Skip("a helper of TestFileStoreOneProcess")
 	}
-	if _, err := mapping.NewFileStore(dir); err != nil {
-		fmt.Println("error:", err)
-		os.Exit(1)
-	}
-	fmt.Println("locked")
-	bufio.NewReader(os.Stdin).ReadString('\n')
-	os.Exit(0) // without Close: the lock goes with the process
-}
-
-// holdInAnotherProcess opens the store at dir in a process of this test
-// binary; it returns that process's pid and a func that ends it.
-func holdInAnotherProcess(t *testing.T, dir string) (pid int, stop func()) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestLockHelperProcess$")
-	cmd.Env = append(os.Environ(), lockHelperEnv+"="+dir)
-	stdin, err := cmd.StdinPipe()
-	must(t, err)
-	stdout, err := cmd.StdoutPipe()
-	must(t, err)
-	must(t, cmd.Start())
-	if line, _ := bufio.NewReader(stdout).ReadString('\n'); strings.TrimSpace(line) != "locked" {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("helper process: %q", line)
-	}
-	done := false
-	stop = func() {
-		if !done {
-			done = true
-			stdin.Close()
-			cmd.Wait()
-		}
-	}
-	t.Cleanup(stop)
-	return cmd.Process.Pid, stop
 }
 
 // TestFileStoreOneProcess: while another process has the directory open, a
@@ -76,7 +38,7 @@ func TestFileStoreOneProcess(t *testing.T) {
 		t.Error("List after Close succeeded")
 	}
 
-	pid, stop := holdInAnotherProcess(t, dir)
+	pid, stop := filelocktest.Start(t, "TestLockHelperProcess", lockHelperEnv, dir)
 	// A temporary file of the other process's save in progress: not ours to remove.
 	inProgress := filepath.Join(dir, ".tmp-other")
 	must(t, os.WriteFile(inProgress, []byte("{}"), 0o600))

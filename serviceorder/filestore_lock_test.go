@@ -1,16 +1,13 @@
 package serviceorder_test
 
 import (
-	"bufio"
 	"errors"
-	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/mspkit/kaspersky-tigerpaw/internal/filelock/filelocktest"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder"
 	"github.com/mspkit/kaspersky-tigerpaw/serviceorder/serviceordertest"
 )
@@ -21,17 +18,9 @@ const lockHelperEnv = "KT_SERVICEORDER_LOCK_HELPER"
 // KT_SERVICEORDER_LOCK_HELPER and holds it until its standard input closes;
 // TestFileStoreOneProcess runs it as a second process.
 func TestLockHelperProcess(t *testing.T) {
-	path := os.Getenv(lockHelperEnv)
-	if path == "" {
+	if !filelocktest.Serve(lockHelperEnv, func(path string) error { _, err := serviceorder.OpenFileStore(path); return err }) {
 		t.Skip("a helper of TestFileStoreOneProcess")
 	}
-	if _, err := serviceorder.OpenFileStore(path); err != nil {
-		fmt.Println("error:", err)
-		os.Exit(1)
-	}
-	fmt.Println("locked")
-	bufio.NewReader(os.Stdin).ReadString('\n')
-	os.Exit(0) // without Close: the lock goes with the process
 }
 
 // TestFileStoreOneProcess: while another process has the store open,
@@ -55,30 +44,19 @@ func TestFileStoreOneProcess(t *testing.T) {
 		t.Error("Apply after Close succeeded")
 	}
 
-	cmd := exec.Command(os.Args[0], "-test.run=^TestLockHelperProcess$")
-	cmd.Env = append(os.Environ(), lockHelperEnv+"="+path)
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stdin.Close(); cmd.Wait() })
-	if line, _ := bufio.NewReader(stdout).ReadString('\n'); strings.TrimSpace(line) != "locked" {
-		t.Fatalf("helper process: %q", line)
-	}
+	pid, stop := filelocktest.Start(t, "TestLockHelperProcess", lockHelperEnv, path)
 
 	_, err = serviceorder.OpenFileStore(path)
 	if !errors.Is(err, serviceorder.ErrStoreLocked) {
 		t.Fatalf("OpenFileStore while another process holds it = %v, want ErrStoreLocked", err)
 	}
-	for _, want := range []string{path + ".lock", "pid " + strconv.Itoa(cmd.Process.Pid)} {
+	for _, want := range []string{path + ".lock", "pid " + strconv.Itoa(pid)} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %q", err, want)
 		}
 	}
 
-	stdin.Close()
-	cmd.Wait()
+	stop()
 	again, err := serviceorder.OpenFileStore(path)
 	if err != nil {
 		t.Fatalf("OpenFileStore after the holder died: %v", err)

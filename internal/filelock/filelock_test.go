@@ -1,18 +1,17 @@
 package filelock
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mspkit/kaspersky-tigerpaw/internal/filelock/filelocktest"
 )
 
 // holdElsewhere locks path through a file of its own, as another process
@@ -190,67 +189,18 @@ func TestWaitTakesAReleasedLock(t *testing.T) {
 const helperEnv = "KT_FILELOCK_HELPER"
 
 // TestHelperProcess holds the lock named by KT_FILELOCK_HELPER until its
-// standard input closes; it is run by TestAcquireAcrossProcesses.
+// standard input closes, then exits without releasing it; it is run by
+// TestAcquireAcrossProcesses.
 func TestHelperProcess(t *testing.T) {
-	path := os.Getenv(helperEnv)
-	if path == "" {
+	if !filelocktest.Serve(helperEnv, func(path string) error { _, err := Acquire(path); return err }) {
 		t.Skip("a helper of TestAcquireAcrossProcesses")
 	}
-	l, err := Acquire(path)
-	if err != nil {
-		fmt.Println("error:", err)
-		os.Exit(1)
-	}
-	fmt.Println("locked")
-	bufio.NewReader(os.Stdin).ReadString('\n')
-	if os.Getenv(helperEnv+"_CRASH") != "" {
-		os.Exit(3) // without Release: the OS lets the lock go
-	}
-	l.Release()
-	os.Exit(0)
-}
-
-// startHolder runs a process of this test binary that holds the lock at path.
-func startHolder(t *testing.T, path string, crash bool) (stop func()) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+path)
-	if crash {
-		cmd.Env = append(cmd.Env, helperEnv+"_CRASH=1")
-	}
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line, _ := bufio.NewReader(stdout).ReadString('\n')
-	if strings.TrimSpace(line) != "locked" {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("helper: %q", line)
-	}
-	stopped := false
-	stop = func() {
-		if !stopped {
-			stopped = true
-			stdin.Close()
-			cmd.Wait()
-		}
-	}
-	t.Cleanup(stop)
-	return stop
 }
 
 func TestAcquireAcrossProcesses(t *testing.T) {
 	skipWithoutOSLock(t)
 	path := filepath.Join(t.TempDir(), "store.lock")
-	stop := startHolder(t, path, true)
+	_, stop := filelocktest.Start(t, "TestHelperProcess", helperEnv, path)
 	_, err := Acquire(path)
 	var he *HeldError
 	if !errors.As(err, &he) || he.Owner.PID == os.Getpid() || he.Owner.PID <= 0 {
