@@ -20,10 +20,7 @@ import (
 // called; it may use t.TempDir and t.Cleanup.
 func RunRules(t *testing.T, newStore func(t *testing.T) serviceorder.RulesStore) {
 	t.Helper()
-	tests := []struct {
-		name string
-		fn   func(*testing.T, serviceorder.RulesStore)
-	}{
+	runCases(t, newStore, []suiteCase[serviceorder.RulesStore]{
 		{"EmptyStore", testRulesEmpty},
 		{"RoundTrip", testRulesRoundTrip},
 		{"RevisionIncrements", testRulesRevisions},
@@ -32,13 +29,7 @@ func RunRules(t *testing.T, newStore func(t *testing.T) serviceorder.RulesStore)
 		{"ConcurrentSaves", testRulesConcurrentSaves},
 		{"CanceledContext", testRulesCanceled},
 		{"Seed", testRulesSeed},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.fn(t, newStore(t))
-		})
-	}
+	})
 }
 
 // SampleRules returns rules with every kind of setting used: the general

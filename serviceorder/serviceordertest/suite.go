@@ -20,10 +20,7 @@ import (
 // t.TempDir and t.Cleanup.
 func Run(t *testing.T, newStore func(t *testing.T) serviceorder.Store) {
 	t.Helper()
-	tests := []struct {
-		name string
-		fn   func(*testing.T, serviceorder.Store)
-	}{
+	runCases(t, newStore, []suiteCase[serviceorder.Store]{
 		{"EmptyLoad", testEmptyLoad},
 		{"RoundTrip", testRoundTrip},
 		{"DeleteBeforePut", testDeleteBeforePut},
@@ -34,8 +31,19 @@ func Run(t *testing.T, newStore func(t *testing.T) serviceorder.Store) {
 		{"BadChangeAppliesNothing", testBadChange},
 		{"CanceledContext", testCanceledContext},
 		{"ConcurrentApply", testConcurrentApply},
-	}
-	for _, tc := range tests {
+	})
+}
+
+// suiteCase is one test of a conformance suite over a store of type S.
+type suiteCase[S any] struct {
+	name string
+	fn   func(*testing.T, S)
+}
+
+// runCases runs each case in parallel on a new store of its own.
+func runCases[S any](t *testing.T, newStore func(t *testing.T) S, cases []suiteCase[S]) {
+	t.Helper()
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tc.fn(t, newStore(t))
