@@ -178,10 +178,11 @@ func (s *ServiceOrdersService) Update(ctx context.Context, number int, u Service
 	if err != nil {
 		return nil, s.lockedOr(ctx, number, err)
 	}
-	if sum, err := s.answer(http.MethodPut, path, body); err == nil {
+	if sum, err := s.answer(http.MethodPut, path, body); err == nil && sum.ServiceOrderNumber == number {
 		return sum, nil
 	}
-	// The update was accepted but the answer does not carry the order: read it.
+	// The update was accepted but the answer does not carry the order (or
+	// carries another one): read it, which checks the number.
 	return s.Get(ctx, number)
 }
 

@@ -299,6 +299,18 @@ func TestServiceOrderUpdateAnswerWithoutSummary(t *testing.T) {
 	if n := srv.Count("GET", "/api/serviceorders/{n}"); n != 1 {
 		t.Errorf("GETs = %d, want 1", n)
 	}
+	// An answer carrying another order is not taken for this one: the client
+	// reads the order it updated.
+	srv.FailNext("PUT", "/api/serviceorders/{n}", 1, tigerpawtest.Fault{Status: 200, AfterApply: true,
+		Body: `{"Success":true,"ServiceOrderSummary":{"ServiceOrderNumber":999999,"ServiceOrder":{"Priority":"Other"}}}`})
+	high := "High"
+	got, err = c.ServiceOrders.Update(ctx, created.ServiceOrderNumber, tigerpaw.ServiceOrderUpdate{Priority: &high})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ServiceOrderNumber != created.ServiceOrderNumber || got.ServiceOrder.Priority != "High" {
+		t.Errorf("Update answered with another order = %d %q, want order %d as read back", got.ServiceOrderNumber, got.ServiceOrder.Priority, created.ServiceOrderNumber)
+	}
 }
 
 func TestLockWordNotFooledByBlock(t *testing.T) {
