@@ -301,6 +301,15 @@ func TestReadOnlyStoresPostgres(t *testing.T) {
 	if c, err := ro.mapping.Load(ctx, "main"); err != nil || c.Revision != 1 {
 		t.Errorf("mapping Load = revision %d, %v; want 1", c.Revision, err)
 	}
+	if _, err := ro.decisions.Decisions(ctx); err != nil {
+		t.Errorf("decisions in a read-only transaction: %v", err)
+	}
+	if _, err := ro.state.Load(ctx); err != nil {
+		t.Errorf("service order state in a read-only transaction: %v", err)
+	}
+	if _, err := ro.history.Query(ctx, "", time.Time{}, time.Now()); err != nil {
+		t.Errorf("history in a read-only transaction: %v", err)
+	}
 	wantEveryWriteRefused(t, ro)
 	if _, rev, err := ro.rules.LoadRules(ctx); err != nil || rev != 0 {
 		t.Errorf("rules after the read-only open: revision %d, %v; want none seeded", rev, err)
