@@ -23,6 +23,10 @@ var ErrStoreLocked = errors.New("store is locked by another process")
 // errClosed is the error of a FileStore's methods after Close.
 var errClosed = errors.New("mapping: file store is closed")
 
+// ErrReadOnly is matched by the error of Save and Delete on a store opened
+// with [OpenFileStoreReadOnly]: it writes nothing.
+var ErrReadOnly = errors.New("mapping: the file store is open read-only")
+
 // LockFileName is the lock file of a FileStore, in its directory.
 const LockFileName = ".lock"
 
@@ -55,9 +59,14 @@ const legacyTempPrefix = ".tmp-"
 // systems would keep them in one file. A file whose integration is not the one
 // its name says (a copy made by hand) makes List and Save fail until it is
 // moved out.
+//
+// [OpenFileStoreReadOnly] opens a directory for reading only, beside the
+// process that owns it: it takes no lock and writes nothing.
 type FileStore struct {
 	dir  string
 	lock *filelock.Lock
+	// readOnly is set by OpenFileStoreReadOnly: Save and Delete refuse.
+	readOnly bool
 	// closed is set by Close.
 	closed atomic.Bool
 	// mu is shared by every FileStore of the same directory in the process.
@@ -108,6 +117,31 @@ func NewFileStore(dir string) (_ *FileStore, err error) {
 		}
 	}
 	return &FileStore{dir: dir, lock: lock, mu: mu}, nil
+}
+
+// OpenFileStoreReadOnly returns a FileStore over dir that reads and never
+// writes: it takes no lock (another process, the daemon, may own the
+// directory and save meanwhile), creates nothing, leaves temporary files where
+// they are, and its Save and Delete fail with an error matching
+// [ErrReadOnly]. A missing directory is an empty store. Each read is
+// consistent without the lock, since every save replaces a whole file by a
+// rename: Load sees one configuration as it was before or after a save, never
+// a mix; List reads the files one after the other, so two saves made while it
+// reads may be seen one and not the other. Close is a no-op but for making
+// the methods fail.
+func OpenFileStoreReadOnly(dir string) (*FileStore, error) {
+	if dir == "" {
+		return nil, fmt.Errorf("mapping: file store directory: %w", ErrRequired)
+	}
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("mapping: file store: %w", err)
+	case !info.IsDir():
+		return nil, fmt.Errorf("mapping: file store %s: not a directory", dir)
+	}
+	return &FileStore{dir: dir, readOnly: true}, nil
 }
 
 // Close lets the directory's lock go (once the last FileStore of the process
@@ -244,6 +278,9 @@ func (s *FileStore) List(ctx context.Context) ([]Config, error) {
 
 func (s *FileStore) list(ctx context.Context) ([]Config, error) {
 	entries, err := os.ReadDir(s.dir)
+	if s.readOnly && errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // nothing saved yet
+	}
 	if err != nil {
 		return nil, fmt.Errorf("mapping: file store: %w", err)
 	}
@@ -280,6 +317,9 @@ func (s *FileStore) Save(ctx context.Context, cfg Config) (int64, error) {
 	}
 	if err := s.open(); err != nil {
 		return 0, err
+	}
+	if s.readOnly {
+		return 0, fmt.Errorf("mapping: file store %s: saving %q: %w", s.dir, cfg.Name, ErrReadOnly)
 	}
 	if err := CheckName(cfg.Name); err != nil {
 		return 0, err
@@ -331,6 +371,9 @@ func (s *FileStore) Delete(ctx context.Context, name string, revision int64) err
 	}
 	if err := s.open(); err != nil {
 		return err
+	}
+	if s.readOnly {
+		return fmt.Errorf("mapping: file store %s: deleting %q: %w", s.dir, name, ErrReadOnly)
 	}
 	if err := CheckName(name); err != nil {
 		return err

@@ -16,5 +16,9 @@
 //	defer s.Close()
 //	err = s.Run(ctx) // until ctx ends
 //
+// A dry run (Plan) needs no lock: WithReadOnly opens the stores for reading
+// only, beside a service running on them (the file stores without their
+// locks, PostgreSQL without migration nor lease), and refuses every write.
+//
 // cmd/kaspersky-tigerpawd is the reference command over it.
 package service

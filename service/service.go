@@ -36,6 +36,8 @@ type Service struct {
 	listen          string
 	lockWait        time.Duration
 	shutdownTimeout time.Duration
+	// readOnly is set by WithReadOnly.
+	readOnly bool
 
 	source      kaspersky.Source
 	closeSource func()
@@ -201,8 +203,9 @@ func New(cfg *Config, opts ...Option) (*Service, error) {
 }
 
 // Start opens the stores (waiting WithLockWait for file stores another
-// process holds; ctx ends the wait) and, with WithListen, starts the HTTP
-// server. Run, RunOnce and Plan call it; it does its work once.
+// process holds; ctx ends the wait; WithReadOnly opens them for reading
+// only, without waiting) and, with WithListen, starts the HTTP server. Run,
+// RunOnce and Plan call it; it does its work once.
 func (s *Service) Start(ctx context.Context) error {
 	s.startMu.Lock()
 	defer s.startMu.Unlock()
@@ -210,7 +213,13 @@ func (s *Service) Start(ctx context.Context) error {
 		return nil
 	}
 	st := s.injected
-	if st == nil {
+	switch {
+	case st == nil && s.readOnly:
+		var err error
+		if st, err = openReadOnlyStores(ctx, s.cfg); err != nil {
+			return err
+		}
+	case st == nil:
 		var err error
 		st, err = openStores(ctx, s.cfg, s.lockWait, s.log)
 		if errors.Is(err, errStoreLocked) {
@@ -219,6 +228,12 @@ func (s *Service) Start(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+	}
+	if s.billingStores != nil {
+		st.decisions, st.history = s.billingStores.decisions, s.billingStores.history
+	}
+	if s.readOnly {
+		st = readOnly(st)
 	}
 	desk, err := kt.NewDesk(s.tp, s.deskOpts...)
 	if err != nil {
@@ -229,9 +244,6 @@ func (s *Service) Start(ctx context.Context) error {
 	if err != nil {
 		st.close()
 		return err
-	}
-	if s.billingStores != nil {
-		st.decisions, st.history = s.billingStores.decisions, s.billingStores.history
 	}
 	s.billing.Decisions, s.billing.History = st.decisions, st.history
 	s.orders = &kt.ServiceOrderJob{Source: s.source, Runner: runner, Logger: s.log, Concurrency: s.cfg.Concurrency, OnCycle: s.observe}
@@ -295,6 +307,9 @@ func (s *Service) work(ctx context.Context) (work context.Context, stop func()) 
 // Run returns when both jobs have stopped. Once started it tells Running,
 // and Stopping when ctx ends (see WithNotify).
 func (s *Service) Run(ctx context.Context) error {
+	if s.readOnly {
+		return errNotPlanning("run")
+	}
 	work, stop := s.work(ctx)
 	defer stop()
 	if err := s.Start(ctx); err != nil {
@@ -323,6 +338,9 @@ func (s *Service) Run(ctx context.Context) error {
 // that found the integration not configured yet is not an error (the log
 // says what is missing).
 func (s *Service) RunOnce(ctx context.Context) error {
+	if s.readOnly {
+		return errNotPlanning("run once")
+	}
 	work, stop := s.work(ctx)
 	defer stop()
 	if err := s.Start(ctx); err != nil {
@@ -338,6 +356,9 @@ func (s *Service) RunOnce(ctx context.Context) error {
 // RunBilling runs one billing cycle now and waits for it (after the one in
 // flight, if any).
 func (s *Service) RunBilling(ctx context.Context) error {
+	if s.readOnly {
+		return errNotPlanning("billing cycle")
+	}
 	if err := s.Start(ctx); err != nil {
 		return err
 	}
@@ -347,6 +368,9 @@ func (s *Service) RunBilling(ctx context.Context) error {
 // RunServiceOrders runs one service order cycle now and waits for it (after
 // the one in flight, if any).
 func (s *Service) RunServiceOrders(ctx context.Context) error {
+	if s.readOnly {
+		return errNotPlanning("service order cycle")
+	}
 	if err := s.Start(ctx); err != nil {
 		return err
 	}
@@ -448,7 +472,8 @@ func (s *Service) integration(ctx context.Context) (mapping.Config, error) {
 var errAllSkipped = errors.New("every agreement was skipped")
 
 // Plan starts the service and writes the billing plan to w without writing
-// anything anywhere else. A plan that skips every agreement is an error (the
+// anything anywhere else; WithReadOnly lets it run beside a service on the
+// same stores. A plan that skips every agreement is an error (the
 // reasons are in the plan); an integration not configured for billing is an
 // error naming what is missing.
 func (s *Service) Plan(ctx context.Context, w io.Writer) error {

@@ -22,6 +22,10 @@ var ErrStoreLocked = errors.New("serviceorder: store is locked by another proces
 // errClosed is the error of a FileStore's methods after Close.
 var errClosed = errors.New("serviceorder: file store is closed")
 
+// ErrReadOnly is matched by the error of a write to a store opened read-only
+// ([OpenFileStoreReadOnly], [NewFileRulesReadOnly]): it writes nothing.
+var ErrReadOnly = errors.New("serviceorder: the store is open read-only")
+
 // ErrCorruptStore is wrapped by the error OpenFileStore returns when the store
 // file cannot be read as a store (truncated, not JSON, another format). The file
 // is left as it is.
@@ -50,12 +54,17 @@ type fileContent struct {
 // [ErrStoreLocked] naming the holder; a lock file left by a process that died is
 // taken over. FileStores over one file in one process share the lock (and
 // not the state: open one per file).
+//
+// [OpenFileStoreReadOnly] reads the state beside the process that owns the
+// file: it takes no lock and writes nothing.
 type FileStore struct {
 	path   string
 	lock   *filelock.Lock
 	mu     sync.Mutex
 	state  State
 	closed bool
+	// readOnly is set by OpenFileStoreReadOnly: Apply refuses.
+	readOnly bool
 }
 
 // OpenFileStore opens the store in the file at path, which need not exist yet
@@ -77,33 +86,54 @@ func OpenFileStore(path string) (_ *FileStore, err error) {
 			_ = lock.Release()
 		}
 	}()
-	s := &FileStore{path: path, lock: lock, state: State{}.Clone()}
-	data, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		// A new store.
-	case err != nil:
-		return nil, fmt.Errorf("serviceorder: reading store file: %w", err)
-	default:
-		var c fileContent
-		if err := strictjson.Unmarshal(data, &c); err != nil {
-			return nil, fmt.Errorf("%w: %s: %w", ErrCorruptStore, path, err)
-		}
-		if c.Format != fileFormat || c.Version != fileVersion {
-			return nil, fmt.Errorf("%w: %s: format %q version %d, want %q version %d", ErrCorruptStore, path, c.Format, c.Version, fileFormat, fileVersion)
-		}
-		for k, o := range c.State.Orders {
-			check := Change{Put: []Order{o}}
-			if err := check.Check(); err != nil || o.Key != k {
-				return nil, fmt.Errorf("%w: %s: order %q is malformed", ErrCorruptStore, path, k)
-			}
-		}
-		s.state = c.State.Clone()
+	st, err := readStoreFile(path)
+	if err != nil {
+		return nil, err
 	}
 	if err := atomicfile.RemoveTemps(path); err != nil {
 		return nil, fmt.Errorf("serviceorder: store %s: %w", path, err)
 	}
-	return s, nil
+	return &FileStore{path: path, lock: lock, state: st}, nil
+}
+
+// OpenFileStoreReadOnly reads the store in the file at path, as OpenFileStore
+// does, but takes no lock (the process that owns the file may run and write
+// meanwhile) and writes nothing: temporary files stay, and Apply fails with
+// an error matching [ErrReadOnly]. The state is the file's when opened: every
+// write replaces the whole file by a rename, so it is one whole state, never
+// a mix of two. A missing file is an empty store.
+func OpenFileStoreReadOnly(path string) (*FileStore, error) {
+	st, err := readStoreFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return &FileStore{path: path, state: st, readOnly: true}, nil
+}
+
+// readStoreFile reads the state in the file at path (empty when the file is
+// missing).
+func readStoreFile(path string) (State, error) {
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return State{}.Clone(), nil // a new store
+	case err != nil:
+		return State{}, fmt.Errorf("serviceorder: reading store file: %w", err)
+	}
+	var c fileContent
+	if err := strictjson.Unmarshal(data, &c); err != nil {
+		return State{}, fmt.Errorf("%w: %s: %w", ErrCorruptStore, path, err)
+	}
+	if c.Format != fileFormat || c.Version != fileVersion {
+		return State{}, fmt.Errorf("%w: %s: format %q version %d, want %q version %d", ErrCorruptStore, path, c.Format, c.Version, fileFormat, fileVersion)
+	}
+	for k, o := range c.State.Orders {
+		check := Change{Put: []Order{o}}
+		if err := check.Check(); err != nil || o.Key != k {
+			return State{}, fmt.Errorf("%w: %s: order %q is malformed", ErrCorruptStore, path, k)
+		}
+	}
+	return c.State.Clone(), nil
 }
 
 // Path returns the file of the store.
@@ -150,6 +180,9 @@ func (s *FileStore) Apply(ctx context.Context, c Change) error {
 	defer s.mu.Unlock()
 	if s.closed {
 		return errClosed
+	}
+	if s.readOnly {
+		return fmt.Errorf("serviceorder: store %s: %w", s.path, ErrReadOnly)
 	}
 	next := s.state.Clone()
 	c.apply(&next)

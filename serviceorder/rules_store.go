@@ -133,6 +133,8 @@ type rulesFileContent struct {
 type FileRules struct {
 	path string
 	mu   sync.Mutex
+	// readOnly is set by NewFileRulesReadOnly: SaveRules refuses.
+	readOnly bool
 }
 
 var _ RulesStore = (*FileRules)(nil)
@@ -147,6 +149,20 @@ func NewFileRules(path string) (*FileRules, error) {
 		return nil, err
 	}
 	_ = atomicfile.RemoveTemps(path)
+	return f, nil
+}
+
+// NewFileRulesReadOnly returns the rules store in the file at path for
+// reading only, beside the process that owns the file: it writes nothing
+// (temporary files stay) and SaveRules fails with an error matching
+// [ErrReadOnly]. Each load reads the whole file, which saves replace by a
+// rename: the rules as they were before or after a save, never a mix. An
+// existing file is read at once, as NewFileRules does.
+func NewFileRulesReadOnly(path string) (*FileRules, error) {
+	f := &FileRules{path: path, readOnly: true}
+	if _, _, err := f.read(); err != nil {
+		return nil, err
+	}
 	return f, nil
 }
 
@@ -167,6 +183,9 @@ func (f *FileRules) LoadRules(ctx context.Context) (Rules, int64, error) {
 func (f *FileRules) SaveRules(ctx context.Context, r Rules, revision int64) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
+	}
+	if f.readOnly {
+		return 0, fmt.Errorf("serviceorder: rules file %s: %w", f.path, ErrReadOnly)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -71,6 +71,9 @@ func demoRun(ctx context.Context, o options, out io.Writer, log *slog.Logger) er
 	if o.listen != "" && !o.dryRun {
 		opts = append(opts, service.WithListen(o.listen))
 	}
+	if o.dryRun {
+		opts = append(opts, service.WithReadOnly())
+	}
 	s, err := service.New(cfg, append(opts, o.extra...)...)
 	if err != nil {
 		return err

@@ -31,7 +31,9 @@
 // was partial, or a -dry-run plan skipped every agreement, 2 a flag or
 // configuration error, or file stores another process holds, before anything
 // ran. A service refuses at once to run beside another process on its file
-// stores; -once and -dry-run wait up to -lock-wait for it to end.
+// stores; -once waits up to -lock-wait for it to end. -dry-run reads the
+// stores without their locks (and PostgreSQL without the leader lease), so it
+// runs beside a service on them at once, and writes nothing to them.
 package main
 
 import (
@@ -109,12 +111,12 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer, opts 
 	fs.StringVar(&o.solution, "solution", "ksc", "with -demo: the console to fake, ksc or hub")
 	fs.StringVar(&o.config, "config", "", "the daemon's configuration file (JSON)")
 	fs.BoolVar(&o.once, "once", false, "run one billing and one service order cycle, then exit")
-	fs.BoolVar(&o.dryRun, "dry-run", false, "print the billing plan and exit; write nothing")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "print the billing plan and exit; write nothing (it reads the stores without locks, beside a running service)")
 	fs.BoolVar(&o.verbose, "v", false, "log at debug level")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format, text or json")
 	fs.StringVar(&o.listen, "listen", "", "serve /healthz, /readyz, /status, /metrics and the configuration console /console/ on this address (a port alone listens on loopback)")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", time.Minute, "after a signal, how long the cycle in flight may run before it is cancelled")
-	fs.DurationVar(&o.lockWait, "lock-wait", 30*time.Second, "with -once or -dry-run: how long to wait for another process holding the file stores to end before refusing to start (a service refuses at once)")
+	fs.DurationVar(&o.lockWait, "lock-wait", 30*time.Second, "with -once: how long to wait for another process holding the file stores to end before refusing to start (a service refuses at once; -dry-run takes no lock)")
 	if err := fs.Parse(args); err != nil {
 		return exitConfig
 	}
@@ -186,7 +188,12 @@ func run(ctx context.Context, o options, out io.Writer, log *slog.Logger) error 
 		return err
 	}
 	opts := []service.Option{service.WithLogger(log), service.WithShutdownTimeout(o.shutdownTimeout)}
-	if o.once || o.dryRun {
+	switch {
+	case o.dryRun:
+		// A dry run writes nothing: it needs no lock, and runs beside the
+		// service.
+		opts = append(opts, service.WithReadOnly())
+	case o.once:
 		// A cron job waits for the one before it to end; a service refuses at
 		// once to run beside another process on its files.
 		opts = append(opts, service.WithLockWait(o.lockWait))

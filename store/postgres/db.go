@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -18,6 +19,11 @@ type Options struct {
 	// Schema is the schema holding the tables; "kt" when empty. It is created
 	// when missing.
 	Schema string
+	// ReadOnly opens the database for reading only (a dry run): no
+	// migration (the tables must exist: a schema without them is an error),
+	// and every transaction of the connections is read-only
+	// (default_transaction_read_only), so that the server refuses any write.
+	ReadOnly bool
 }
 
 // DB is an open database with the integration's tables.
@@ -39,7 +45,7 @@ func CheckSchema(name string) error {
 }
 
 // Open connects to the database, creates the schema and tables when missing
-// and returns the DB. Close it when done.
+// (unless o.ReadOnly) and returns the DB. Close it when done.
 func Open(ctx context.Context, o Options) (*DB, error) {
 	schema := o.Schema
 	if schema == "" {
@@ -57,11 +63,21 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		return nil, errors.New("postgres: dsn: not a valid connection string")
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	if o.ReadOnly {
+		cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
 	db := &DB{pool: pool, schema: schema}
+	if o.ReadOnly {
+		if err := db.checkTables(ctx); err != nil {
+			pool.Close()
+			return nil, err
+		}
+		return db, nil
+	}
 	if err := db.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -137,6 +153,29 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// tables are the tables the migration creates.
+var tables = []string{"mapping_configs", "so_orders", "so_events", "so_tenant_reads", "so_stores", "so_rules",
+	"billing_decisions", "usage_history", "leases"}
+
+// checkTables reports an error naming the schema and the first missing table
+// when the migration has not made them (a read-only open does not migrate).
+func (db *DB) checkTables(ctx context.Context) error {
+	rows, err := db.pool.Query(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = $1`, db.schema)
+	if err != nil {
+		return fmt.Errorf("postgres: schema %s: listing the tables: %w", db.schema, err)
+	}
+	have, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("postgres: schema %s: listing the tables: %w", db.schema, err)
+	}
+	for _, t := range tables {
+		if !slices.Contains(have, t) {
+			return fmt.Errorf("postgres: schema %s: table %s is missing: the store was never opened for writing (start the service once)", db.schema, t)
+		}
+	}
+	return nil
 }
 
 // tx runs fn in a transaction, committed when fn returns nil.

@@ -250,3 +250,66 @@ func TestRulesSaveWithLostLeaseRefused(t *testing.T) {
 		t.Fatalf("new leader save: %v", err)
 	}
 }
+
+// TestOpenReadOnly: a read-only Open migrates nothing (a schema without the
+// tables is an error naming it, and stays uncreated) and reads what the
+// writers stored, while the server refuses its writes, its lease included.
+func TestOpenReadOnly(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db := openTest(t)
+	dsn := os.Getenv("KT_POSTGRES_DSN")
+
+	fresh := db.Schema() + "_ro"
+	if _, err := Open(ctx, Options{DSN: dsn, Schema: fresh, ReadOnly: true}); err == nil || !strings.Contains(err.Error(), fresh) {
+		t.Errorf("read-only Open of a schema never migrated: err = %v, want an error naming %s", err, fresh)
+	}
+	var n int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM information_schema.schemata WHERE schema_name = $1`, fresh).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("the read-only Open created the schema %s", fresh)
+	}
+
+	saved := mappingtest.Sample("main", nil)
+	if _, err := db.Mapping(nil).Save(ctx, saved); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := Open(ctx, Options{DSN: dsn, Schema: db.Schema(), ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only Open of a migrated schema: %v", err)
+	}
+	defer ro.Close()
+	got, err := ro.Mapping(nil).Load(ctx, "main")
+	if err != nil || got.Revision != 1 {
+		t.Fatalf("read-only Load = revision %d, %v; want 1", got.Revision, err)
+	}
+	if _, err := ro.Mapping(nil).Save(ctx, got); err == nil {
+		t.Error("a read-only DB saved a configuration")
+	}
+	if _, err := ro.Acquire(ctx, "daemon", "dry-run", time.Hour); err == nil {
+		t.Error("a read-only DB took the lease")
+	}
+	var leases int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM leases`).Scan(&leases); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := db.Mapping(nil).Load(ctx, "main"); err != nil || again.Revision != 1 || leases != 0 {
+		t.Errorf("after the read-only writes: revision %d (%v), %d leases; want revision 1 and no lease", again.Revision, err, leases)
+	}
+}
+
+// TestReadOnlyChecksEveryMigratedTable: the tables a read-only Open requires
+// are those the migration creates.
+func TestReadOnlyChecksEveryMigratedTable(t *testing.T) {
+	var created []string
+	for _, q := range migration {
+		if rest, ok := strings.CutPrefix(q, "CREATE TABLE IF NOT EXISTS "); ok {
+			created = append(created, strings.Fields(rest)[0])
+		}
+	}
+	if diff := cmp.Diff(created, tables); diff != "" {
+		t.Errorf("tables checked by a read-only Open (-migrated +checked):\n%s", diff)
+	}
+}
