@@ -123,7 +123,9 @@ func (c *Client) EnumKeys(ctx context.Context) iter.Seq2[Key, error] {
 }
 
 // KeyHosts iterates over the hosts that use the key with the given serial
-// number, as active or reserve key (LicenseKeys.AcquireKeyHosts).
+// number, as active or reserve key (LicenseKeys.AcquireKeyHosts). A host
+// without KLLICSRV_HOST_CURRENT ends the read with an error wrapping
+// ErrIncomplete: read as a reserve key it would leave billing.
 func (c *Client) KeyHosts(ctx context.Context, serial string) iter.Seq2[KeyHost, error] {
 	if serial == "" {
 		return func(yield func(KeyHost, error) bool) {
@@ -141,6 +143,14 @@ func (c *Client) KeyHosts(ctx context.Context, serial string) iter.Seq2[KeyHost,
 		return c.openIterator(ctx, "LicenseKeys.AcquireKeyHosts", args, gen)
 	}
 	f := groupSyncIterator(c, "AcquireKeyHosts", "KLLICSRV_HOSTNAME", open, func(w keyHostWire) string { return w.Host })
+	// Whether the key is the host's active one decides whether the device
+	// bills: an absent mark is an error, not a reserve key.
+	f.check = func(w keyHostWire) error {
+		if !w.Current.ok {
+			return fmt.Errorf("KLLICSRV_HOST_CURRENT is missing or null: whether the key is the host's active key is unknown")
+		}
+		return nil
+	}
 	return func(yield func(KeyHost, error) bool) {
 		for w, err := range iterate(ctx, c, f) {
 			if !yield(KeyHost{HostID: w.Host, Current: w.Current.v, Product: w.Product}, err) {
@@ -155,8 +165,8 @@ func (c *Client) KeyHosts(ctx context.Context, serial string) iter.Seq2[KeyHost,
 // iterator is released when the rest of the answer is unusable.
 func (c *Client) openIterator(ctx context.Context, method string, args Params, gen *uint64) (string, int, error) {
 	var out struct {
-		Iterator string   `json:"wstrIterator"`
-		Count    *flexInt `json:"lKeyCount"`
+		Iterator string    `json:"wstrIterator"`
+		Count    *countInt `json:"lKeyCount"`
 	}
 	check := func() error {
 		switch {

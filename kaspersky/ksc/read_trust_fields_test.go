@@ -1,0 +1,141 @@
+package ksc
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/ksctest"
+)
+
+// The tests of this file check the fields that decide billing and service
+// orders: a count, a status, a category or an active-key mark that is absent
+// or of the wrong type is an error, never a value that happens to mean
+// "nothing there" (zero hosts, status OK, a reserve key).
+
+// TestCountOfTheWrongTypeIsAnError gives each announced count as a boolean: a
+// false read as 0 would make a tenant's hosts, keys or events an empty set.
+func TestCountOfTheWrongTypeIsAnError(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, method string
+		edit         func(m map[string]any)
+		read         func(c *Client) error
+	}{
+		{"FindHosts PxgRetVal false", "HostGroup.FindHosts", func(m map[string]any) { m["PxgRetVal"] = false },
+			func(c *Client) error { _, err := c.Hosts(t.Context(), alphaHosts); return err }},
+		{"GetItemsCount PxgRetVal false", "ChunkAccessor.GetItemsCount", func(m map[string]any) { m["PxgRetVal"] = false },
+			func(c *Client) error { _, err := c.Hosts(t.Context(), alphaHosts); return err }},
+		{"EnumKeys lKeyCount false", "LicenseKeys.EnumKeys", func(m map[string]any) { m["lKeyCount"] = false },
+			func(c *Client) error { _, err := c.Keys(t.Context()); return err }},
+		{"AcquireKeyHosts lKeyCount true", "LicenseKeys.AcquireKeyHosts", func(m map[string]any) { m["lKeyCount"] = true },
+			func(c *Client) error { _, err := c.KeyHostList(t.Context(), "K-COM"); return err }},
+		{"GetRecordCount PxgRetVal false", "EventProcessing.GetRecordCount", func(m map[string]any) { m["PxgRetVal"] = false },
+			func(c *Client) error {
+				_, err := c.EventList(t.Context(), EventQuery{From: t0.AddDate(0, 0, -1), To: t0})
+				return err
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv, c := setup(t)
+			if tt.method == "ChunkAccessor.GetItemsCount" {
+				// Without a count in FindHosts' answer the client asks for it.
+				srv.InjectFault("HostGroup.FindHosts", ksctest.Fault{Rewrite: rewrite(t, func(m map[string]any) { delete(m, "PxgRetVal") })})
+			}
+			srv.InjectFault(tt.method, ksctest.Fault{Rewrite: rewrite(t, tt.edit)})
+			err := tt.read(c.ForVirtualServer(vsAlpha.DisplayName))
+			wantIncomplete(t, err, tt.method)
+			wantReleased(t, srv)
+		})
+	}
+}
+
+// keyHostsWith answers the first GetNextItems of K-COM's hosts with one host
+// whose attributes are attrs.
+func keyHostsWith(attrs string) ksctest.Fault {
+	return ksctest.Fault{Body: []byte(`{"pData":{"KLCSP_ITERATOR_ARRAY":[{"type":"params","value":{` + attrs + `}}]},"bEOF":false}`)}
+}
+
+// TestKeyHostWithoutItsActiveMarkIsAnError: a host of a key without
+// KLLICSRV_HOST_CURRENT would read as a reserve key, which never bills, so
+// the device would silently leave billing.
+func TestKeyHostWithoutItsActiveMarkIsAnError(t *testing.T) {
+	t.Parallel()
+	for _, attrs := range []string{
+		`"KLLICSRV_HOSTNAME":"h-ws"`,
+		`"KLLICSRV_HOSTNAME":"h-ws","KLLICSRV_HOST_CURRENT":null`,
+		`"KLLICSRV_HOSTNAME":"h-ws","KLLICSRV_HOST_CURRENT":{"type":"long","value":null}`,
+	} {
+		srv, c := setup(t)
+		srv.InjectFault("GroupSyncIterator.GetNextItems", keyHostsWith(attrs))
+		hosts, err := c.ForVirtualServer(vsAlpha.DisplayName).KeyHostList(t.Context(), "K-COM")
+		if hosts != nil {
+			t.Errorf("%s: key hosts %v returned with the error", attrs, hosts)
+		}
+		wantIncomplete(t, err, "KLLICSRV_HOST_CURRENT")
+		wantReleased(t, srv)
+	}
+}
+
+// chunkWith answers the first GetItemsChunk of alpha's hosts with one host
+// whose attributes are attrs.
+func chunkWith(attrs string) ksctest.Fault {
+	return ksctest.Fault{Body: []byte(`{"pChunk":{"KLCSP_ITERATOR_ARRAY":[{"type":"params","value":{"KLHST_WKS_HOSTNAME":"h-ws",` + attrs + `}}]}}`)}
+}
+
+// TestHostWithoutAReadableStatusIsAnError: a host whose status id or mask is
+// absent, or whose status id KSC does not define, would read as OK (or at
+// another level), and the service order engine would close its orders.
+func TestHostWithoutAReadableStatusIsAnError(t *testing.T) {
+	t.Parallel()
+	const cat = `"KLHST_WKS_CTYPE":4198401,"KLHST_WKS_OS_NAME":"Microsoft Windows 11 Pro"`
+	tests := []struct{ name, attrs, want string }{
+		{"no status id", cat + `,"KLHST_WKS_STATUS_MASK":2048`, "KLHST_WKS_STATUS_ID"},
+		{"null status id", cat + `,"KLHST_WKS_STATUS_ID":null,"KLHST_WKS_STATUS_MASK":2048`, "KLHST_WKS_STATUS_ID"},
+		{"unknown status id", cat + `,"KLHST_WKS_STATUS_ID":7,"KLHST_WKS_STATUS_MASK":0`, "KLHST_WKS_STATUS_ID"},
+		{"negative status id", cat + `,"KLHST_WKS_STATUS_ID":-1,"KLHST_WKS_STATUS_MASK":0`, "KLHST_WKS_STATUS_ID"},
+		{"no status mask", cat + `,"KLHST_WKS_STATUS_ID":2`, "KLHST_WKS_STATUS_MASK"},
+		{"null status mask", cat + `,"KLHST_WKS_STATUS_ID":2,"KLHST_WKS_STATUS_MASK":{"type":"long","value":null}`, "KLHST_WKS_STATUS_MASK"},
+		{"no status at all", cat, "KLHST_WKS_STATUS_ID"},
+		{"neither category field", `"KLHST_WKS_STATUS_ID":0,"KLHST_WKS_STATUS_MASK":0`, "KLHST_WKS_CTYPE"},
+		{"null type, empty OS name", `"KLHST_WKS_CTYPE":null,"KLHST_WKS_OS_NAME":"","KLHST_WKS_STATUS_ID":0,"KLHST_WKS_STATUS_MASK":0`, "KLHST_WKS_OS_NAME"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv, c := setup(t)
+			srv.InjectFault("HostGroup.FindHosts", ksctest.Fault{Rewrite: rewrite(t, func(m map[string]any) { m["PxgRetVal"] = 1 })})
+			srv.InjectFault("ChunkAccessor.GetItemsChunk", chunkWith(tt.attrs))
+			hosts, err := c.ForVirtualServer(vsAlpha.DisplayName).Hosts(t.Context(), alphaHosts)
+			if hosts != nil {
+				t.Errorf("hosts %v returned with the error", hosts)
+			}
+			wantIncomplete(t, err, tt.want)
+			if !strings.Contains(err.Error(), `"h-ws"`) {
+				t.Errorf("error %q does not name the host", err)
+			}
+			wantReleased(t, srv)
+		})
+	}
+}
+
+// TestHostStatusAndCategoryAcceptedShapes: the shapes that carry the fields
+// (plain, wrapped, a category from the OS name alone) still read.
+func TestHostStatusAndCategoryAcceptedShapes(t *testing.T) {
+	t.Parallel()
+	for _, attrs := range []string{
+		`"KLHST_WKS_CTYPE":4198401,"KLHST_WKS_STATUS_ID":0,"KLHST_WKS_STATUS_MASK":0`,
+		`"KLHST_WKS_OS_NAME":"Ubuntu","KLHST_WKS_STATUS_ID":{"type":"long","value":2},"KLHST_WKS_STATUS_MASK":{"type":"long","value":"2048"}`,
+		`"KLHST_WKS_CTYPE":{"type":"long","value":0},"KLHST_WKS_OS_NAME":"","KLHST_WKS_STATUS_ID":1,"KLHST_WKS_STATUS_MASK":8`,
+	} {
+		srv, c := setup(t)
+		srv.InjectFault("HostGroup.FindHosts", ksctest.Fault{Rewrite: rewrite(t, func(m map[string]any) { m["PxgRetVal"] = 1 })})
+		srv.InjectFault("ChunkAccessor.GetItemsChunk", chunkWith(attrs))
+		hosts, err := c.ForVirtualServer(vsAlpha.DisplayName).Hosts(t.Context(), alphaHosts)
+		if err != nil || len(hosts) != 1 || hosts[0].ID != "h-ws" {
+			t.Errorf("%s: hosts %+v, error %v; want h-ws alone", attrs, hosts, err)
+		}
+		wantReleased(t, srv)
+	}
+}
