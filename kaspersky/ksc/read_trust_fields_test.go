@@ -139,3 +139,79 @@ func TestHostStatusAndCategoryAcceptedShapes(t *testing.T) {
 		wantReleased(t, srv)
 	}
 }
+
+// vserverList is a GetVServers answer listing the given virtual servers
+// (JSON objects of their attributes).
+func vserverList(items ...string) ksctest.Fault {
+	body := `{"PxgRetVal":[`
+	for i, it := range items {
+		if i > 0 {
+			body += ","
+		}
+		body += `{"type":"params","value":` + it + `}`
+	}
+	return ksctest.Fault{Body: []byte(body + `]}`)}
+}
+
+const (
+	alphaAttrs = `{"KLVSRV_ID":1,"KLVSRV_UID":"vs-alpha-uid","KLVSRV_DN":"Alpha Ltd","KLVSRV_GRP":0,"KLVSRV_GROUPS":10,"KLVSRV_ENABLED":true}`
+	betaAttrs  = `{"KLVSRV_ID":2,"KLVSRV_UID":"vs-beta-uid","KLVSRV_DN":"Beta \"Quoted\" Co","KLVSRV_GRP":0,"KLVSRV_GROUPS":20,"KLVSRV_ENABLED":true}`
+)
+
+// TestVirtualServerWithoutItsManagedGroupFailsItsInventory: without
+// KLVSRV_GROUPS the hosts would be read from group 0, which is not the
+// tenant's: an empty device list for a tenant that has devices. The tenant is
+// still listed (it exists), its inventory is an error, the others read.
+func TestVirtualServerWithoutItsManagedGroupFailsItsInventory(t *testing.T) {
+	t.Parallel()
+	for _, alpha := range []string{
+		`{"KLVSRV_ID":1,"KLVSRV_UID":"vs-alpha-uid","KLVSRV_DN":"Alpha Ltd","KLVSRV_ENABLED":true}`,
+		`{"KLVSRV_ID":1,"KLVSRV_UID":"vs-alpha-uid","KLVSRV_DN":"Alpha Ltd","KLVSRV_GROUPS":null,"KLVSRV_ENABLED":true}`,
+	} {
+		srv, c := setup(t)
+		// Inventory lists the virtual servers again before it gives up.
+		srv.InjectFault("VServers.GetVServers", vserverList(alpha, betaAttrs))
+		srv.InjectFault("VServers.GetVServers", vserverList(alpha, betaAttrs))
+		src := NewSource(c)
+		tenants, err := src.Tenants(t.Context())
+		if err != nil || len(tenants) != 2 {
+			t.Fatalf("tenants %v, error %v; want alpha and beta", tenants, err)
+		}
+		inv, err := src.Inventory(t.Context(), vsAlpha.UID)
+		if len(inv.Devices) != 0 {
+			t.Errorf("devices %v returned with the error", inv.Devices)
+		}
+		wantIncomplete(t, err, "KLVSRV_GROUPS")
+		if _, err := src.Inventory(t.Context(), vsBeta.UID); err != nil {
+			t.Errorf("beta's inventory: %v", err)
+		}
+		wantReleased(t, srv)
+	}
+}
+
+// TestVirtualServerListedTwiceDifferentlyFailsItsInventory: one id listed as
+// two different virtual servers leaves it open which one holds the tenant's
+// devices; reading either could bill the other's.
+func TestVirtualServerListedTwiceDifferentlyFailsItsInventory(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	other := `{"KLVSRV_ID":1,"KLVSRV_UID":"vs-alpha-uid","KLVSRV_DN":"Beta \"Quoted\" Co","KLVSRV_GRP":0,"KLVSRV_GROUPS":20,"KLVSRV_ENABLED":true}`
+	srv.InjectFault("VServers.GetVServers", vserverList(alphaAttrs, betaAttrs, other))
+	srv.InjectFault("VServers.GetVServers", vserverList(alphaAttrs, betaAttrs, other))
+	src := NewSource(c)
+	if _, err := src.Tenants(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	_, err := src.Inventory(t.Context(), vsAlpha.UID)
+	wantIncomplete(t, err, "listed twice")
+
+	// Listed twice alike is the same virtual server: it reads.
+	srv.InjectFault("VServers.GetVServers", vserverList(alphaAttrs, betaAttrs, alphaAttrs))
+	if _, err := src.Tenants(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.Inventory(t.Context(), vsAlpha.UID); err != nil {
+		t.Errorf("alpha listed twice alike: %v", err)
+	}
+	wantReleased(t, srv)
+}
