@@ -81,6 +81,23 @@ func (w *keyWire) key() Key {
 	}
 }
 
+// check refuses a key whose billing cannot be decided: without a type it
+// would read as an unknown key, and a subscription without a state KSC
+// defines as one without a state; neither bills, so the devices using the
+// key would leave billing on a short answer.
+func (w *keyWire) check() error {
+	subscription := w.Type.ok && KeyType(w.Type.v) == KeyTypeSubscription || w.IsSubscr.v
+	switch {
+	case !w.Type.ok:
+		return fmt.Errorf("KLLIC_KEY_TYPE is missing or null: whether the key bills is unknown")
+	case subscription && !w.SubscrState.ok:
+		return fmt.Errorf("the key is a subscription without KLLIC_SUBSCRINFO_STATE: whether it bills is unknown")
+	case subscription && (w.SubscrState.v < int64(SubscriptionActive) || w.SubscrState.v > int64(SubscriptionHardCancelled)):
+		return fmt.Errorf("KLLIC_SUBSCRINFO_STATE %d is not a state KSC defines (0 to 3)", w.SubscrState.v)
+	}
+	return nil
+}
+
 // KeyHost is a host that uses a license key.
 type KeyHost struct {
 	// HostID is KLLICSRV_HOSTNAME (= KLHST_WKS_HOSTNAME).
@@ -101,7 +118,9 @@ type keyHostWire struct {
 }
 
 // EnumKeys iterates over the license keys of the client's (virtual) server
-// through a GroupSyncIterator, released when the loop ends.
+// through a GroupSyncIterator, released when the loop ends. A key without
+// KLLIC_KEY_TYPE, or a subscription without a KLLIC_SUBSCRINFO_STATE of 0 to
+// 3, ends the read with an error wrapping ErrIncomplete.
 func (c *Client) EnumKeys(ctx context.Context) iter.Seq2[Key, error] {
 	open := func(ctx context.Context, gen *uint64) (string, int, error) {
 		args := Params{
@@ -113,6 +132,7 @@ func (c *Client) EnumKeys(ctx context.Context) iter.Seq2[Key, error] {
 		return c.openIterator(ctx, "LicenseKeys.EnumKeys", args, gen)
 	}
 	f := groupSyncIterator(c, "EnumKeys", "KLLIC_SERIAL", open, func(w keyWire) string { return w.Serial })
+	f.check = func(w keyWire) error { return w.check() }
 	return func(yield func(Key, error) bool) {
 		for w, err := range iterate(ctx, c, f) {
 			if !yield(w.key(), err) {

@@ -215,3 +215,62 @@ func TestVirtualServerListedTwiceDifferentlyFailsItsInventory(t *testing.T) {
 	}
 	wantReleased(t, srv)
 }
+
+// keysWith answers the first GetNextItems of the keys with one key whose
+// attributes are attrs.
+func keysWith(attrs string) ksctest.Fault {
+	return ksctest.Fault{Body: []byte(`{"pData":{"KLCSP_ITERATOR_ARRAY":[{"type":"params","value":{"KLLIC_SERIAL":"K-X",` + attrs + `}}]},"bEOF":true}`)}
+}
+
+// TestKeyWithoutWhatDecidesBillingIsAnError: a key without its type would
+// read as an unknown key, and a subscription without its state (or with a
+// state KSC does not define) as one without a state: neither bills, so the
+// devices using them would silently leave billing. A malformed expiry date is
+// an error too, not a key without one.
+func TestKeyWithoutWhatDecidesBillingIsAnError(t *testing.T) {
+	t.Parallel()
+	const date = `"KLLIC_LIMIT_DATE":{"type":"datetime","value":"2027-11-29T12:00:00Z"}`
+	tests := []struct{ name, attrs, want string }{
+		{"no type", date, "KLLIC_KEY_TYPE"},
+		{"null type", date + `,"KLLIC_KEY_TYPE":null`, "KLLIC_KEY_TYPE"},
+		{"subscription type without state", date + `,"KLLIC_KEY_TYPE":6`, "KLLIC_SUBSCRINFO_STATE"},
+		{"subscription flag without state", date + `,"KLLIC_KEY_TYPE":1,"KLLIC_LICTYPE_IS_SUBSCRIPTION":true,"KLLIC_SUBSCRINFO_STATE":null`, "KLLIC_SUBSCRINFO_STATE"},
+		{"subscription of unknown state", date + `,"KLLIC_KEY_TYPE":6,"KLLIC_LICTYPE_IS_SUBSCRIPTION":true,"KLLIC_SUBSCRINFO_STATE":9`, "KLLIC_SUBSCRINFO_STATE 9"},
+		{"malformed limit date", `"KLLIC_KEY_TYPE":1,"KLLIC_LIMIT_DATE":"29/11/2027"`, "GroupSyncIterator.GetNextItems"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv, c := setup(t)
+			srv.InjectFault("LicenseKeys.EnumKeys", ksctest.Fault{Rewrite: rewrite(t, func(m map[string]any) { m["lKeyCount"] = 1 })})
+			srv.InjectFault("GroupSyncIterator.GetNextItems", keysWith(tt.attrs))
+			keys, err := c.ForVirtualServer(vsAlpha.DisplayName).Keys(t.Context())
+			if keys != nil {
+				t.Errorf("keys %v returned with the error", keys)
+			}
+			wantIncomplete(t, err, tt.want)
+			wantReleased(t, srv)
+		})
+	}
+}
+
+// TestKeyShapesThatRead: a commercial key needs no subscription state, and a
+// key may have no expiry date ("" or absent: it never expires).
+func TestKeyShapesThatRead(t *testing.T) {
+	t.Parallel()
+	for _, attrs := range []string{
+		`"KLLIC_KEY_TYPE":1`,
+		`"KLLIC_KEY_TYPE":{"type":"long","value":1},"KLLIC_LIMIT_DATE":"","KLLIC_LICTYPE_IS_SUBSCRIPTION":false`,
+		`"KLLIC_KEY_TYPE":6,"KLLIC_LICTYPE_IS_SUBSCRIPTION":true,"KLLIC_SUBSCRINFO_STATE":0`,
+		`"KLLIC_KEY_TYPE":3,"KLLIC_SUBSCRINFO_STATE":7`,
+	} {
+		srv, c := setup(t)
+		srv.InjectFault("LicenseKeys.EnumKeys", ksctest.Fault{Rewrite: rewrite(t, func(m map[string]any) { m["lKeyCount"] = 1 })})
+		srv.InjectFault("GroupSyncIterator.GetNextItems", keysWith(attrs))
+		keys, err := c.ForVirtualServer(vsAlpha.DisplayName).Keys(t.Context())
+		if err != nil || len(keys) != 1 || keys[0].Serial != "K-X" {
+			t.Errorf("%s: keys %+v, error %v; want K-X alone", attrs, keys, err)
+		}
+		wantReleased(t, srv)
+	}
+}
