@@ -310,3 +310,33 @@ func TestKeyUsedByHostsThatListsNoneFailsTheInventory(t *testing.T) {
 		wantReleased(t, srv)
 	}
 }
+
+// TestSessionEndsBetweenOpeningAndCounting: the session ends after the
+// result set was opened, when its count is asked for. The handle went with
+// the session; the set is opened again under the new one and read whole.
+func TestSessionEndsBetweenOpeningAndCounting(t *testing.T) {
+	t.Parallel()
+	t.Run("hosts", func(t *testing.T) {
+		t.Parallel()
+		srv, c := setup(t)
+		a := c.ForVirtualServer(vsAlpha.DisplayName)
+		srv.InjectFault("HostGroup.FindHosts", ksctest.Fault{Rewrite: rewrite(t, func(m map[string]any) { delete(m, "PxgRetVal") })})
+		srv.InjectFault("ChunkAccessor.GetItemsCount", ksctest.Fault{ExpireSession: true})
+		hosts, err := a.Hosts(t.Context(), alphaHosts)
+		if err != nil || len(hosts) != 5 {
+			t.Errorf("hosts %d, error %v; want the 5 hosts", len(hosts), err)
+		}
+		wantReleased(t, srv)
+	})
+	t.Run("events", func(t *testing.T) {
+		t.Parallel()
+		srv, c := setup(t)
+		a := c.ForVirtualServer(vsAlpha.DisplayName)
+		srv.InjectFault("EventProcessing.GetRecordCount", ksctest.Fault{ExpireSession: true})
+		evs, err := a.EventList(t.Context(), EventQuery{From: t0.AddDate(0, 0, -1), To: t0})
+		if err != nil || len(evs) != 4 {
+			t.Errorf("events %d, error %v; want the 4 events", len(evs), err)
+		}
+		wantReleased(t, srv)
+	})
+}

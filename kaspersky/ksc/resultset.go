@@ -125,7 +125,9 @@ func iterate[T any](ctx context.Context, c *Client, f family[T]) iter.Seq2[T, er
 func runOnce[T any](ctx context.Context, c *Client, f family[T], seen map[string]struct{}, yield func(T, error) bool) (again bool, err error) {
 	h, err := f.open(ctx)
 	if err != nil {
-		return false, err
+		// The session ended between the opening call and the count read
+		// under it: the handle went with it, and the set is opened again.
+		return errors.Is(err, errSessionRenewed) && ctx.Err() == nil, err
 	}
 	released := false
 	release := func() {
