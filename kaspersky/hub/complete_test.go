@@ -257,7 +257,7 @@ func TestPageDecodeIsBounded(t *testing.T) {
 	}
 	var manyDevices []string
 	for i := range 100 {
-		manyDevices = append(manyDevices, fmt.Sprintf(`{"id":"d%d","statusDescriptions":[%s{}]}`, i, strings.Repeat("{},", maxNestedPerPage/100-1)))
+		manyDevices = append(manyDevices, fmt.Sprintf(`{"id":"d%d","status":"warning","statusDescriptions":[%s{}]}`, i, strings.Repeat("{},", maxNestedPerPage/100-1)))
 	}
 	tests := []struct {
 		name   string
@@ -268,7 +268,7 @@ func TestPageDecodeIsBounded(t *testing.T) {
 		{"empty objects", build(`{"items":[`, `{},`, `],"total":1}`), func(b []byte) error {
 			return (&pageAnswer[Device]{limit: 100, decode: decodeDevice}).decodeBody(b)
 		}, `items[0] has no "id"`},
-		{"many devices", build(`{"items":[`, `{"id":"d"},`, `],"total":1}`), func(b []byte) error {
+		{"many devices", build(`{"items":[`, `{"id":"d","status":"ok"},`, `],"total":1}`), func(b []byte) error {
 			return (&pageAnswer[Device]{limit: 100, decode: decodeDevice}).decodeBody(b)
 		}, "holds more than the 100 items asked for"},
 		{"zeros", build(`{"items":[`, `0,`, `],"total":1}`), func(b []byte) error {
@@ -281,11 +281,11 @@ func TestPageDecodeIsBounded(t *testing.T) {
 			return (&pageAnswer[Device]{limit: 100, decode: decodeDevice}).decodeBody(b)
 		}, "statusDescriptions: the page's items hold more than 1048576 nested elements"},
 		// The most the budget lets through: read, within the same bound.
-		{"users up to the budget", repeat(`{"items":[{"id":"l","users":[`, `""`, maxNestedPerPage, `]}],"total":1}`), func(b []byte) error {
+		{"users up to the budget", repeat(`{"items":[{"id":"l","product":"kes-cloud","type":"commercial","users":[`, `""`, maxNestedPerPage, `]}],"total":1}`), func(b []byte) error {
 			return (&pageAnswer[License]{limit: 100, decode: decodeLicense}).decodeBody(b)
 		}, ""},
 		{"descriptions up to the budget", []byte(`{"items":[` + strings.Join(manyDevices, ",") + `],"total":100}`), devices, ""},
-		{"one over the budget", []byte(`{"items":[` + strings.Join(manyDevices, ",") + `,{"id":"x","statusDescriptions":[` +
+		{"one over the budget", []byte(`{"items":[` + strings.Join(manyDevices, ",") + `,{"id":"x","status":"warning","statusDescriptions":[` +
 			strings.Repeat("{},", maxNestedPerPage-100*(maxNestedPerPage/100)) + `{}]}],"total":101}`),
 			func(b []byte) error { return (&pageAnswer[Device]{limit: 101, decode: decodeDevice}).decodeBody(b) },
 			"items[100]: statusDescriptions: the page's items hold more than 1048576 nested elements"},

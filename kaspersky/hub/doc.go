@@ -55,7 +55,8 @@
 // A list whose answers do not prove it complete yields a single error
 // wrapping [ErrIncomplete] (which matches [ErrBadResponse] too), naming the
 // list, the page or item and the reason: a page that is not a JSON object, a
-// missing or null items list or total, a null item or one without its id, an
+// missing or null items list or total, a null item or one without its id, a
+// device without its status, a license without its product or type, an
 // id listed twice, a page holding more items than the page size asked for,
 // more items than the total or fewer at the end, an empty page before the
 // end, a next page that does not move forward. A total that changes between

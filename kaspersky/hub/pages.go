@@ -40,6 +40,34 @@ func (l License) identity() (string, string)        { return "id", l.ID }
 func (e Event) identity() (string, string)          { return "id", e.ID }
 func (e Office365Event) identity() (string, string) { return "id", e.ID }
 
+// requiredItem is a list item with fields besides its identity that decide
+// billing or service orders: missing returns the first of them that is
+// absent, null or blank, "" when none is.
+type requiredItem interface {
+	missing() string
+}
+
+// missing: a device without a status would read as OK, and the service
+// order engine would close its orders.
+func (d Device) missing() string {
+	if strings.TrimSpace(d.Status) == "" {
+		return "status"
+	}
+	return ""
+}
+
+// missing: a license without a product or type would read as an unknown
+// application or key type, neither of which bills.
+func (l License) missing() string {
+	switch {
+	case strings.TrimSpace(l.Product) == "":
+		return "product"
+	case strings.TrimSpace(l.Type) == "":
+		return "type"
+	}
+	return ""
+}
+
 // itemDecoder decodes one item of a page from its JSON object. nested is the
 // page's remaining budget of nested list elements (maxNestedPerPage).
 type itemDecoder[T any] func(raw []byte, nested *int) (T, error)
@@ -286,6 +314,11 @@ func (p *pageAnswer[T]) decodeItems(dec *json.Decoder) error {
 		it := h.item
 		if field, id := it.identity(); strings.TrimSpace(id) == "" {
 			return fmt.Errorf("items[%d] has no %q", i, field)
+		}
+		if r, ok := any(it).(requiredItem); ok {
+			if field := r.missing(); field != "" {
+				return fmt.Errorf("items[%d] has no %q", i, field)
+			}
 		}
 		p.items = append(p.items, it)
 	}

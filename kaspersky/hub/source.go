@@ -377,11 +377,17 @@ func StateOf(s string) (kaspersky.LicenseState, error) {
 
 // LicenseOf translates a license. devices are the company's devices: those
 // whose user is among the license's users are its ActiveDevices (per-user
-// licensing), in the order given.
+// licensing), in the order given. A subscription without a state is an error
+// wrapping ErrIncomplete.
 func LicenseOf(l License, devices []Device) (kaspersky.License, error) {
 	state, err := StateOf(l.State)
 	if err != nil {
 		return kaspersky.License{}, fmt.Errorf("license %q: %w", l.ID, err)
+	}
+	if state == kaspersky.StateUnspecified && KeyTypeOf(l.Type) == kaspersky.KeySubscription {
+		// A subscription bills only when active: without a state it would
+		// silently stop billing.
+		return kaspersky.License{}, fmt.Errorf("%w: license %q is a subscription without a state", ErrIncomplete, l.ID)
 	}
 	out := kaspersky.License{
 		ID:          l.ID,

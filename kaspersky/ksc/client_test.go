@@ -62,7 +62,7 @@ func TestTLSVerification(t *testing.T) {
 	if err != nil || len(vs) != 3 {
 		t.Fatalf("with the CA: %v, %v", vs, err)
 	}
-	want := VirtualServer{ID: 1, UID: "vs-alpha-uid", DisplayName: "Alpha Ltd", ManagedGroupID: 10, Enabled: true}
+	want := VirtualServer{ID: 1, UID: "vs-alpha-uid", DisplayName: "Alpha Ltd", ManagedGroupID: 10, HasManagedGroup: true, Enabled: true}
 	if d := cmp.Diff(want, vs[0]); d != "" {
 		t.Errorf("VirtualServers[0] (-want +got):\n%s", d)
 	}

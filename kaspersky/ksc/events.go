@@ -117,7 +117,7 @@ func (c *Client) Events(ctx context.Context, q EventQuery) iter.Seq2[Event, erro
 			}
 			h.id = out.ID
 			var cnt struct {
-				Count *flexInt `json:"PxgRetVal"`
+				Count *countInt `json:"PxgRetVal"`
 			}
 			err := c.call(ctx, countMethod, Params{"strIteratorId": h.id}, &cnt, callOpts{idempotent: true, pin: &h.gen})
 			if err == nil && (cnt.Count == nil || !cnt.Count.ok) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"strings"
 	"time"
 )
 
@@ -78,6 +79,26 @@ func (w *hostWire) host() Host {
 	}
 }
 
+// check refuses a host whose status or category cannot be read: the service
+// order engine closes a device's orders when its status reads OK or loses a
+// description, and billing prices a device by its category, so an absent
+// KLHST_WKS_STATUS_ID or KLHST_WKS_STATUS_MASK, a status id KSC does not
+// define, or neither KLHST_WKS_CTYPE nor KLHST_WKS_OS_NAME is an error rather
+// than OK, no description or non-Windows.
+func (w *hostWire) check() error {
+	switch {
+	case !w.StatusID.ok:
+		return fmt.Errorf("KLHST_WKS_STATUS_ID is missing or null: the device's status is unknown")
+	case w.StatusID.v < int64(HostOK) || w.StatusID.v > int64(HostWarning):
+		return fmt.Errorf("KLHST_WKS_STATUS_ID %d is not a status KSC defines (0 OK, 1 Critical, 2 Warning)", w.StatusID.v)
+	case !w.StatusMask.ok:
+		return fmt.Errorf("KLHST_WKS_STATUS_MASK is missing or null: the device's status descriptions are unknown")
+	case !w.CType.ok && strings.TrimSpace(w.OSName) == "":
+		return fmt.Errorf("neither KLHST_WKS_CTYPE nor KLHST_WKS_OS_NAME is given: the device's category is unknown")
+	}
+	return nil
+}
+
 // HostQuery selects hosts.
 type HostQuery struct {
 	// Filter selects the hosts; required (KSC has no "all" filter: scope by
@@ -90,7 +111,10 @@ type HostQuery struct {
 }
 
 // FindHosts iterates over the hosts matching q through a ChunkAccessor, which
-// is released when the loop ends, however it ends.
+// is released when the loop ends, however it ends. A host without a status
+// (KLHST_WKS_STATUS_ID 0, 1 or 2, and KLHST_WKS_STATUS_MASK) or without
+// anything to tell its category from (KLHST_WKS_CTYPE or KLHST_WKS_OS_NAME)
+// ends the read with an error wrapping ErrIncomplete.
 func (c *Client) FindHosts(ctx context.Context, q HostQuery) iter.Seq2[Host, error] {
 	filter, err := q.Filter.Build()
 	if err == nil && filter == "" {
@@ -116,8 +140,8 @@ func (c *Client) FindHosts(ctx context.Context, q HostQuery) iter.Seq2[Host, err
 			"lMaxLifeTime":      int(c.core.lifetime / time.Second),
 		}
 		var out struct {
-			Accessor string   `json:"strAccessor"`
-			Count    *flexInt `json:"PxgRetVal"`
+			Accessor string    `json:"strAccessor"`
+			Count    *countInt `json:"PxgRetVal"`
 		}
 		check := func() error {
 			if out.Accessor == "" {
@@ -139,6 +163,7 @@ func (c *Client) FindHosts(ctx context.Context, q HostQuery) iter.Seq2[Host, err
 	}
 	f := chunkAccessor(c, "FindHosts", "KLHST_WKS_HOSTNAME", open, func() *hostChunkResponse { return new(hostChunkResponse) },
 		func(w hostWire) string { return w.Hostname })
+	f.check = func(w hostWire) error { return w.check() }
 	return func(yield func(Host, error) bool) {
 		for w, err := range iterate(ctx, c, f) {
 			if !yield(w.host(), err) {

@@ -81,6 +81,23 @@ func (w *keyWire) key() Key {
 	}
 }
 
+// check refuses a key whose billing cannot be decided: without a type it
+// would read as an unknown key, and a subscription without a state KSC
+// defines as one without a state; neither bills, so the devices using the
+// key would leave billing on a short answer.
+func (w *keyWire) check() error {
+	subscription := w.Type.ok && KeyType(w.Type.v) == KeyTypeSubscription || w.IsSubscr.v
+	switch {
+	case !w.Type.ok:
+		return fmt.Errorf("KLLIC_KEY_TYPE is missing or null: whether the key bills is unknown")
+	case subscription && !w.SubscrState.ok:
+		return fmt.Errorf("the key is a subscription without KLLIC_SUBSCRINFO_STATE: whether it bills is unknown")
+	case subscription && (w.SubscrState.v < int64(SubscriptionActive) || w.SubscrState.v > int64(SubscriptionHardCancelled)):
+		return fmt.Errorf("KLLIC_SUBSCRINFO_STATE %d is not a state KSC defines (0 to 3)", w.SubscrState.v)
+	}
+	return nil
+}
+
 // KeyHost is a host that uses a license key.
 type KeyHost struct {
 	// HostID is KLLICSRV_HOSTNAME (= KLHST_WKS_HOSTNAME).
@@ -101,7 +118,9 @@ type keyHostWire struct {
 }
 
 // EnumKeys iterates over the license keys of the client's (virtual) server
-// through a GroupSyncIterator, released when the loop ends.
+// through a GroupSyncIterator, released when the loop ends. A key without
+// KLLIC_KEY_TYPE, or a subscription without a KLLIC_SUBSCRINFO_STATE of 0 to
+// 3, ends the read with an error wrapping ErrIncomplete.
 func (c *Client) EnumKeys(ctx context.Context) iter.Seq2[Key, error] {
 	open := func(ctx context.Context, gen *uint64) (string, int, error) {
 		args := Params{
@@ -113,6 +132,7 @@ func (c *Client) EnumKeys(ctx context.Context) iter.Seq2[Key, error] {
 		return c.openIterator(ctx, "LicenseKeys.EnumKeys", args, gen)
 	}
 	f := groupSyncIterator(c, "EnumKeys", "KLLIC_SERIAL", open, func(w keyWire) string { return w.Serial })
+	f.check = func(w keyWire) error { return w.check() }
 	return func(yield func(Key, error) bool) {
 		for w, err := range iterate(ctx, c, f) {
 			if !yield(w.key(), err) {
@@ -123,7 +143,9 @@ func (c *Client) EnumKeys(ctx context.Context) iter.Seq2[Key, error] {
 }
 
 // KeyHosts iterates over the hosts that use the key with the given serial
-// number, as active or reserve key (LicenseKeys.AcquireKeyHosts).
+// number, as active or reserve key (LicenseKeys.AcquireKeyHosts). A host
+// without KLLICSRV_HOST_CURRENT ends the read with an error wrapping
+// ErrIncomplete: read as a reserve key it would leave billing.
 func (c *Client) KeyHosts(ctx context.Context, serial string) iter.Seq2[KeyHost, error] {
 	if serial == "" {
 		return func(yield func(KeyHost, error) bool) {
@@ -141,6 +163,14 @@ func (c *Client) KeyHosts(ctx context.Context, serial string) iter.Seq2[KeyHost,
 		return c.openIterator(ctx, "LicenseKeys.AcquireKeyHosts", args, gen)
 	}
 	f := groupSyncIterator(c, "AcquireKeyHosts", "KLLICSRV_HOSTNAME", open, func(w keyHostWire) string { return w.Host })
+	// Whether the key is the host's active one decides whether the device
+	// bills: an absent mark is an error, not a reserve key.
+	f.check = func(w keyHostWire) error {
+		if !w.Current.ok {
+			return fmt.Errorf("KLLICSRV_HOST_CURRENT is missing or null: whether the key is the host's active key is unknown")
+		}
+		return nil
+	}
 	return func(yield func(KeyHost, error) bool) {
 		for w, err := range iterate(ctx, c, f) {
 			if !yield(KeyHost{HostID: w.Host, Current: w.Current.v, Product: w.Product}, err) {
@@ -155,8 +185,8 @@ func (c *Client) KeyHosts(ctx context.Context, serial string) iter.Seq2[KeyHost,
 // iterator is released when the rest of the answer is unusable.
 func (c *Client) openIterator(ctx context.Context, method string, args Params, gen *uint64) (string, int, error) {
 	var out struct {
-		Iterator string   `json:"wstrIterator"`
-		Count    *flexInt `json:"lKeyCount"`
+		Iterator string    `json:"wstrIterator"`
+		Count    *countInt `json:"lKeyCount"`
 	}
 	check := func() error {
 		switch {

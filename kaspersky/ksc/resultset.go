@@ -65,6 +65,10 @@ type family[T any] struct {
 	// set re-run from the start does not yield an item twice, and an item read
 	// twice within one run (overlapping event ranges) counts once.
 	key func(T) string
+	// check, when set, refuses an item whose fields cannot be trusted (a
+	// field that decides billing or service orders is absent or has a value
+	// the server does not define); the read is then an error.
+	check func(T) error
 }
 
 // restartable reports whether a read failure is cured by re-running the query
@@ -121,7 +125,9 @@ func iterate[T any](ctx context.Context, c *Client, f family[T]) iter.Seq2[T, er
 func runOnce[T any](ctx context.Context, c *Client, f family[T], seen map[string]struct{}, yield func(T, error) bool) (again bool, err error) {
 	h, err := f.open(ctx)
 	if err != nil {
-		return false, err
+		// The session ended between the opening call and the count read
+		// under it: the handle went with it, and the set is opened again.
+		return errors.Is(err, errSessionRenewed) && ctx.Err() == nil, err
 	}
 	released := false
 	release := func() {
@@ -163,6 +169,11 @@ func runOnce[T any](ctx context.Context, c *Client, f family[T], seen map[string
 			k := f.key(it)
 			if k == "" {
 				return false, incomplete(f.readMethod, "item %d of the page at position %d has no %s", i, pos, f.idField)
+			}
+			if f.check != nil {
+				if err := f.check(it); err != nil {
+					return false, incomplete(f.readMethod, "item %d of the page at position %d (%s %q): %v", i, pos, f.idField, k, err)
+				}
 			}
 			if _, dup := run[k]; dup {
 				continue
@@ -269,7 +280,7 @@ func chunkAccessor[T any, O chunkOut[T]](c *Client, name, idField string, open f
 			if h.total < 0 {
 				const countMethod = "ChunkAccessor.GetItemsCount"
 				var out struct {
-					Count *flexInt `json:"PxgRetVal"`
+					Count *countInt `json:"PxgRetVal"`
 				}
 				err := c.call(ctx, countMethod, Params{"strAccessor": h.id}, &out, callOpts{idempotent: true, pin: &h.gen})
 				if err == nil && (out.Count == nil || !out.Count.ok) {

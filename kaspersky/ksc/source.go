@@ -20,6 +20,10 @@ type Source struct {
 
 	mu      sync.Mutex
 	tenants map[string]VirtualServer // by tenant id
+	// unreadable holds, by tenant id, why a listed virtual server's
+	// inventory cannot be trusted (no managed group, listed twice as two
+	// different virtual servers).
+	unreadable map[string]error
 }
 
 var _ kaspersky.Source = (*Source)(nil)
@@ -27,7 +31,7 @@ var _ kaspersky.Source = (*Source)(nil)
 // NewSource returns a Source reading through c, whose own virtual server (usually
 // the main server) lists the tenants.
 func NewSource(c *Client) *Source {
-	return &Source{c: c, tenants: map[string]VirtualServer{}}
+	return &Source{c: c, tenants: map[string]VirtualServer{}, unreadable: map[string]error{}}
 }
 
 // tenantID is the stable id of a virtual server: its unique name, or its
@@ -41,27 +45,40 @@ func tenantID(vs VirtualServer) string {
 
 // Tenants lists the enabled virtual servers as tenants of kind
 // KindVirtualServer, in the server's order. Disabled virtual servers manage no
-// devices and are left out; reading one fails with ErrTenantDisabled.
+// devices and are left out; reading one fails with ErrTenantDisabled. A
+// virtual server without its managed devices group (KLVSRV_GROUPS), or whose
+// id is listed twice as two different virtual servers, is listed, but reading
+// it fails with an error wrapping ErrIncomplete rather than reading another
+// group's devices (or none).
 func (s *Source) Tenants(ctx context.Context) ([]kaspersky.Tenant, error) {
 	list, err := s.c.VirtualServers(ctx)
 	if err != nil {
 		return nil, err
 	}
+	const method = "VServers.GetVServers"
 	m := make(map[string]VirtualServer, len(list))
+	bad := map[string]error{}
 	out := make([]kaspersky.Tenant, 0, len(list))
 	for _, vs := range list {
 		id := tenantID(vs)
-		if _, dup := m[id]; dup {
+		if first, dup := m[id]; dup {
+			if first != vs && bad[id] == nil {
+				bad[id] = incomplete(method, "virtual server %q is listed twice, as %q (group %d) and %q (group %d)",
+					id, first.DisplayName, first.ManagedGroupID, vs.DisplayName, vs.ManagedGroupID)
+			}
 			continue
 		}
 		m[id] = vs
+		if !vs.HasManagedGroup {
+			bad[id] = incomplete(method, "virtual server %q (%s) has no KLVSRV_GROUPS: its managed devices group is unknown", id, vs.DisplayName)
+		}
 		if !vs.Enabled {
 			continue
 		}
 		out = append(out, kaspersky.Tenant{ID: id, Name: vs.DisplayName, Kind: kaspersky.KindVirtualServer})
 	}
 	s.mu.Lock()
-	s.tenants = m
+	s.tenants, s.unreadable = m, bad
 	s.mu.Unlock()
 	return out, nil
 }
@@ -71,8 +88,9 @@ func (s *Source) Tenants(ctx context.Context) ([]kaspersky.Tenant, error) {
 func (s *Source) vserver(ctx context.Context, id string) (VirtualServer, error) {
 	s.mu.Lock()
 	vs, ok := s.tenants[id]
+	bad := s.unreadable[id]
 	s.mu.Unlock()
-	if ok && vs.Enabled {
+	if ok && vs.Enabled && bad == nil {
 		return vs, nil
 	}
 	if _, err := s.Tenants(ctx); err != nil {
@@ -80,7 +98,11 @@ func (s *Source) vserver(ctx context.Context, id string) (VirtualServer, error) 
 	}
 	s.mu.Lock()
 	vs, ok = s.tenants[id]
+	bad = s.unreadable[id]
 	s.mu.Unlock()
+	if bad != nil {
+		return VirtualServer{}, bad
+	}
 	if !ok {
 		return VirtualServer{}, fmt.Errorf("%w: %q", ErrUnknownTenant, id)
 	}
@@ -93,7 +115,10 @@ func (s *Source) vserver(ctx context.Context, id string) (VirtualServer, error) 
 // Inventory reads the devices and license keys of one virtual server. Each
 // device carries its category, level and the status descriptions of its
 // status mask; each key becomes a License with the devices using it as active
-// or reserve key.
+// or reserve key. A commercial or subscription key that EnumKeys counts as the
+// active key of some hosts (KLLIC_NHOSTS_ASCURRENT) while AcquireKeyHosts
+// lists none as active fails the inventory with an error wrapping
+// ErrIncomplete.
 func (s *Source) Inventory(ctx context.Context, tenant string) (kaspersky.Inventory, error) {
 	vs, err := s.vserver(ctx, tenant)
 	if err != nil {
@@ -121,7 +146,15 @@ func (s *Source) Inventory(ctx context.Context, tenant string) (kaspersky.Invent
 		if err != nil {
 			return kaspersky.Inventory{}, fmt.Errorf("ksc: inventory of %q: hosts of key %s: %w", tenant, k.Serial, err)
 		}
-		inv.Licenses = append(inv.Licenses, LicenseOf(k, kh))
+		l := LicenseOf(k, kh)
+		if (l.Type == kaspersky.KeyCommercial || l.Type == kaspersky.KeySubscription) && k.HostsAsCurrent > 0 && len(l.ActiveDevices) == 0 {
+			// The key's devices bill through ActiveDevices alone. The
+			// counter may lag behind the list by a host or two, but not down
+			// to none: one of the two reads is short.
+			return kaspersky.Inventory{}, fmt.Errorf("ksc: inventory of %q: hosts of key %s: %w", tenant, k.Serial,
+				incomplete("LicenseKeys.AcquireKeyHosts", "no host uses the key as its active key while KLLIC_NHOSTS_ASCURRENT is %d", k.HostsAsCurrent))
+		}
+		inv.Licenses = append(inv.Licenses, l)
 	}
 	return inv, nil
 }

@@ -13,9 +13,11 @@ type VirtualServer struct {
 	// GroupID is the virtual server's own administration group (KLVSRV_GRP).
 	GroupID int64
 	// ManagedGroupID is its "Managed devices" group (KLVSRV_GROUPS), the root of
-	// its devices.
-	ManagedGroupID int64
-	Enabled        bool
+	// its devices. HasManagedGroup is false when the server sent none: the
+	// devices of such a virtual server cannot be read.
+	ManagedGroupID  int64
+	HasManagedGroup bool
+	Enabled         bool
 }
 
 type vserverWire struct {
@@ -52,7 +54,7 @@ func (c *Client) VirtualServers(ctx context.Context) ([]VirtualServer, error) {
 			return nil, incomplete(method, "PxgRetVal element %d has neither KLVSRV_UID nor KLVSRV_ID", i)
 		}
 		vs = append(vs, VirtualServer{
-			ID: w.ID.v, UID: w.UID, DisplayName: w.DN, GroupID: w.Grp.v, ManagedGroupID: w.Groups.v,
+			ID: w.ID.v, UID: w.UID, DisplayName: w.DN, GroupID: w.Grp.v, ManagedGroupID: w.Groups.v, HasManagedGroup: w.Groups.ok,
 			Enabled: w.Enabled.v || !w.Enabled.ok,
 		})
 	}

@@ -179,6 +179,20 @@ func (f *flexTime) UnmarshalJSON(b []byte) error {
 	return fmt.Errorf("%.40q is not a datetime", b)
 }
 
+// countInt is the count a server announces for a result set (PxgRetVal,
+// lKeyCount): what flexInt reads, except a boolean, which flexInt takes as 0
+// or 1 for the sake of flexBool but which as a count would read as an empty
+// (false) or one-item (true) set.
+type countInt struct{ flexInt }
+
+// UnmarshalJSON implements json.Unmarshaler for countInt.
+func (c *countInt) UnmarshalJSON(b []byte) error {
+	if b = bytes.TrimSpace(b); len(b) > 0 && (b[0] == 't' || b[0] == 'f') {
+		return fmt.Errorf("count %.40q is a boolean, not an integer", b)
+	}
+	return c.flexInt.UnmarshalJSON(b)
+}
+
 // flexBool is a boolean attribute; 0/1 numbers are accepted too.
 type flexBool struct {
 	v  bool
