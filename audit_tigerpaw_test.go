@@ -1,10 +1,15 @@
 package kasperskytigerpaw
 
 import (
+	"net/http"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
+	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw/tigerpawtest"
 )
 
 // These tests answer the jobs with replies that look complete but are not
@@ -44,4 +49,57 @@ func mustStatus(t *testing.T, c kaspersky.StatusCode) kaspersky.StatusDescriptio
 		t.Fatalf("no status %v", c)
 	}
 	return s
+}
+
+// dropServers takes the billing world's ten servers out of its inventory, so
+// that the next plan deletes the server charge.
+func (w *billingWorld) dropServers() {
+	w.src.mu.Lock()
+	defer w.src.mu.Unlock()
+	inv := w.src.inventories["vs-1"]
+	inv.Devices = slices.Clone(inv.Devices[:90])
+	lic := inv.Licenses[0]
+	lic.ActiveDevices = slices.Clone(lic.ActiveDevices[:90])
+	inv.Licenses = []kaspersky.License{lic}
+	w.src.inventories["vs-1"] = inv
+}
+
+func TestBillingDeleteAnsweredNotFoundIsCheckedByAReadBack(t *testing.T) {
+	t.Parallel()
+	w := newBillingWorld(t)
+	job := w.job(t)
+	if _, _, err := job.Run(t.Context(), w.cfg); err != nil {
+		t.Fatal(err)
+	}
+	w.dropServers()
+	// Every delete is answered 404 and applies nothing: the charge is still
+	// there, and the run must not count it deleted.
+	w.srv.FailNext("DELETE", "/api/agreements/{n}/additionalcharges/{d}", 100, tigerpawtest.Fault{Status: http.StatusNotFound})
+	plan, res, err := job.Run(t.Context(), w.cfg)
+	if _, _, del, _ := plan.Counts(); del != 1 {
+		t.Fatalf("plan %s: want one delete", plan)
+	}
+	if res.Deleted != 0 || len(res.Failed) != 1 || err == nil {
+		t.Errorf("result %+v, err %v: a 404 on a charge still there was taken as its deletion", res, err)
+	}
+	if diff := cmp.Diff(wantSeedCharges, w.charges(), sortCharges()); diff != "" {
+		t.Errorf("charges (-want +got):\n%s", diff)
+	}
+
+	// A charge that is really gone (a person deleted it between the list and
+	// the delete) is deleted as far as billing is concerned.
+	w.srv.ClearFaults()
+	for _, c := range w.srv.Charges(w.agreement) {
+		if c.SpecialItemID == "KESB-ADV-SRV" {
+			w.srv.FailNext("DELETE", "/api/agreements/{n}/additionalcharges/{d}", 1, tigerpawtest.Fault{AfterApply: true, Status: http.StatusNotFound})
+		}
+	}
+	_, res, err = job.Run(t.Context(), w.cfg)
+	if err != nil || res.Deleted != 1 || len(res.Failed) != 0 {
+		t.Errorf("gone charge: result %+v, err %v; want it deleted", res, err)
+	}
+	want := []chargeView{{"KESB-ADV-WS", false, 3, 9900}, {"KESB-ADV-WS", true, 90, 400}}
+	if diff := cmp.Diff(want, w.charges(), sortCharges()); diff != "" {
+		t.Errorf("charges after (-want +got):\n%s", diff)
+	}
 }
