@@ -1,6 +1,7 @@
 package kasperskytigerpaw
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"testing"
@@ -101,5 +102,37 @@ func TestBillingDeleteAnsweredNotFoundIsCheckedByAReadBack(t *testing.T) {
 	want := []chargeView{{"KESB-ADV-WS", false, 3, 9900}, {"KESB-ADV-WS", true, 90, 400}}
 	if diff := cmp.Diff(want, w.charges(), sortCharges()); diff != "" {
 		t.Errorf("charges after (-want +got):\n%s", diff)
+	}
+}
+
+func TestServiceOrderCloseAcceptedButStillOpenIsNotClosed(t *testing.T) {
+	t.Parallel()
+	w := newSOWorld(t)
+	if res := w.runOK(t); len(res.Created) != 1 {
+		t.Fatalf("first cycle created %+v", res.Created)
+	}
+	so := w.orders()[0]
+	// The problem clears; Tigerpaw answers the close 200 with the order as it
+	// was, and leaves it open.
+	w.setDevice(kaspersky.StatusOK)
+	w.advance(time.Hour)
+	body := fmt.Sprintf(`{"Success":true,"ServiceOrderSummary":{"ServiceOrderNumber":%d,"ServiceOrder":{"AccountNumber":%d,"Status":"New","Reference":%q}}}`,
+		so.Number, w.acct, so.Reference)
+	w.srv.FailNext("PUT", "/api/serviceorders/{n}", 1, tigerpawtest.Fault{Status: http.StatusOK, Body: body})
+	res := w.run(t)
+	if len(res.Closed) != 0 || len(res.Failed) != 1 {
+		t.Errorf("closed %+v, failed %v: a close that left the order open was reported done", res.Closed, res.Failed)
+	}
+	if got, _ := w.srv.ServiceOrder(so.Number); got.Status != "New" {
+		t.Fatalf("order status = %q", got.Status)
+	}
+	// The next cycle closes it for real.
+	w.advance(time.Minute)
+	res = w.runOK(t)
+	if len(res.Closed) != 1 || res.Closed[0].Number != so.Number {
+		t.Errorf("next cycle closed %+v", res.Closed)
+	}
+	if got, _ := w.srv.ServiceOrder(so.Number); got.Status != "Closed" || got.Closed.IsZero() {
+		t.Errorf("order after the retry = %+v, want closed", got)
 	}
 }
