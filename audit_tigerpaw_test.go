@@ -1,14 +1,17 @@
 package kasperskytigerpaw
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mspkit/kaspersky-tigerpaw/billing"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw/tigerpawtest"
 )
@@ -134,5 +137,26 @@ func TestServiceOrderCloseAcceptedButStillOpenIsNotClosed(t *testing.T) {
 	}
 	if got, _ := w.srv.ServiceOrder(so.Number); got.Status != "Closed" || got.Closed.IsZero() {
 		t.Errorf("order after the retry = %+v, want closed", got)
+	}
+}
+
+func TestBillingRefusesThePricesOfAnotherItem(t *testing.T) {
+	t.Parallel()
+	w := newBillingWorld(t)
+	level := w.cfg.Tenants[0].Account.Billing.PriceLevel
+	// Every item's details are answered with those of another item, without
+	// its number: its prices are not the asked item's.
+	body := fmt.Sprintf(`{"ItemId":"GIFT-CARD","Item":{"ItemDescription":"Gift card"},"Pricing":[{"PriceLevel":%d,"SellingPrice":0.01}]}`, level)
+	w.srv.FailNext("GET", "/api/pricebook/items/{n}/details", 100, tigerpawtest.Fault{Status: http.StatusOK, Body: body})
+	plan, res, _ := w.job(t).Run(t.Context(), w.cfg)
+	if res.Created != 0 || len(plan.Changes) != 0 {
+		t.Errorf("plan %s, result %+v: billed at another item's price", plan, res)
+	}
+	if len(plan.Skipped) != 1 || !errors.Is(plan.Skipped[0].Err, billing.ErrInvalidPrice) ||
+		!strings.Contains(plan.Skipped[0].Err.Error(), "GIFT-CARD") {
+		t.Errorf("skipped = %+v, want the agreement skipped naming the item answered", plan.Skipped)
+	}
+	if n := len(w.srv.Charges(w.agreement)); n != 1 {
+		t.Errorf("charges = %d, want only the hand-made one", n)
 	}
 }
