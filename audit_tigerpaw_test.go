@@ -1,6 +1,7 @@
 package kasperskytigerpaw
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -158,5 +159,49 @@ func TestBillingRefusesThePricesOfAnotherItem(t *testing.T) {
 	}
 	if n := len(w.srv.Charges(w.agreement)); n != 1 {
 		t.Errorf("charges = %d, want only the hand-made one", n)
+	}
+}
+
+func TestServiceOrderCreateAnsweredWithAnotherOrderClosesNoStranger(t *testing.T) {
+	t.Parallel()
+	w := newSOWorld(t)
+	// A person's order on the same account.
+	theirs := w.srv.AddServiceOrder(tigerpawtest.ServiceOrder{AccountNumber: w.acct, Status: "New", Priority: "High",
+		BriefDescription: "Printer jam", Reference: "PRINTER-1"})
+	// The create is applied, but its answer carries the person's order.
+	w.srv.FailNext("POST", "/api/ServiceOrders", 1, tigerpawtest.Fault{Rewrite: func(body []byte) []byte {
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			t.Errorf("rewrite: %v", err)
+			return body
+		}
+		sum := m["ServiceOrderSummary"].(map[string]any)
+		sum["ServiceOrderNumber"] = theirs.Number
+		sum["ServiceOrder"].(map[string]any)["Reference"] = theirs.Reference
+		sum["ServiceOrder"].(map[string]any)["BriefDescription"] = theirs.BriefDescription
+		out, _ := json.Marshal(m)
+		return out
+	}})
+	w.run(t)
+	// The problem clears: the integration's order closes, the person's stays.
+	w.advance(time.Hour)
+	w.setDevice(kaspersky.StatusOK)
+	w.run(t)
+	w.advance(time.Minute)
+	w.run(t)
+	for _, o := range w.orders() {
+		switch o.Number {
+		case theirs.Number:
+			if o.Status != "New" || !o.Closed.IsZero() {
+				t.Errorf("the person's order was changed: %+v", o)
+			}
+		default:
+			if o.Status != "Closed" {
+				t.Errorf("the integration's order %d is %q, want closed", o.Number, o.Status)
+			}
+		}
+	}
+	if n := len(w.orders()); n != 2 {
+		t.Errorf("orders = %d, want 2", n)
 	}
 }
