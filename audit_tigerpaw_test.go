@@ -205,3 +205,34 @@ func TestServiceOrderCreateAnsweredWithAnotherOrderClosesNoStranger(t *testing.T
 		t.Errorf("orders = %d, want 2", n)
 	}
 }
+
+func TestBillingMoveCheckLeavesAnotherAccountsAgreement(t *testing.T) {
+	t.Parallel()
+	w := newBillingWorld(t)
+	// Another customer whose automatic billing was turned off: the
+	// integration's charge left on its agreement is the MSP's to keep.
+	fabrikam := w.srv.AddAccount(tigerpawtest.Account{Name: "Fabrikam", Type: "Customer"})
+	theirs := w.srv.AddAgreement(tigerpawtest.Agreement{AccountNumber: fabrikam.Number, BillingPeriod: 1, StartDate: billingNow})
+	w.srv.AddCharge(tigerpawtest.Charge{AgreementNumber: theirs.Number, SpecialItemID: "KESB-ADV-WS",
+		ItemDescription: billing.OwnerMarker + " 12 workstations", Quantity: 12, Price: 450, PriceLevel: 1})
+	// The listing of Contoso's agreements names Fabrikam's agreement.
+	w.srv.FailNext("GET", "/api/agreements/account/{n}", 100, tigerpawtest.Fault{Rewrite: func(body []byte) []byte {
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			t.Errorf("rewrite: %v", err)
+			return body
+		}
+		for _, a := range m["Agreements"].([]any) {
+			a.(map[string]any)["AgreementNumber"] = theirs.Number
+			a.(map[string]any)["Agreement"].(map[string]any)["AccountNumber"] = fabrikam.Number
+		}
+		out, _ := json.Marshal(m)
+		return out
+	}})
+	if _, _, err := w.job(t).Run(t.Context(), w.cfg); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(w.srv.Charges(theirs.Number)); n != 1 {
+		t.Errorf("Fabrikam's agreement has %d charges, want its 1 kept", n)
+	}
+}

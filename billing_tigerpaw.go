@@ -265,6 +265,14 @@ func (j *BillingJob) checkAccount(ctx context.Context, a billing.Account, chosen
 		if chosen[agr.AgreementNumber] {
 			continue
 		}
+		if n := agr.Agreement.AccountNumber; n != 0 && n != a.AccountNumber {
+			// Not this account's: another account's agreement keeps the
+			// integration's charges once its billing is off. A listing
+			// that names it is not trusted for any deletion.
+			j.logger().WarnContext(ctx, "the listing of the account's agreements names another account's agreement; charges on its former agreements are checked next cycle",
+				"account", a.AccountNumber, "agreement", agr.AgreementNumber, "agreement_account", n)
+			return moveCheck{}
+		}
 		existing, err := r.List(ctx, agr.AgreementNumber)
 		if err == nil {
 			err = billing.CheckCharges(agr.AgreementNumber, existing)
