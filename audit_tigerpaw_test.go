@@ -14,6 +14,7 @@ import (
 
 	"github.com/mspkit/kaspersky-tigerpaw/billing"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
+	"github.com/mspkit/kaspersky-tigerpaw/mapping"
 	"github.com/mspkit/kaspersky-tigerpaw/tigerpaw/tigerpawtest"
 )
 
@@ -235,4 +236,62 @@ func TestBillingMoveCheckLeavesAnotherAccountsAgreement(t *testing.T) {
 	if n := len(w.srv.Charges(theirs.Number)); n != 1 {
 		t.Errorf("Fabrikam's agreement has %d charges, want its 1 kept", n)
 	}
+}
+
+func TestBillingMoveKeepsTheFormerChargesWhileTheNewAgreementIsSkipped(t *testing.T) {
+	t.Parallel()
+	w := newBillingWorld(t)
+	w.addCustomer(t, "vs-2")
+	job := w.job(t)
+	if _, _, err := job.Run(t.Context(), w.cfg); err != nil {
+		t.Fatal(err)
+	}
+	// Billing moves to another agreement of the account, whose charge list
+	// cannot be planned from this cycle: a charge shows only the start of
+	// the marker.
+	acct := w.cfg.Tenants[0].Account.Number
+	moved := w.srv.AddAgreement(tigerpawtest.Agreement{AccountNumber: acct, BillingPeriod: 1, StartDate: billingNow}).Number
+	w.cfg.Tenants[0].Account.Billing.Agreement = moved
+	cut := w.srv.AddCharge(tigerpawtest.Charge{AgreementNumber: moved, SpecialItemID: "KESB-ADV-NW", ItemDescription: billing.OwnerMarker[:8],
+		Quantity: 1, Price: 250, PriceLevel: w.cfg.Tenants[0].Account.Billing.PriceLevel})
+	plan, res, _ := job.Run(t.Context(), w.cfg)
+	if len(plan.Skipped) != 1 || plan.Skipped[0].Agreement != moved {
+		t.Fatalf("skipped = %+v, want the new agreement", plan.Skipped)
+	}
+	if res.Deleted != 0 {
+		t.Errorf("result %+v: the former agreement's charges were deleted while the new agreement bills nothing", res)
+	}
+	if diff := cmp.Diff(wantSeedCharges, w.charges(), sortCharges()); diff != "" {
+		t.Errorf("former agreement's charges (-want +got):\n%s", diff)
+	}
+	// Once the new agreement can be planned from, the move completes.
+	cut.ItemDescription = "Firewall appliance" // a person's, once told apart
+	w.srv.AddCharge(cut)
+	if _, _, err := job.Run(t.Context(), w.cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range w.charges() {
+		if c.Owned {
+			t.Errorf("the former agreement kept the integration's charge %+v", c)
+		}
+	}
+	if n := len(w.srv.Charges(moved)); n != 3 {
+		t.Errorf("the new agreement has %d charges, want the person's and 2 created", n)
+	}
+}
+
+// addCustomer adds a second billed customer, tenant id, with one workstation,
+// so that a plan that skips the first customer's agreement is not failed.
+func (w *billingWorld) addCustomer(t *testing.T, id string) {
+	t.Helper()
+	acct := w.srv.AddAccount(tigerpawtest.Account{Name: "Fabrikam " + id, Type: "Customer"})
+	agr := w.srv.AddAgreement(tigerpawtest.Agreement{AccountNumber: acct.Number, BillingPeriod: 1, StartDate: billingNow.AddDate(-1, 0, 0)})
+	lic := kaspersky.License{ID: "K-" + id, Application: kaspersky.AppKESBAdvanced, Type: kaspersky.KeyCommercial,
+		Expires: billingNow.AddDate(1, 0, 0), ActiveDevices: []string{id + "-ws"}}
+	w.src.set(kaspersky.Inventory{Tenant: kaspersky.Tenant{ID: id, Name: "Fabrikam", Kind: kaspersky.KindVirtualServer},
+		Devices:  []kaspersky.Device{{ID: id + "-ws", TenantID: id, Name: "FAB-WS", Category: kaspersky.WindowsWorkstation}},
+		Licenses: []kaspersky.License{lic}})
+	w.cfg.Tenants = append(w.cfg.Tenants, mapping.Tenant{ID: id, Name: "Fabrikam",
+		Account: &mapping.AccountMapping{Number: acct.Number, Billing: mapping.Billing{Enabled: true, Agreement: agr.Number,
+			PriceLevel: w.cfg.Tenants[0].Account.Billing.PriceLevel}}})
 }
