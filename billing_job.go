@@ -161,10 +161,16 @@ func LoadPrices(ctx context.Context, c *tigerpaw.Client, cfg mapping.Config) (*b
 			return nil, fmt.Errorf("price book item %q: %w", id, err)
 		}
 		detail, err := c.PriceBook.Details(ctx, item.PriceBookItemNumber)
+		if err == nil && !billing.SameItem(detail.ItemID, item.ItemID) {
+			// The answer is another item's (it need not carry its number):
+			// its prices are not this item's.
+			err = fmt.Errorf("price book item %d: the details are those of item %q, not %q: %w",
+				item.PriceBookItemNumber, detail.ItemID, item.ItemID, tigerpaw.ErrMalformedResponse)
+		}
 		if errors.Is(err, tigerpaw.ErrMalformedResponse) {
-			// A malformed price list (a negative price, a level listed twice)
-			// makes the item's prices untrusted: the agreements that need
-			// them are skipped, the others billed.
+			// A malformed price list (a negative price, a level listed twice,
+			// another item's details) makes the item's prices untrusted: the
+			// agreements that need them are skipped, the others billed.
 			for _, level := range levels {
 				for _, spelling := range spellings[key] {
 					prices.Refuse(spelling, level, fmt.Errorf("price book item %q: details: %w", id, err))

@@ -181,7 +181,9 @@ func (m *moveChecks) checked(key string, account int, now time.Time) {
 // another agreement, the old agreement's charges would otherwise go on billing
 // the customer a second time. Charges a person added are not touched (billing
 // deletes only owned charges). An account whose agreements cannot be listed is
-// logged and left for the next cycle; the rest of the plan stands.
+// logged and left for the next cycle; the rest of the plan stands. An account
+// whose billed agreement the plan skipped is not checked: its former
+// agreements bill until the new one can be planned.
 //
 // Accounts are checked at most TigerpawConcurrency at once (the first alone).
 // An account found clean is not checked again while the set of billed
@@ -197,10 +199,23 @@ func (j *BillingJob) retire(ctx context.Context, plan billing.Plan, accounts []b
 	if every == 0 {
 		every = DefaultMoveCheckEvery
 	}
+	// An account whose billed agreement the plan skipped keeps its former
+	// agreements' charges: deleting them while the new agreement bills
+	// nothing would bill the customer nothing until it can be planned.
+	skipped := map[int]bool{}
+	for _, s := range plan.Skipped {
+		skipped[s.Agreement] = true
+	}
+	held := map[int]bool{}
+	for _, a := range accounts {
+		if skipped[a.AgreementNumber] {
+			held[a.AccountNumber] = true
+		}
+	}
 	var due []billing.Account
 	seen := map[int]bool{}
 	for _, a := range accounts {
-		if seen[a.AccountNumber] {
+		if seen[a.AccountNumber] || held[a.AccountNumber] {
 			continue
 		}
 		seen[a.AccountNumber] = true
@@ -264,6 +279,14 @@ func (j *BillingJob) checkAccount(ctx context.Context, a billing.Account, chosen
 		}
 		if chosen[agr.AgreementNumber] {
 			continue
+		}
+		if n := agr.Agreement.AccountNumber; n != 0 && n != a.AccountNumber {
+			// Not this account's: another account's agreement keeps the
+			// integration's charges once its billing is off. A listing
+			// that names it is not trusted for any deletion.
+			j.logger().WarnContext(ctx, "the listing of the account's agreements names another account's agreement; charges on its former agreements are checked next cycle",
+				"account", a.AccountNumber, "agreement", agr.AgreementNumber, "agreement_account", n)
+			return moveCheck{}
 		}
 		existing, err := r.List(ctx, agr.AgreementNumber)
 		if err == nil {

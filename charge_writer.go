@@ -89,9 +89,25 @@ func (w *ChargeWriter) Update(ctx context.Context, agreement int, c billing.Char
 	return chargeError(err)
 }
 
-// Delete removes a charge.
+// Delete removes a charge. A delete answered "not found" is taken for a
+// charge already gone only when reading the charge back says so too: the
+// same answer comes from a server that does not know the request, and the
+// charge would go on billing while every cycle counted it deleted.
 func (w *ChargeWriter) Delete(ctx context.Context, agreement int, detailID int64) error {
-	return chargeError(w.c.Charges.Delete(ctx, agreement, int(detailID)))
+	err := w.c.Charges.Delete(ctx, agreement, int(detailID))
+	if !errors.Is(err, tigerpaw.ErrNotFound) {
+		return chargeError(err)
+	}
+	_, gerr := w.c.Charges.Get(ctx, agreement, int(detailID))
+	switch {
+	case errors.Is(gerr, tigerpaw.ErrNotFound):
+		return chargeError(err)
+	case gerr == nil:
+		return fmt.Errorf("kasperskytigerpaw: delete charge %d of agreement %d: the delete was answered %v, but the charge is still there: %w",
+			detailID, agreement, err, billing.ErrRejected)
+	}
+	return fmt.Errorf("kasperskytigerpaw: delete charge %d of agreement %d: the delete was answered %v, and reading the charge back failed: %w",
+		detailID, agreement, err, chargeError(gerr))
 }
 
 // quantity converts a billed quantity to Tigerpaw's int, refusing what cannot be

@@ -93,14 +93,41 @@ func (d *Desk) Get(ctx context.Context, number int) (serviceorder.DeskOrder, err
 	return deskOrder(so), nil
 }
 
-// Close sets an order to the closed status.
+// Close sets an order to the closed status. A close Tigerpaw accepts is done
+// only when the order comes back closed (a close date, or the closed status):
+// when the answer shows it open, the order is read back, and an order still
+// open is an error, so that the Runner keeps it and closes it again.
 func (d *Desk) Close(ctx context.Context, number int, c serviceorder.CloseRequest) error {
-	_, err := d.c.ServiceOrders.Close(ctx, number, tigerpaw.CloseServiceOrder{
+	so, err := d.c.ServiceOrders.Close(ctx, number, tigerpaw.CloseServiceOrder{
 		Status:            c.Status,
 		WorkPerformed:     c.WorkPerformed,
 		CompleteOpenTasks: d.completeOpenTasks,
 	})
-	return deskError(err)
+	if err != nil {
+		return deskError(err)
+	}
+	if closedAs(so, c.Status) {
+		return nil
+	}
+	cur, err := d.c.ServiceOrders.Get(ctx, number)
+	switch {
+	case err != nil:
+		return fmt.Errorf("kasperskytigerpaw: close service order %d: accepted, but answered with status %q, and reading it back failed: %w",
+			number, so.ServiceOrder.Status, deskError(err))
+	case closedAs(cur, c.Status):
+		return nil
+	case cur.Locked():
+		return &serviceorder.LockedError{Number: number, LockedBy: lockHolder(cur.ServiceOrderLock),
+			Err: fmt.Errorf("kasperskytigerpaw: close service order %d: accepted, but the order is still open: %w", number, tigerpaw.ErrLocked)}
+	}
+	return fmt.Errorf("kasperskytigerpaw: close service order %d: accepted, but the order is still open with status %q", number, cur.ServiceOrder.Status)
+}
+
+// closedAs reports whether an order is closed: it has a close date, or the
+// closed status.
+func closedAs(so *tigerpaw.ServiceOrderSummary, status string) bool {
+	return !so.ServiceOrder.DateTimeClosed.IsZero() ||
+		strings.EqualFold(strings.TrimSpace(so.ServiceOrder.Status), strings.TrimSpace(status))
 }
 
 // Notes lists an order's notes (GET /api/serviceorders/{n}/notes).

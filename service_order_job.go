@@ -55,8 +55,8 @@ type ServiceOrderJob struct {
 const DefaultEventOverlap = time.Hour
 
 // Run reads every mapped tenant and runs one cycle. A tenant that cannot be
-// read, or whose inventory is not self-consistent (kaspersky.CheckInventory),
-// is still passed to the Runner, marked unread, so that none of its orders is
+// read, whose inventory is not self-consistent (kaspersky.CheckInventory) or
+// is another tenant's (the console named another tenant), is still passed to the Runner, marked unread, so that none of its orders is
 // closed for want of data; its events are read again next time. Once the
 // console refuses the credentials, no further tenant is read in the cycle.
 //
@@ -144,6 +144,11 @@ func (j *ServiceOrderJob) readTenant(ctx context.Context, t mapping.Tenant, last
 			return in, err // reading its events would be refused too
 		}
 		invErr = fmt.Errorf("inventory not read: %w", err)
+	case inv.Tenant.ID != "" && inv.Tenant.ID != t.ID:
+		// Its devices are another tenant's: acting on them would open that
+		// tenant's orders on this account and close this one's.
+		invErr = fmt.Errorf("the console answered with the inventory of tenant %q", inv.Tenant.ID)
+		log.WarnContext(ctx, "the console answered with another tenant's inventory; its status orders are left as they are", "tenant", t.ID, "err", invErr)
 	case emptyInventory(&inv):
 		// An answer with nothing in it is more likely a console or permission
 		// problem than a customer whose every device left at once: closing all

@@ -262,7 +262,7 @@ func (a *applier) create(ctx context.Context, c *Change) error {
 
 // find lists the agreement's charges and returns the owned charge of the item
 // (the one with the desired values if there are several, else the oldest), or
-// nil.
+// nil. A list CheckCharges refuses is an error.
 func (a *applier) find(ctx context.Context, agreement int, item string, want *Charge) (*Charge, error) {
 	var list []Charge
 	err := a.retry(ctx, func() error {
@@ -271,6 +271,12 @@ func (a *applier) find(ctx context.Context, agreement int, item string, want *Ch
 		return err
 	})
 	if err != nil {
+		return nil, err
+	}
+	// A list that contradicts itself (see CheckCharges) cannot tell whether
+	// the charge was created: its marker may be cut, or the charge listed
+	// twice.
+	if err := CheckCharges(agreement, list); err != nil {
 		return nil, err
 	}
 	var found *Charge

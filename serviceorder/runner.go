@@ -342,6 +342,14 @@ func matches(found []DeskOrder, k Key) []DeskOrder {
 	return out
 }
 
+// carries reports whether an order read by its number is the order of key k:
+// its reference is k (ignoring case and surrounding spaces), or it gives none
+// (a Desk that cannot say).
+func carries(o *DeskOrder, k Key) bool {
+	ref := strings.TrimSpace(o.Reference)
+	return ref == "" || strings.EqualFold(ref, string(k))
+}
+
 // isClosed reports whether an order is closed: closed by Tigerpaw's account, or
 // in the configured closed status (a close through the API may not set a close
 // date).
@@ -410,31 +418,52 @@ func (r *Runner) close(ctx context.Context, a *Action, res *Result, done *Change
 		res.Pending = append(res.Pending, p)
 		r.log.LogAttrs(ctx, slog.LevelInfo, "service order locked; close pending", slog.String("key", string(o.Key)), slog.Int("number", number), slog.String("locked_by", by))
 	}
-	numbers := []int{o.Number}
-	if o.Number == 0 {
-		// The create's outcome is unknown: close whatever open order has the key.
+	// lookup lists the open orders that carry the key, but skip.
+	lookup := func(skip int) ([]int, error) {
 		found, err := r.desk.FindByReference(ctx, string(o.Key))
 		if err != nil {
-			return fmt.Errorf("looking up reference: %w", err)
+			return nil, fmt.Errorf("looking up reference: %w", err)
 		}
-		numbers = numbers[:0]
+		var numbers []int
 		for _, m := range matches(found, o.Key) {
-			if !r.isClosed(&m) {
+			if !r.isClosed(&m) && m.Number != skip {
 				numbers = append(numbers, m.Number)
 			}
 		}
-		if len(numbers) == 0 {
-			release()
-			return nil
+		return numbers, nil
+	}
+	numbers := []int{o.Number}
+	looked := o.Number == 0
+	if looked {
+		// The create's outcome is unknown: close whatever open order has the key.
+		var err error
+		if numbers, err = lookup(0); err != nil {
+			return err
 		}
 	}
-	for _, n := range numbers {
+	for i := 0; i < len(numbers); i++ {
+		n := numbers[i]
 		cur, err := r.desk.Get(ctx, n)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			continue
 		case err != nil:
 			return fmt.Errorf("reading order %d: %w", n, err)
+		case !carries(&cur, o.Key):
+			// Not the order of the key (the number came from a wrong
+			// answer, or a person reused the order): it is left alone, and
+			// the order that carries the key is looked for.
+			r.log.LogAttrs(ctx, slog.LevelWarn, "service order carries another reference; not closed",
+				slog.String("key", string(o.Key)), slog.Int("number", n), slog.String("reference", cur.Reference))
+			if !looked {
+				looked = true
+				more, err := lookup(n)
+				if err != nil {
+					return err
+				}
+				numbers = append(numbers, more...)
+			}
+			continue
 		case r.isClosed(&cur):
 			continue
 		case cur.Locked:
@@ -481,6 +510,8 @@ func (r *Runner) group(ctx context.Context, a *Action, now time.Time, res *Resul
 		case errors.Is(err, ErrNotFound):
 		case err != nil:
 			return fmt.Errorf("reading order %d: %w", o.Number, err)
+		case !carries(&cur, o.Key):
+			// Not the order of the key: found by reference below.
 		case r.isClosed(&cur):
 			closed = &cur
 		default:

@@ -143,18 +143,36 @@ func newAPIError(method, path string, status int, body []byte) *APIError {
 	return e
 }
 
-// checkEnvelope returns an APIError when a 2xx body is an object whose Success is
-// false.
+// checkEnvelope returns an APIError when a 2xx body is an object whose Success
+// does not say true: false, "false" (a boolean written as text, as Tigerpaw's
+// models invite), or anything else that is not true or "true". An answer that
+// carries a Success it cannot read is no evidence that the call succeeded. A
+// Message that is not text does not hide the Success beside it.
 func checkEnvelope(method, path string, status int, body []byte) *APIError {
 	trimmed := strings.TrimSpace(string(body))
 	if !strings.HasPrefix(trimmed, "{") {
 		return nil
 	}
-	var env envelope
-	if json.Unmarshal(body, &env) != nil || env.Success == nil || *env.Success {
+	var env struct {
+		Success json.RawMessage
+		Message json.RawMessage
+	}
+	if json.Unmarshal(body, &env) != nil {
+		return nil // not JSON: the decoder of the answer reports it
+	}
+	success := strings.TrimSpace(string(env.Success))
+	if success == "" || success == "null" || success == "true" {
 		return nil
 	}
-	return &APIError{Method: method, Path: path, StatusCode: status, Message: env.Message, Body: excerpt(body)}
+	var text string
+	if json.Unmarshal(env.Success, &text) == nil && strings.EqualFold(strings.TrimSpace(text), "true") {
+		return nil
+	}
+	msg := ""
+	if json.Unmarshal(env.Message, &msg) != nil && len(env.Message) > 0 {
+		msg = excerpt(env.Message)
+	}
+	return &APIError{Method: method, Path: path, StatusCode: status, Message: msg, Body: excerpt(body)}
 }
 
 // excerpt returns at most maxErrorExcerpt bytes of body, cut on a rune boundary.

@@ -117,8 +117,19 @@ func TestCheckEnvelope(t *testing.T) {
 		{`{"Success":true}`, false},
 		{`{"Accounts":[]}`, false},
 		{`[{"Success":false}]`, false},
-		{`{"Success":"maybe"}`, false},
 		{``, false},
+		{`{"Success":null}`, false},
+		{`{"Success":" True "}`, false},
+		// A Success that does not say true is not a success: a boolean
+		// written as text, a Message that is not text, a value that is no
+		// boolean at all.
+		{`{"Success":"false"}`, true},
+		{`{"Success":"False","Message":"agreement closed"}`, true},
+		{`{"Success":false,"Message":{"Text":"no"}}`, true},
+		{`{"Success":false,"Message":42}`, true},
+		{`{"Success":"maybe"}`, true},
+		{`{"Success":0}`, true},
+		{`{"Success":[]}`, true},
 	}
 	for _, tc := range tests {
 		got := checkEnvelope("GET", "/p", 200, []byte(tc.body))

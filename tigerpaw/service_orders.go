@@ -122,10 +122,29 @@ func (s *ServiceOrdersService) Create(ctx context.Context, so NewServiceOrder) (
 		return nil, err
 	}
 	sum, err := s.answer(http.MethodPost, path, body)
+	if err == nil {
+		err = sameOrder(path, so, sum)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w; the order may have been created: look it up by Reference before creating it again", err)
 	}
 	return sum, nil
+}
+
+// sameOrder checks that the answer of a create carries the order sent: its
+// Reference and AccountNumber, where the answer gives them. An answer that
+// carries another order (another request's answer, a proxy's) would have the
+// caller take that order for its own, and later close it.
+func sameOrder(path string, sent NewServiceOrder, got *ServiceOrderSummary) error {
+	ref, want := strings.TrimSpace(got.ServiceOrder.Reference), strings.TrimSpace(sent.Reference)
+	switch {
+	case ref != "" && want != "" && !strings.EqualFold(ref, want):
+		return malformed(http.MethodPost, path, "service order %d has Reference %q, want %q (the one created)", got.ServiceOrderNumber, ref, want)
+	case got.ServiceOrder.AccountNumber != 0 && got.ServiceOrder.AccountNumber != sent.AccountNumber:
+		return malformed(http.MethodPost, path, "service order %d has AccountNumber %d, want %d (the one created)",
+			got.ServiceOrderNumber, got.ServiceOrder.AccountNumber, sent.AccountNumber)
+	}
+	return nil
 }
 
 // answer reads the ServiceOrderSummary of a create or update answer.
