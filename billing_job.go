@@ -294,9 +294,11 @@ func emptyInventory(inv *kaspersky.Inventory) bool {
 // the result, for a report; a failure of some changes does not stop the others
 // and is in the result and the error. When the plan cannot be made, or fails
 // as a whole (billing.Plan.Failed: every agreement skipped, or credentials
-// refused), nothing is applied and the error wraps ErrCycleFailed. Agreements
-// skipped while others were planned make the cycle partial: the error is nil,
-// OnCycle's CycleResult says which.
+// refused), nothing is applied and the error wraps ErrCycleFailed; so does
+// the error of an applied plan whose every change failed while no agreement
+// was up to date (the cycle achieved nothing). Agreements skipped while others
+// were planned make the cycle partial: the error is nil, OnCycle's
+// CycleResult says which.
 func (j *BillingJob) Run(ctx context.Context, cfg mapping.Config) (plan billing.Plan, res billing.Result, err error) {
 	applied := false // whether Apply ran, for OnCycle
 	if j.OnCycle != nil {
@@ -321,7 +323,22 @@ func (j *BillingJob) Run(ctx context.Context, cfg mapping.Config) (plan billing.
 	applied = true
 	res, err = applyByAgreement(ctx, plan, w, j.tigerpawConcurrency(), opts)
 	j.recordHistory(ctx, plan, res, j.now())
+	if nothingAchieved(res) {
+		// Every change failed and no agreement was found up to date: the
+		// cycle achieved nothing.
+		cause := err
+		if cause == nil {
+			cause = res.Failed[0]
+		}
+		err = fmt.Errorf("%w: every change failed (%d) and no agreement was up to date: %w", ErrCycleFailed, len(res.Failed), cause)
+	}
 	return plan, res, err
+}
+
+// nothingAchieved reports whether an applied plan changed nothing and found
+// nothing up to date while some of its changes failed.
+func nothingAchieved(res billing.Result) bool {
+	return len(res.Failed) > 0 && res.Created+res.Updated+res.Deleted+res.Unchanged == 0
 }
 
 func (j *BillingJob) writer() (billing.ChargeWriter, error) {

@@ -34,7 +34,9 @@ type CycleResult struct {
 	Err error `json:"-"`
 	// Failed says the cycle failed as a whole (Err wraps ErrCycleFailed and
 	// says why): it could not start, every tenant's read failed or every
-	// agreement was skipped, or a server refused the credentials. A service
+	// agreement was skipped, a server refused the credentials, or it achieved
+	// nothing (every change or order action failed and none was made; for
+	// billing, no agreement was found up to date either). A service
 	// that runs the cycle once should exit with a failure, and one that keeps
 	// running should report itself not ready, until a cycle does not fail.
 	Failed bool `json:"failed"`
@@ -220,7 +222,7 @@ func billingCycleResult(start time.Time, d time.Duration, cfg mapping.Config, pl
 	for _, s := range plan.Skipped {
 		o.of(tenantOf[s.Agreement]).addError(s.Err)
 	}
-	whole := err != nil && !applied
+	whole := err != nil && !applied || errors.Is(err, ErrCycleFailed)
 	if whole && !errors.Is(err, ErrCycleFailed) {
 		err = fmt.Errorf("%w: %w", ErrCycleFailed, err)
 	}

@@ -22,8 +22,8 @@ func countedTigerpawWrites(srv *tigerpawtest.Server) int {
 		srv.Count("POST", "/api/serviceorders")
 }
 
-// TestBillingJobOnCycle: OnCycle gets each cycle's result, partial then ok
-// (package metrics counts them by Outcome).
+// TestBillingJobOnCycle: OnCycle gets each cycle's result, failed (it
+// achieved nothing) then ok (package metrics counts them by Outcome).
 func TestBillingJobOnCycle(t *testing.T) {
 	t.Parallel()
 	w := newBillingWorld(t)
@@ -31,23 +31,23 @@ func TestBillingJobOnCycle(t *testing.T) {
 	var got []CycleResult
 	job.OnCycle = func(r CycleResult) { got = append(got, r) }
 
-	// The first cycle's two writes are refused: a partial cycle with two
-	// failures of the tenant, and no success time.
+	// The first cycle's two writes, all it had to do, are refused: it
+	// achieved nothing, so it failed, with two failures of the tenant.
 	w.srv.FailNext("POST", "/api/agreements/{n}/additionalcharges", 2,
 		tigerpawtest.Fault{Status: http.StatusOK, Body: `{"Success":false,"Message":"Agreement is being edited."}`})
-	if _, _, err := job.Run(t.Context(), w.cfg); err == nil {
-		t.Fatal("a cycle with refused writes reported no error")
+	if _, _, err := job.Run(t.Context(), w.cfg); !errors.Is(err, ErrCycleFailed) {
+		t.Fatalf("a cycle whose every write was refused: error %v, want one wrapping ErrCycleFailed", err)
 	}
 	if len(got) != 1 {
 		t.Fatalf("OnCycle called %d times", len(got))
 	}
 	r := got[0]
-	if r.Job != JobBilling || !r.Start.Equal(billingNow) || r.Err == nil || r.Failed || len(r.Tenants) != 1 ||
+	if r.Job != JobBilling || !r.Start.Equal(billingNow) || !errors.Is(r.Err, ErrCycleFailed) || !r.Failed || len(r.Tenants) != 1 ||
 		r.Tenants[0].Tenant != "vs-1" || r.Tenants[0].Created != 0 || len(r.Tenants[0].Errors) != 2 {
 		t.Errorf("result of the refused cycle = %+v", r)
 	}
-	if o := r.Outcome(); o != OutcomePartial {
-		t.Errorf("outcome of the refused cycle = %q, want %q", o, OutcomePartial)
+	if o := r.Outcome(); o != OutcomeFailed {
+		t.Errorf("outcome of the refused cycle = %q, want %q", o, OutcomeFailed)
 	}
 
 	// The next cycle makes them.
@@ -259,5 +259,38 @@ func TestDeskCloseRefusalNamesLockHolder(t *testing.T) {
 	got, err := desk.Get(t.Context(), n)
 	if err != nil || !got.Locked || got.LockedBy != "Jane Tech" {
 		t.Errorf("Get = %+v, %v; want locked by Jane Tech", got, err)
+	}
+}
+
+// TestBillingJobFailedWriteBesideUpToDateChargeIsPartial: a cycle whose only
+// write fails while another charge is found up to date achieved something:
+// it is partial, not failed.
+func TestBillingJobFailedWriteBesideUpToDateChargeIsPartial(t *testing.T) {
+	t.Parallel()
+	w := newBillingWorld(t)
+	job := w.job(t)
+	var got []CycleResult
+	job.OnCycle = func(r CycleResult) { got = append(got, r) }
+	if _, _, err := job.Run(t.Context(), w.cfg); err != nil {
+		t.Fatalf("first cycle: %v", err)
+	}
+	// One more server: the server charge changes, the workstation one not.
+	inv, err := w.src.Inventory(t.Context(), "vs-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv.Devices = append(inv.Devices, kaspersky.Device{ID: "host-100", TenantID: "vs-1", Name: "host-100", Category: kaspersky.WindowsServer})
+	inv.Licenses[0].ActiveDevices = append(inv.Licenses[0].ActiveDevices, "host-100")
+	w.src.set(inv)
+	w.srv.FailNext("PUT", "*", 1, tigerpawtest.Fault{Status: http.StatusOK, Body: `{"Success":false,"Message":"Agreement is being edited."}`})
+	_, res, err := job.Run(t.Context(), w.cfg)
+	if err == nil || errors.Is(err, ErrCycleFailed) {
+		t.Fatalf("second cycle: error %v, want a partial cycle's (not wrapping ErrCycleFailed)", err)
+	}
+	if res.Unchanged != 1 || len(res.Failed) != 1 {
+		t.Fatalf("second cycle: %d unchanged, %d failed; want 1 and 1", res.Unchanged, len(res.Failed))
+	}
+	if r := got[len(got)-1]; r.Failed || r.Outcome() != OutcomePartial {
+		t.Errorf("second cycle: outcome %q (failed %v), want %q", r.Outcome(), r.Failed, OutcomePartial)
 	}
 }

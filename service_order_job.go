@@ -61,8 +61,10 @@ const DefaultEventOverlap = time.Hour
 // console refuses the credentials, no further tenant is read in the cycle.
 //
 // The error wraps ErrCycleFailed when the cycle failed as a whole: every
-// tenant's read failed, or the console refused the credentials (the Runner
-// still runs, for the orders it owes from earlier cycles). Otherwise it is
+// tenant's read failed, the console refused the credentials (the Runner
+// still runs, for the orders it owes from earlier cycles), or the cycle
+// achieved nothing (every tenant unread or with a failed action, and no
+// order created, found, closed, released, noted or reopened). Otherwise it is
 // the Runner's; tenants not read make the cycle partial, which OnCycle's
 // CycleResult says.
 func (j *ServiceOrderJob) Run(ctx context.Context, cfg mapping.Config, rules serviceorder.Rules) (res serviceorder.Result, err error) {
@@ -121,12 +123,36 @@ func (j *ServiceOrderJob) Run(ctx context.Context, cfg mapping.Config, rules ser
 		failed = fmt.Errorf("%w: service orders: %w", ErrCycleFailed, refused)
 	case len(tenants) > 0 && len(unread) == len(tenants):
 		failed = fmt.Errorf("%w: service orders: no tenant could be read (%d); tenant %q: %w", ErrCycleFailed, len(tenants), tenants[0].ID, unread[tenants[0].ID])
+	case ordersAchievedNothing(tenants, unread, res):
+		failed = fmt.Errorf("%w: service orders: every tenant failed (%d) and no order was created, found or closed", ErrCycleFailed, len(tenants))
 	}
 	if failed != nil {
 		j.logger().ErrorContext(ctx, "the service order cycle failed", "err", failed)
 		return res, errors.Join(failed, err)
 	}
 	return res, err
+}
+
+// ordersAchievedNothing reports whether a cycle achieved nothing: every
+// tenant was left unread or had an action fail, and no order was created,
+// found, closed, released, noted or reopened.
+func ordersAchievedNothing(tenants []mapping.Tenant, unread map[string]error, res serviceorder.Result) bool {
+	if len(tenants) == 0 || len(res.Failed) == 0 {
+		return false
+	}
+	if len(res.Created)+len(res.Recovered)+len(res.Closed)+len(res.Released)+len(res.Noted)+len(res.Reopened) > 0 {
+		return false
+	}
+	failedTenants := make(map[string]bool, len(res.Failed))
+	for _, f := range res.Failed {
+		failedTenants[f.TenantID] = true
+	}
+	for _, t := range tenants {
+		if unread[t.ID] == nil && !failedTenants[t.ID] {
+			return false // read, and nothing of it failed
+		}
+	}
+	return true
 }
 
 // readTenant reads a tenant's inventory and events. Its error says why the

@@ -497,3 +497,48 @@ func TestServiceOrderJobEmptyAnswerClosesNothing(t *testing.T) {
 		t.Errorf("closed %+v, want the databases order", res.Closed)
 	}
 }
+
+// TestServiceOrderJobAchievedNothingFails: a cycle whose every tenant had an
+// action fail, with no order created, found or closed, failed as a whole; the
+// same failure beside a tenant read with nothing to do is a partial cycle.
+func TestServiceOrderJobAchievedNothingFails(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name        string
+		secondTenant bool
+		wantFailed  bool
+	}{
+		{"the only tenant's create fails", false, true},
+		{"beside a tenant with nothing to do", true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newSOWorld(t)
+			if tc.secondTenant {
+				w.src.set(kaspersky.Inventory{Tenant: kaspersky.Tenant{ID: "vs-2", Name: "Fabrikam VS", Kind: kaspersky.KindVirtualServer},
+					Devices: []kaspersky.Device{{ID: "host-2", TenantID: "vs-2", Name: "WS-2", Category: kaspersky.WindowsWorkstation, Status: kaspersky.StatusOK}}})
+				w.cfg.Tenants[1].Account = &mapping.AccountMapping{Number: w.acct}
+			}
+			// Every lookup of the order by its reference fails: no order
+			// can be created.
+			w.srv.FailNext("POST", "/api/serviceorders/search/reference", 100, tigerpawtest.Fault{Status: http.StatusServiceUnavailable})
+			desk, err := NewDesk(w.srv.Client(t, tigerpaw.WithClock(w.clock), tigerpaw.WithRetryPolicy(tigerpaw.RetryPolicy{MaxAttempts: 1})))
+			if err != nil {
+				t.Fatal(err)
+			}
+			runner, err := serviceorder.NewRunner(desk, w.store, serviceorder.WithClock(w.clock))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got CycleResult
+			job := &ServiceOrderJob{Source: w.src, Runner: runner, Now: w.clock, OnCycle: func(r CycleResult) { got = r }}
+			res, err := job.Run(t.Context(), w.cfg, w.rules)
+			if len(res.Failed) == 0 || len(res.Created) != 0 {
+				t.Fatalf("created %v, failed %v: want the create to fail", res.Created, res.Failed)
+			}
+			if errors.Is(err, ErrCycleFailed) != tc.wantFailed || got.Failed != tc.wantFailed {
+				t.Errorf("error %v (failed %v): want wrapping ErrCycleFailed %v", err, got.Failed, tc.wantFailed)
+			}
+		})
+	}
+}
