@@ -504,9 +504,9 @@ func TestServiceOrderJobEmptyAnswerClosesNothing(t *testing.T) {
 func TestServiceOrderJobAchievedNothingFails(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name        string
+		name         string
 		secondTenant bool
-		wantFailed  bool
+		wantFailed   bool
 	}{
 		{"the only tenant's create fails", false, true},
 		{"beside a tenant with nothing to do", true, false},
