@@ -64,6 +64,15 @@
 // from page 1, once; a second change is an error. The Office 365 status must
 // carry its three fields; a missing one is an error wrapping ErrBadResponse.
 //
+// A value outside the contract that decides billing or service orders is an
+// error for the company's inventory, wrapping [ErrUnexpectedValue] and naming
+// the item, the field and the value: a device status other than "ok",
+// "warning" or "critical" (read as OK it would close the device's orders), a
+// license type other than "commercial", "trial" or "subscription" (a license
+// that never bills), an unknown license state. Other values outside the
+// contract (a platform, a kind, a product, an event severity or type) are
+// mapped tolerantly and logged once per value.
+//
 // # Bounds
 //
 // A response body is read up to 32 MiB; a longer one is an error. A page is
