@@ -1,6 +1,8 @@
 package ksc
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -339,4 +341,33 @@ func TestSessionEndsBetweenOpeningAndCounting(t *testing.T) {
 		}
 		wantReleased(t, srv)
 	})
+}
+
+// TestKeyTypeOutsideTheContractFailsTheInventory: a KLLIC_KEY_TYPE other than
+// 1 to 6 would read as an unknown key, which never bills, and the devices
+// using it would leave billing; it fails the tenant's inventory instead,
+// naming the key's serial and the value, even when the key says it is a
+// subscription.
+func TestKeyTypeOutsideTheContractFailsTheInventory(t *testing.T) {
+	t.Parallel()
+	for _, k := range []ksctest.Key{
+		{Serial: "K-ODD", ProductName: "Kaspersky Endpoint Security for Business - Advanced", KeyType: 7, LimitDate: t0.AddDate(1, 0, 0), LicCount: 5},
+		{Serial: "K-ODD", ProductName: "Kaspersky Endpoint Security for Business - Advanced", KeyType: 0, LimitDate: t0.AddDate(1, 0, 0), LicCount: 5},
+		{Serial: "K-ODD", ProductName: "Kaspersky Endpoint Security for Business - Advanced", KeyType: -1, LimitDate: t0.AddDate(1, 0, 0), LicCount: 5},
+		{Serial: "K-ODD", ProductName: "Kaspersky Endpoint Security for Business Select", KeyType: 99, LimitDate: t0.AddDate(1, 0, 0), LicCount: 5,
+			IsSubscription: true, SubscriptionState: 0, SubscriptionEnd: t0.AddDate(1, 0, 0)},
+	} {
+		t.Run(strconv.Itoa(k.KeyType), func(t *testing.T) {
+			t.Parallel()
+			srv, c := setup(t)
+			srv.AddKey(vsAlpha.DisplayName, k)
+			srv.SetKeyHosts(k.Serial, []ksctest.KeyHost{{Hostname: "h-ws", Current: true, Product: k.ProductName}})
+			inv, err := NewSource(c).Inventory(t.Context(), vsAlpha.UID)
+			if len(inv.Devices) != 0 || len(inv.Licenses) != 0 {
+				t.Errorf("inventory %+v returned with the error", inv)
+			}
+			wantIncomplete(t, err, fmt.Sprintf(`KLLIC_SERIAL "K-ODD"): KLLIC_KEY_TYPE %d is not a type KSC defines`, k.KeyType))
+			wantReleased(t, srv)
+		})
+	}
 }
