@@ -72,7 +72,9 @@ func (s *Source) tenant(ctx context.Context, id string) (kaspersky.Tenant, error
 
 // Inventory reads the devices, licenses and Office 365 state of one company.
 // Office365 is nil when the company has no Office 365 protection (the status
-// answers 404). A device status, a license type or a license state outside the
+// answers 404); billing then counts the mailboxes of the per-mailbox
+// licenses, so such a license of a kind and state that bill without its
+// mailboxes (absent or null) fails the inventory with ErrIncomplete. A device status, a license type or a license state outside the
 // contract fails the inventory with ErrUnexpectedValue, naming the item, the
 // field and the value: read tolerantly, a status would read as OK and close
 // the device's orders, a type as a license that never bills. Other values
@@ -113,6 +115,13 @@ func (s *Source) Inventory(ctx context.Context, tenantID string) (kaspersky.Inve
 	st, err := s.c.Office365Status(ctx, tenantID)
 	switch {
 	case errors.Is(err, ErrNotFound):
+		// Without a status, billing counts the licenses' mailboxes: one
+		// that does not say how many would bill none.
+		for i, l := range licenses {
+			if err := checkMailboxes(l, &inv.Licenses[i]); err != nil {
+				return kaspersky.Inventory{}, fmt.Errorf("hub: inventory of %q: %w", tenantID, err)
+			}
+		}
 	case err != nil:
 		return kaspersky.Inventory{}, fmt.Errorf("hub: inventory of %q: Office 365 status: %w", tenantID, err)
 	default:
@@ -446,6 +455,30 @@ func LicenseOf(l License, devices []Device) (kaspersky.License, error) {
 		}
 	}
 	return out, nil
+}
+
+// checkMailboxes refuses the license l (kl translated) of a company without
+// Office 365 status when billing would count its mailboxes but the answer
+// did not carry them: a per-mailbox license, commercial of active or
+// unreported state or an active subscription. Its expiry is not looked at:
+// billing decides it at its own time.
+func checkMailboxes(l License, kl *kaspersky.License) error {
+	if kaspersky.LicensingOf(kl.Application) != kaspersky.PerMailbox {
+		return nil
+	}
+	switch {
+	case kl.Type == kaspersky.KeyCommercial && (kl.State == kaspersky.StateUnspecified || kl.State == kaspersky.StateActive),
+		kl.Type == kaspersky.KeySubscription && kl.State == kaspersky.StateActive:
+	default:
+		return nil
+	}
+	switch {
+	case !l.HasMailboxes:
+		return fmt.Errorf("%w: license %q has no \"mailboxes\" (missing or null) and the company has no Office 365 status: the mailboxes to bill are unknown", ErrIncomplete, l.ID)
+	case l.Mailboxes < 0:
+		return fmt.Errorf("license %q: %w: mailboxes is %d, a count cannot be negative", l.ID, ErrUnexpectedValue, l.Mailboxes)
+	}
+	return nil
 }
 
 // SeverityOf maps a KES Cloud severity. A severity outside the contract is
