@@ -371,3 +371,45 @@ func TestKeyTypeOutsideTheContractFailsTheInventory(t *testing.T) {
 		})
 	}
 }
+
+// TestEventWithoutRiseTimeFailsTheEventRead: an event whose rise_time is
+// absent, null or empty would read as raised in the year 1. The service order
+// engine takes an event that old for one past every rule's lifetime and
+// drops it, so the order it should open would never open: the tenant's event
+// read fails instead, naming the event.
+func TestEventWithoutRiseTimeFailsTheEventRead(t *testing.T) {
+	t.Parallel()
+	for name, edit := range map[string]func(ev map[string]any){
+		"missing": func(ev map[string]any) { delete(ev, "rise_time") },
+		"null":    func(ev map[string]any) { ev["rise_time"] = nil },
+		"empty":   func(ev map[string]any) { ev["rise_time"] = "" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv, c := setup(t)
+			src := NewSource(c)
+			if _, err := src.Tenants(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			var id any
+			srv.InjectFault("EventProcessing.GetRecordRange", ksctest.Fault{Rewrite: rewrite(t, func(m map[string]any) {
+				evs := m["pParamsEvents"].(map[string]any)["KLEVP_EVENT_RANGE_ARRAY"].([]any)
+				ev := evs[len(evs)-1].(map[string]any)["value"].(map[string]any)
+				id = ev["event_db_id"]
+				if typed, ok := id.(map[string]any); ok {
+					id = typed["value"]
+				}
+				edit(ev)
+			})})
+			evs, err := src.Events(t.Context(), vsAlpha.UID, t0.AddDate(0, 0, -1))
+			if evs != nil {
+				t.Errorf("events %+v returned with the error", evs)
+			}
+			wantIncomplete(t, err, "rise_time is missing, null or empty")
+			if id == nil || !strings.Contains(err.Error(), fmt.Sprintf(`event_db_id "%v"`, id)) {
+				t.Errorf("error %q does not name the event (event_db_id %v)", err, id)
+			}
+			wantReleased(t, srv)
+		})
+	}
+}
