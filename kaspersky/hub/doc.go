@@ -28,7 +28,10 @@
 // number of protected mailboxes (office365), and used, optional, how many
 // devices, users or mailboxes Business Hub counts against it. The service
 // order license rules read expiresAt, capacity and the usage (the largest of
-// used, the users and the mailboxes).
+// used, the users and the mailboxes). When a company has no Office 365
+// status (404), billing counts the mailboxes of its Office 365 licenses: a
+// license that would bill then must carry mailboxes (0 is a count; absent or
+// null is an error wrapping [ErrIncomplete]).
 //
 // Start with [NewClient]:
 //
@@ -63,6 +66,15 @@
 // two pages means the list changed while it was read: the list is read again
 // from page 1, once; a second change is an error. The Office 365 status must
 // carry its three fields; a missing one is an error wrapping ErrBadResponse.
+//
+// A value outside the contract that decides billing or service orders is an
+// error for the company's inventory, wrapping [ErrUnexpectedValue] and naming
+// the item, the field and the value: a device status other than "ok",
+// "warning" or "critical" (read as OK it would close the device's orders), a
+// license type other than "commercial", "trial" or "subscription" (a license
+// that never bills), an unknown license state. Other values outside the
+// contract (a platform, a kind, a product, an event severity or type) are
+// mapped tolerantly and logged once per value.
 //
 // # Bounds
 //

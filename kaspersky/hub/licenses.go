@@ -30,6 +30,11 @@ type License struct {
 	Users []string `json:"users"`
 	// Mailboxes is the number of protected mailboxes (office365).
 	Mailboxes int `json:"mailboxes"`
+	// HasMailboxes reports whether the answer carried mailboxes as a number:
+	// when it is false the field was absent or null and Mailboxes is 0
+	// without the server having said so. Billing counts the mailboxes of a
+	// company without Office 365 status (see Source.Inventory).
+	HasMailboxes bool `json:"-"`
 }
 
 // Licenses lists the licenses of a company (GET /api/v1/companies/{id}/licenses).

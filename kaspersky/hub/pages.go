@@ -94,11 +94,13 @@ func decodeDevice(raw []byte, nested *int) (Device, error) {
 	return d, nil
 }
 
-// decodeLicense decodes a license, its users within the budget.
+// decodeLicense decodes a license, its users within the budget, and tells
+// absent or null mailboxes from 0.
 func decodeLicense(raw []byte, nested *int) (License, error) {
 	var w struct {
 		License
-		Users nestedList[string] `json:"users"`
+		Users     nestedList[string] `json:"users"`
+		Mailboxes *int               `json:"mailboxes"`
 	}
 	w.Users = nestedList[string]{budget: nested, field: "users"}
 	if err := json.Unmarshal(raw, &w); err != nil {
@@ -106,6 +108,9 @@ func decodeLicense(raw []byte, nested *int) (License, error) {
 	}
 	l := w.License
 	l.Users = w.Users.out
+	if w.Mailboxes != nil {
+		l.Mailboxes, l.HasMailboxes = *w.Mailboxes, true
+	}
 	return l, nil
 }
 

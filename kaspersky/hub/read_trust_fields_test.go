@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mspkit/kaspersky-tigerpaw/billing"
+	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/hubtest"
 )
 
@@ -70,5 +72,84 @@ func TestFieldsThatDecideAreRequired(t *testing.T) {
 				t.Errorf("inventory %+v returned with the error", inv)
 			}
 		})
+	}
+}
+
+// TestOffice365LicenseWithoutMailboxes: a company without Office 365 status
+// (404) is billed the mailboxes of its Office 365 licenses. A license that
+// would bill but does not say how many mailboxes it protects (absent or
+// null) would bill none: it fails the company's inventory. An explicit 0
+// reads, and so does an absent count that billing would not use (a status
+// is there, or the license does not bill).
+func TestOffice365LicenseWithoutMailboxes(t *testing.T) {
+	t.Parallel()
+	const licenses = "/api/v1/companies/c2/licenses"
+	o365 := func(typ, state string) hubtest.License {
+		return hubtest.License{ID: "m1", Product: "office365", Type: typ, State: state, Capacity: 25, Mailboxes: 20}
+	}
+	tests := []struct {
+		name    string
+		lic     hubtest.License
+		status  bool
+		edit    func(it map[string]any)
+		want    error // nil: the inventory reads
+		mailbox int
+	}{
+		{"active subscription, mailboxes missing", o365("subscription", "active"), false, func(it map[string]any) { delete(it, "mailboxes") }, ErrIncomplete, 0},
+		{"active subscription, mailboxes null", o365("subscription", "active"), false, func(it map[string]any) { it["mailboxes"] = nil }, ErrIncomplete, 0},
+		{"commercial without state, mailboxes missing", o365("commercial", ""), false, func(it map[string]any) { delete(it, "mailboxes") }, ErrIncomplete, 0},
+		{"active subscription, mailboxes negative", o365("subscription", "active"), false, func(it map[string]any) { it["mailboxes"] = -3 }, ErrUnexpectedValue, 0},
+		{"active subscription, mailboxes 0", o365("subscription", "active"), false, func(it map[string]any) { it["mailboxes"] = 0 }, nil, 0},
+		{"active subscription, mailboxes sent", o365("subscription", "active"), false, func(map[string]any) {}, nil, 20},
+		{"paused subscription, mailboxes missing", o365("subscription", "paused"), false, func(it map[string]any) { delete(it, "mailboxes") }, nil, 0},
+		{"trial, mailboxes missing", o365("trial", "active"), false, func(it map[string]any) { delete(it, "mailboxes") }, nil, 0},
+		{"with a status, mailboxes missing", o365("subscription", "active"), true, func(it map[string]any) { delete(it, "mailboxes") }, nil, 0},
+		{"per-user license, mailboxes missing", hubtest.License{ID: "m1", Product: "kes-cloud", Type: "commercial", State: "active", Users: []string{"u1"}},
+			false, func(it map[string]any) { delete(it, "mailboxes") }, nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := setup(t)
+			must(t, e.srv.AddCompany(hubtest.Company{ID: "c2", Name: "Fabrikam"}))
+			must(t, e.srv.AddLicense("c2", tt.lic))
+			if tt.status {
+				must(t, e.srv.SetOffice365Status("c2", hubtest.Office365Status{MailboxesProtected: true, LicenseOK: true, ProtectedMailboxes: 20}))
+			}
+			e.srv.InjectFault(hubtest.Fault{Path: licenses, Times: 2, Rewrite: editItem(t, 0, tt.edit)})
+			inv, err := NewSource(e.c).Inventory(t.Context(), "c2")
+			if tt.want == nil {
+				must(t, err)
+				if len(inv.Licenses) != 1 || inv.Licenses[0].Mailboxes != tt.mailbox {
+					t.Errorf("licenses %+v, want m1 with %d mailboxes", inv.Licenses, tt.mailbox)
+				}
+				return
+			}
+			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), `license "m1"`) || !strings.Contains(err.Error(), "mailboxes") {
+				t.Fatalf("error %v, want one wrapping %v naming license m1 and its mailboxes", err, tt.want)
+			}
+			if len(inv.Devices) != 0 || len(inv.Licenses) != 0 {
+				t.Errorf("inventory %+v returned with the error", inv)
+			}
+		})
+	}
+}
+
+// TestMailboxesRequiredWhereBillingCountsThem: checkMailboxes asks for the
+// mailboxes of exactly the Office 365 licenses that billing.Billable bills
+// (expiry aside: billing decides it at its own time).
+func TestMailboxesRequiredWhereBillingCountsThem(t *testing.T) {
+	t.Parallel()
+	for typ := kaspersky.KeyUnknown; typ <= kaspersky.KeyOEM+1; typ++ {
+		for state := kaspersky.StateUnspecified; state <= kaspersky.StateCancelled+1; state++ {
+			kl := kaspersky.License{ID: "m1", Application: kaspersky.AppOffice365, Type: typ, State: state}
+			required := checkMailboxes(License{ID: "m1"}, &kl) != nil
+			if bills := billing.Billable(&kl, t0); required != bills {
+				t.Errorf("%v %v: mailboxes required %v, billed %v", typ, state, required, bills)
+			}
+			if err := checkMailboxes(License{ID: "m1", HasMailboxes: true}, &kl); err != nil {
+				t.Errorf("%v %v with mailboxes: %v", typ, state, err)
+			}
+		}
 	}
 }

@@ -72,8 +72,14 @@ func (s *Source) tenant(ctx context.Context, id string) (kaspersky.Tenant, error
 
 // Inventory reads the devices, licenses and Office 365 state of one company.
 // Office365 is nil when the company has no Office 365 protection (the status
-// answers 404). A license whose state is outside the contract fails the
-// inventory with ErrUnexpectedValue rather than risk billing it.
+// answers 404); billing then counts the mailboxes of the per-mailbox
+// licenses, so such a license of a kind and state that bill without its
+// mailboxes (absent or null) fails the inventory with ErrIncomplete. A device status, a license type or a license state outside the
+// contract fails the inventory with ErrUnexpectedValue, naming the item, the
+// field and the value: read tolerantly, a status would read as OK and close
+// the device's orders, a type as a license that never bills. Other values
+// outside the contract (a platform, a kind, a product) are mapped tolerantly
+// and logged once per value.
 func (s *Source) Inventory(ctx context.Context, tenantID string) (kaspersky.Inventory, error) {
 	t, err := s.tenant(ctx, tenantID)
 	if err != nil {
@@ -89,7 +95,9 @@ func (s *Source) Inventory(ctx context.Context, tenantID string) (kaspersky.Inve
 	for _, d := range devices {
 		u.check("device platform", d.Platform, "windows", "macos", "linux", "android", "ios")
 		u.check("device kind", d.Kind, "workstation", "server", "mobile")
-		u.check("device status", d.Status, "ok", "warning", "critical")
+		if err := checkStatus(d); err != nil {
+			return kaspersky.Inventory{}, fmt.Errorf("hub: inventory of %q: %w", tenantID, err)
+		}
 		inv.Devices = append(inv.Devices, DeviceOf(tenantID, d))
 	}
 	licenses, err := Collect(s.c.Licenses(ctx, tenantID))
@@ -98,7 +106,6 @@ func (s *Source) Inventory(ctx context.Context, tenantID string) (kaspersky.Inve
 	}
 	for _, l := range licenses {
 		u.check("license product", l.Product, "kes-cloud", "kes-cloud-plus", "kes-cloud-pro", "office365")
-		u.check("license type", l.Type, "commercial", "trial", "subscription")
 		kl, err := LicenseOf(l, devices)
 		if err != nil {
 			return kaspersky.Inventory{}, fmt.Errorf("hub: inventory of %q: %w", tenantID, err)
@@ -108,6 +115,13 @@ func (s *Source) Inventory(ctx context.Context, tenantID string) (kaspersky.Inve
 	st, err := s.c.Office365Status(ctx, tenantID)
 	switch {
 	case errors.Is(err, ErrNotFound):
+		// Without a status, billing counts the licenses' mailboxes: one
+		// that does not say how many would bill none.
+		for i, l := range licenses {
+			if err := checkMailboxes(l, &inv.Licenses[i]); err != nil {
+				return kaspersky.Inventory{}, fmt.Errorf("hub: inventory of %q: %w", tenantID, err)
+			}
+		}
 	case err != nil:
 		return kaspersky.Inventory{}, fmt.Errorf("hub: inventory of %q: Office 365 status: %w", tenantID, err)
 	default:
@@ -233,17 +247,37 @@ func IsMobile(d Device) bool {
 	return false
 }
 
+// levelOf translates a status of the contract: "ok", "warning" or
+// "critical"; ok is false for any other.
+func levelOf(status string) (kaspersky.StatusLevel, bool) {
+	switch word(status) {
+	case "ok":
+		return kaspersky.StatusOK, true
+	case "warning":
+		return kaspersky.StatusWarning, true
+	case "critical":
+		return kaspersky.StatusCritical, true
+	}
+	return kaspersky.StatusOK, false
+}
+
+// checkStatus refuses a device whose status is outside the contract: read as
+// OK, it would close the device's orders. The error wraps ErrUnexpectedValue
+// and names the device, the field and the value.
+func checkStatus(d Device) error {
+	if _, ok := levelOf(d.Status); !ok {
+		return fmt.Errorf("device %q: %w: status %q is not ok, warning or critical", d.ID, ErrUnexpectedValue, capText(d.Status))
+	}
+	return nil
+}
+
 // LevelOf translates a device status. A status outside the contract reads as
 // Warning when a status description holds, else OK (as package ksc does for
-// an unknown status id), so that a new level is neither lost nor invented.
+// an unknown status id); Source.Inventory does not get that far, it refuses
+// such a device.
 func LevelOf(d Device) kaspersky.StatusLevel {
-	switch word(d.Status) {
-	case "ok":
-		return kaspersky.StatusOK
-	case "warning":
-		return kaspersky.StatusWarning
-	case "critical":
-		return kaspersky.StatusCritical
+	if level, ok := levelOf(d.Status); ok {
+		return level
 	}
 	if len(d.StatusDescriptions) > 0 {
 		return kaspersky.StatusWarning
@@ -341,7 +375,7 @@ func ApplicationOf(product string) kaspersky.AppID {
 }
 
 // KeyTypeOf maps a license type. A type outside the contract is KeyUnknown,
-// which never bills.
+// which never bills; LicenseOf refuses such a license.
 func KeyTypeOf(t string) kaspersky.KeyType {
 	switch word(t) {
 	case "commercial":
@@ -377,14 +411,20 @@ func StateOf(s string) (kaspersky.LicenseState, error) {
 
 // LicenseOf translates a license. devices are the company's devices: those
 // whose user is among the license's users are its ActiveDevices (per-user
-// licensing), in the order given. A subscription without a state is an error
-// wrapping ErrIncomplete.
+// licensing), in the order given. A type other than "commercial", "trial" or
+// "subscription" is an error wrapping ErrUnexpectedValue: as KeyUnknown the
+// license would never bill and its charges would drop. A subscription without
+// a state is an error wrapping ErrIncomplete.
 func LicenseOf(l License, devices []Device) (kaspersky.License, error) {
+	typ := KeyTypeOf(l.Type)
+	if typ == kaspersky.KeyUnknown {
+		return kaspersky.License{}, fmt.Errorf("license %q: %w: type %q is not commercial, trial or subscription", l.ID, ErrUnexpectedValue, capText(l.Type))
+	}
 	state, err := StateOf(l.State)
 	if err != nil {
 		return kaspersky.License{}, fmt.Errorf("license %q: %w", l.ID, err)
 	}
-	if state == kaspersky.StateUnspecified && KeyTypeOf(l.Type) == kaspersky.KeySubscription {
+	if state == kaspersky.StateUnspecified && typ == kaspersky.KeySubscription {
 		// A subscription bills only when active: without a state it would
 		// silently stop billing.
 		return kaspersky.License{}, fmt.Errorf("%w: license %q is a subscription without a state", ErrIncomplete, l.ID)
@@ -393,7 +433,7 @@ func LicenseOf(l License, devices []Device) (kaspersky.License, error) {
 		ID:          l.ID,
 		Application: ApplicationOf(l.Product),
 		ProductName: l.Product,
-		Type:        KeyTypeOf(l.Type),
+		Type:        typ,
 		State:       state,
 		Capacity:    max(l.Capacity, 0),
 		Mailboxes:   max(l.Mailboxes, 0),
@@ -415,6 +455,30 @@ func LicenseOf(l License, devices []Device) (kaspersky.License, error) {
 		}
 	}
 	return out, nil
+}
+
+// checkMailboxes refuses the license l (kl translated) of a company without
+// Office 365 status when billing would count its mailboxes but the answer
+// did not carry them: a per-mailbox license, commercial of active or
+// unreported state or an active subscription. Its expiry is not looked at:
+// billing decides it at its own time.
+func checkMailboxes(l License, kl *kaspersky.License) error {
+	if kaspersky.LicensingOf(kl.Application) != kaspersky.PerMailbox {
+		return nil
+	}
+	switch {
+	case kl.Type == kaspersky.KeyCommercial && (kl.State == kaspersky.StateUnspecified || kl.State == kaspersky.StateActive),
+		kl.Type == kaspersky.KeySubscription && kl.State == kaspersky.StateActive:
+	default:
+		return nil
+	}
+	switch {
+	case !l.HasMailboxes:
+		return fmt.Errorf("%w: license %q has no \"mailboxes\" (missing or null) and the company has no Office 365 status: the mailboxes to bill are unknown", ErrIncomplete, l.ID)
+	case l.Mailboxes < 0:
+		return fmt.Errorf("license %q: %w: mailboxes is %d, a count cannot be negative", l.ID, ErrUnexpectedValue, l.Mailboxes)
+	}
+	return nil
 }
 
 // SeverityOf maps a KES Cloud severity. A severity outside the contract is

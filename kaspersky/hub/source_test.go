@@ -43,7 +43,7 @@ func seedContoso(t *testing.T, srv *hubtest.Server) {
 		hubtest.License{ID: "l2", Product: "kes-cloud-plus", Type: "trial", State: "paused", Capacity: 5, Users: []string{"u3"}},
 		hubtest.License{ID: "l3", Product: "kes-cloud-pro", Type: "subscription", State: "cancelled", ExpiresAt: exp, Capacity: 3},
 		hubtest.License{ID: "l4", Product: "office365", Type: "subscription", State: "active", Capacity: 50, Mailboxes: 42},
-		hubtest.License{ID: "l5", Product: "kes-cloud", Type: "beta", State: "active", Users: []string{"u9"}},
+		hubtest.License{ID: "l5", Product: "kes-cloud", Type: "Trial", State: "active", Users: []string{"u9"}},
 	))
 	must(t, srv.SetOffice365Status("c1", hubtest.Office365Status{MailboxesProtected: false, LicenseOK: true, ProtectedMailboxes: 42}))
 	must(t, srv.AddEvent("c1",
@@ -115,7 +115,7 @@ func TestSourceInventory(t *testing.T) {
 				Expires: exp, Capacity: 3},
 			{ID: "l4", Application: kaspersky.AppOffice365, ProductName: "office365", Type: kaspersky.KeySubscription, State: kaspersky.StateActive,
 				Capacity: 50, Mailboxes: 42},
-			{ID: "l5", Application: kaspersky.AppKESCloud, ProductName: "kes-cloud", Type: kaspersky.KeyUnknown, State: kaspersky.StateActive,
+			{ID: "l5", Application: kaspersky.AppKESCloud, ProductName: "kes-cloud", Type: kaspersky.KeyTrial, State: kaspersky.StateActive,
 				Users: []string{"u9"}},
 		},
 		Office365: &kaspersky.Office365Status{MailboxesProtected: false, LicenseOK: true, ProtectedMailboxes: 42},
@@ -255,6 +255,12 @@ func TestSourceEventsErrors(t *testing.T) {
 	}
 }
 
+// TestSourceLogsValuesOutsideTheContract: a value outside the contract that
+// neither bills nor closes orders by itself (a platform, an event severity, an
+// Office 365 event type) is mapped tolerantly and logged once; a device status
+// or a license type outside the contract is an error for the company, since
+// read tolerantly it would close the device's orders (OK) or drop the
+// license's charges (a type that never bills).
 func TestSourceLogsValuesOutsideTheContract(t *testing.T) {
 	t.Parallel()
 	var buf syncBuffer
@@ -262,15 +268,15 @@ func TestSourceLogsValuesOutsideTheContract(t *testing.T) {
 	must(t, e.srv.AddCompany(hubtest.Company{ID: "c1", Name: "Contoso"}))
 	must(t, e.srv.AddDevice("c1",
 		hubtest.Device{ID: "d1", Platform: "chromeos", Kind: "workstation", Status: "ok"},
-		hubtest.Device{ID: "d2", Platform: "ChromeOS", Kind: "workstation", Status: "purple"},
+		hubtest.Device{ID: "d2", Platform: "ChromeOS", Kind: "workstation", Status: "warning"},
 	))
-	must(t, e.srv.AddLicense("c1", hubtest.License{ID: "l1", Product: "kes-cloud", Type: "freebie", State: "active"}))
+	must(t, e.srv.AddLicense("c1", hubtest.License{ID: "l1", Product: "kes-cloud", Type: "commercial", State: "active"}))
 	must(t, e.srv.AddEvent("c1", hubtest.Event{ID: "e1", Time: t0, Severity: "fatal"}))
 	must(t, e.srv.AddOffice365Event("c1", hubtest.Office365Event{ID: "o1", Time: t0, Type: "quarantine-full"}))
 	inv, err := NewSource(e.c).Inventory(t.Context(), "c1")
 	must(t, err)
-	if inv.Devices[1].Status != kaspersky.StatusOK || inv.Licenses[0].Type != kaspersky.KeyUnknown {
-		t.Errorf("tolerant mapping: %+v %+v", inv.Devices[1], inv.Licenses[0])
+	if inv.Devices[1].Status != kaspersky.StatusWarning || inv.Devices[1].Category != kaspersky.NonWindows || inv.Licenses[0].Type != kaspersky.KeyCommercial {
+		t.Errorf("mapping: %+v %+v", inv.Devices[1], inv.Licenses[0])
 	}
 	evs, err := NewSource(e.c).Events(t.Context(), "c1", time.Time{})
 	must(t, err)
@@ -279,15 +285,44 @@ func TestSourceLogsValuesOutsideTheContract(t *testing.T) {
 	}
 	log := buf.String()
 	for _, want := range []string{
-		`field="device platform" value=chromeos`, `field="device status" value=purple`,
-		`field="license type" value=freebie`, `field="event severity" value=fatal`,
+		`field="device platform" value=chromeos`, `field="event severity" value=fatal`,
 		`field="Office 365 event type" value=quarantine-full`,
 	} {
 		if strings.Count(log, want) != 1 {
 			t.Errorf("log should hold %q once:\n%s", want, log)
 		}
 	}
-	if strings.Contains(log, "device kind") || strings.Contains(log, "license product") {
+	if strings.Contains(log, "device kind") || strings.Contains(log, "license product") || strings.Contains(log, "device status") {
 		t.Errorf("known values logged:\n%s", log)
+	}
+
+	// A status or a license type outside the contract fails the inventory,
+	// naming the item, the field and the value.
+	for _, tt := range []struct {
+		name string
+		seed func(srv *hubtest.Server) error
+		want string
+	}{
+		{"device status", func(srv *hubtest.Server) error {
+			return srv.AddDevice("c2", hubtest.Device{ID: "d1", Platform: "windows", Kind: "workstation", Status: "ok"},
+				hubtest.Device{ID: "d2", Platform: "windows", Kind: "workstation", Status: "purple",
+					StatusDescriptions: []hubtest.StatusDescription{{Code: "databases-outdated"}}})
+		}, `device "d2": hub: unexpected value: status "purple" is not ok, warning or critical`},
+		{"license type", func(srv *hubtest.Server) error {
+			return srv.AddLicense("c2", hubtest.License{ID: "l1", Product: "kes-cloud", Type: "freebie", State: "active", Users: []string{"u1"}})
+		}, `license "l1": hub: unexpected value: type "freebie" is not commercial, trial or subscription`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := setup(t)
+			must(t, e.srv.AddCompany(hubtest.Company{ID: "c2", Name: "Fabrikam"}))
+			must(t, tt.seed(e.srv))
+			inv, err := NewSource(e.c).Inventory(t.Context(), "c2")
+			if !errors.Is(err, ErrUnexpectedValue) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one wrapping ErrUnexpectedValue naming %q", err, tt.want)
+			}
+			if len(inv.Devices) != 0 || len(inv.Licenses) != 0 {
+				t.Errorf("inventory %+v returned with the error", inv)
+			}
+		})
 	}
 }

@@ -72,7 +72,8 @@ type EventQuery struct {
 // (de-duplicated by event_db_id), through an EventProcessing iterator that is
 // released when the loop ends. The window and severity are applied by the
 // server and checked again by the client, since servers read the bounds
-// differently.
+// differently. An event without its rise_time (absent, null or empty) ends
+// the read with an error wrapping ErrIncomplete that names its event_db_id.
 func (c *Client) Events(ctx context.Context, q EventQuery) iter.Seq2[Event, error] {
 	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
 		return func(yield func(Event, error) bool) {
@@ -157,6 +158,15 @@ func (c *Client) Events(ctx context.Context, q EventQuery) iter.Seq2[Event, erro
 			return c.call(ctx, "EventProcessing.ReleaseIterator", Params{"strIteratorId": h.id}, nil, callOpts{idempotent: true, pin: &h.gen})
 		},
 		repeatableRead: true,
+		// An event without its time would be taken for one raised in the
+		// year 1: the service order engine ignores an event that old, and
+		// the event would never open its order.
+		check: func(w eventWire) error {
+			if w.Rise.t.IsZero() {
+				return fmt.Errorf("rise_time is missing, null or empty: when the event was raised is unknown")
+			}
+			return nil
+		},
 		key: func(w eventWire) string {
 			if !w.ID.ok {
 				return ""
@@ -171,7 +181,7 @@ func (c *Client) Events(ctx context.Context, q EventQuery) iter.Seq2[Event, erro
 				return
 			}
 			e := w.event()
-			if !q.From.IsZero() && e.Time.Before(q.From.Truncate(time.Second)) && !e.Time.IsZero() {
+			if !q.From.IsZero() && e.Time.Before(q.From.Truncate(time.Second)) {
 				continue
 			}
 			if !q.To.IsZero() && e.Time.After(q.To) {

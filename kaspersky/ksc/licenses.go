@@ -81,15 +81,18 @@ func (w *keyWire) key() Key {
 	}
 }
 
-// check refuses a key whose billing cannot be decided: without a type it
-// would read as an unknown key, and a subscription without a state KSC
-// defines as one without a state; neither bills, so the devices using the
-// key would leave billing on a short answer.
+// check refuses a key whose billing cannot be decided: without a type, or
+// with a type outside 1 to 6, it would read as an unknown key, and a
+// subscription without a state KSC defines as one without a state; neither
+// bills, so the devices using the key would leave billing on a short or
+// unexpected answer.
 func (w *keyWire) check() error {
 	subscription := w.Type.ok && KeyType(w.Type.v) == KeyTypeSubscription || w.IsSubscr.v
 	switch {
 	case !w.Type.ok:
 		return fmt.Errorf("KLLIC_KEY_TYPE is missing or null: whether the key bills is unknown")
+	case w.Type.v < int64(KeyTypeCommercial) || w.Type.v > int64(KeyTypeSubscription):
+		return fmt.Errorf("KLLIC_KEY_TYPE %d is not a type KSC defines (1 to 6): whether the key bills is unknown", w.Type.v)
 	case subscription && !w.SubscrState.ok:
 		return fmt.Errorf("the key is a subscription without KLLIC_SUBSCRINFO_STATE: whether it bills is unknown")
 	case subscription && (w.SubscrState.v < int64(SubscriptionActive) || w.SubscrState.v > int64(SubscriptionHardCancelled)):
@@ -118,9 +121,10 @@ type keyHostWire struct {
 }
 
 // EnumKeys iterates over the license keys of the client's (virtual) server
-// through a GroupSyncIterator, released when the loop ends. A key without
-// KLLIC_KEY_TYPE, or a subscription without a KLLIC_SUBSCRINFO_STATE of 0 to
-// 3, ends the read with an error wrapping ErrIncomplete.
+// through a GroupSyncIterator, released when the loop ends. A key without a
+// KLLIC_KEY_TYPE of 1 to 6, or a subscription without a KLLIC_SUBSCRINFO_STATE
+// of 0 to 3, ends the read with an error wrapping ErrIncomplete that names the
+// key's serial and the value.
 func (c *Client) EnumKeys(ctx context.Context) iter.Seq2[Key, error] {
 	open := func(ctx context.Context, gen *uint64) (string, int, error) {
 		args := Params{

@@ -1,6 +1,8 @@
 package ksc
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -339,4 +341,75 @@ func TestSessionEndsBetweenOpeningAndCounting(t *testing.T) {
 		}
 		wantReleased(t, srv)
 	})
+}
+
+// TestKeyTypeOutsideTheContractFailsTheInventory: a KLLIC_KEY_TYPE other than
+// 1 to 6 would read as an unknown key, which never bills, and the devices
+// using it would leave billing; it fails the tenant's inventory instead,
+// naming the key's serial and the value, even when the key says it is a
+// subscription.
+func TestKeyTypeOutsideTheContractFailsTheInventory(t *testing.T) {
+	t.Parallel()
+	for _, k := range []ksctest.Key{
+		{Serial: "K-ODD", ProductName: "Kaspersky Endpoint Security for Business - Advanced", KeyType: 7, LimitDate: t0.AddDate(1, 0, 0), LicCount: 5},
+		{Serial: "K-ODD", ProductName: "Kaspersky Endpoint Security for Business - Advanced", KeyType: 0, LimitDate: t0.AddDate(1, 0, 0), LicCount: 5},
+		{Serial: "K-ODD", ProductName: "Kaspersky Endpoint Security for Business - Advanced", KeyType: -1, LimitDate: t0.AddDate(1, 0, 0), LicCount: 5},
+		{Serial: "K-ODD", ProductName: "Kaspersky Endpoint Security for Business Select", KeyType: 99, LimitDate: t0.AddDate(1, 0, 0), LicCount: 5,
+			IsSubscription: true, SubscriptionState: 0, SubscriptionEnd: t0.AddDate(1, 0, 0)},
+	} {
+		t.Run(strconv.Itoa(k.KeyType), func(t *testing.T) {
+			t.Parallel()
+			srv, c := setup(t)
+			srv.AddKey(vsAlpha.DisplayName, k)
+			srv.SetKeyHosts(k.Serial, []ksctest.KeyHost{{Hostname: "h-ws", Current: true, Product: k.ProductName}})
+			inv, err := NewSource(c).Inventory(t.Context(), vsAlpha.UID)
+			if len(inv.Devices) != 0 || len(inv.Licenses) != 0 {
+				t.Errorf("inventory %+v returned with the error", inv)
+			}
+			wantIncomplete(t, err, fmt.Sprintf(`KLLIC_SERIAL "K-ODD"): KLLIC_KEY_TYPE %d is not a type KSC defines`, k.KeyType))
+			wantReleased(t, srv)
+		})
+	}
+}
+
+// TestEventWithoutRiseTimeFailsTheEventRead: an event whose rise_time is
+// absent, null or empty would read as raised in the year 1. The service order
+// engine takes an event that old for one past every rule's lifetime and
+// drops it, so the order it should open would never open: the tenant's event
+// read fails instead, naming the event.
+func TestEventWithoutRiseTimeFailsTheEventRead(t *testing.T) {
+	t.Parallel()
+	for name, edit := range map[string]func(ev map[string]any){
+		"missing": func(ev map[string]any) { delete(ev, "rise_time") },
+		"null":    func(ev map[string]any) { ev["rise_time"] = nil },
+		"empty":   func(ev map[string]any) { ev["rise_time"] = "" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv, c := setup(t)
+			src := NewSource(c)
+			if _, err := src.Tenants(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			var id any
+			srv.InjectFault("EventProcessing.GetRecordRange", ksctest.Fault{Rewrite: rewrite(t, func(m map[string]any) {
+				evs := m["pParamsEvents"].(map[string]any)["KLEVP_EVENT_RANGE_ARRAY"].([]any)
+				ev := evs[len(evs)-1].(map[string]any)["value"].(map[string]any)
+				id = ev["event_db_id"]
+				if typed, ok := id.(map[string]any); ok {
+					id = typed["value"]
+				}
+				edit(ev)
+			})})
+			evs, err := src.Events(t.Context(), vsAlpha.UID, t0.AddDate(0, 0, -1))
+			if evs != nil {
+				t.Errorf("events %+v returned with the error", evs)
+			}
+			wantIncomplete(t, err, "rise_time is missing, null or empty")
+			if id == nil || !strings.Contains(err.Error(), fmt.Sprintf(`event_db_id "%v"`, id)) {
+				t.Errorf("error %q does not name the event (event_db_id %v)", err, id)
+			}
+			wantReleased(t, srv)
+		})
+	}
 }
