@@ -60,7 +60,8 @@
 // list, the page or item and the reason: a page that is not a JSON object, a
 // missing or null items list or total, a null item or one without its id, a
 // device without its status, a license without its product or type, an
-// id listed twice, a page holding more items than the page size asked for,
+// event without its time (absent, null, empty or zero: read as raised in the
+// year 1, a read with a since would drop it), an id listed twice, a page holding more items than the page size asked for,
 // more items than the total or fewer at the end, an empty page before the
 // end, a next page that does not move forward. A total that changes between
 // two pages means the list changed while it was read: the list is read again
