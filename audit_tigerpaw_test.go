@@ -295,3 +295,135 @@ func (w *billingWorld) addCustomer(t *testing.T, id string) {
 		Account: &mapping.AccountMapping{Number: acct.Number, Billing: mapping.Billing{Enabled: true, Agreement: agr.Number,
 			PriceLevel: w.cfg.Tenants[0].Account.Billing.PriceLevel}}})
 }
+
+// TestBillingMoveCheckTrustsNoEntryWithoutItsAccount: an entry of the listing
+// of an account's agreements that does not say whose agreement it is (its
+// AccountNumber absent, null or 0, or no Agreement at all) may be another
+// account's, whose integration charges are the MSP's to keep once its
+// billing is off. Such a listing deletes nothing, not even on the account's
+// own former agreement it also names; the account is checked again next
+// cycle, and a listing that says whose each agreement is then completes the
+// move.
+func TestBillingMoveCheckTrustsNoEntryWithoutItsAccount(t *testing.T) {
+	t.Parallel()
+	const listing = "/api/agreements/account/{n}"
+	owned := func(what string) string { return billing.OwnerMarker + " " + what }
+	type world struct {
+		*billingWorld
+		former, theirs, contoso int
+	}
+	newWorld := func(t *testing.T) world {
+		w := newBillingWorld(t)
+		contoso := w.cfg.Tenants[0].Account.Number
+		level := w.cfg.Tenants[0].Account.Billing.PriceLevel
+		// Contoso's former agreement, which still holds a charge of the
+		// integration's: the move check deletes it once it is shown to be
+		// Contoso's.
+		former := w.srv.AddAgreement(tigerpawtest.Agreement{AccountNumber: contoso, BillingPeriod: 1, StartDate: billingNow.AddDate(-2, 0, 0)}).Number
+		w.srv.AddCharge(tigerpawtest.Charge{AgreementNumber: former, SpecialItemID: "KESB-ADV-WS", ItemDescription: owned("90 workstations"),
+			Quantity: 90, Price: 400, PriceLevel: level})
+		// Fabrikam, whose automatic billing was turned off: its charge is
+		// the MSP's to keep.
+		fabrikam := w.srv.AddAccount(tigerpawtest.Account{Name: "Fabrikam", Type: "Customer"})
+		theirs := w.srv.AddAgreement(tigerpawtest.Agreement{AccountNumber: fabrikam.Number, BillingPeriod: 1, StartDate: billingNow}).Number
+		w.srv.AddCharge(tigerpawtest.Charge{AgreementNumber: theirs, SpecialItemID: "KESB-ADV-WS", ItemDescription: owned("12 workstations"),
+			Quantity: 12, Price: 450, PriceLevel: 1})
+		return world{w, former, theirs, contoso}
+	}
+	// listed rewrites the listing of Contoso's agreements so that it also
+	// names Fabrikam's agreement, edited by edit.
+	listed := func(t *testing.T, w world, edit func(agr map[string]any)) tigerpawtest.Fault {
+		return tigerpawtest.Fault{Rewrite: func(body []byte) []byte {
+			var m map[string]any
+			if err := json.Unmarshal(body, &m); err != nil {
+				t.Errorf("rewrite: %v", err)
+				return body
+			}
+			list := m["Agreements"].([]any)
+			var entry map[string]any
+			if err := json.Unmarshal(jsonOf(t, list[len(list)-1]), &entry); err != nil {
+				t.Errorf("rewrite: %v", err)
+				return body
+			}
+			entry["AgreementNumber"] = w.theirs
+			entry["AccountName"] = "Fabrikam"
+			edit(entry)
+			m["Agreements"] = append(list, entry)
+			m["TotalCount"] = len(list) + 1
+			return jsonOf(t, m)
+		}}
+	}
+	raw := func(w world, theirs string) tigerpawtest.Fault {
+		return tigerpawtest.Fault{Status: http.StatusOK, Body: fmt.Sprintf(`{"Agreements":[`+
+			`{"AgreementNumber":%d,"AccountName":"Contoso","Agreement":{"AccountNumber":%d,"BillingPeriod":1},"AdditionalCharges":3},`+
+			`{"AgreementNumber":%d,"AccountName":"Contoso","Agreement":{"AccountNumber":%d,"BillingPeriod":1},"AdditionalCharges":1},`+
+			`{"AgreementNumber":%d,"AccountName":"Fabrikam",%s"AdditionalCharges":1}],`+
+			`"PageSize":50,"NextRow":0,"TotalCount":3,"Success":true,"Message":""}`,
+			w.agreement, w.contoso, w.former, w.contoso, w.theirs, theirs)}
+	}
+	for _, tt := range []struct {
+		name  string
+		fault func(t *testing.T, w world) tigerpawtest.Fault
+	}{
+		{"AccountNumber 0", func(t *testing.T, w world) tigerpawtest.Fault {
+			return listed(t, w, func(e map[string]any) { e["Agreement"].(map[string]any)["AccountNumber"] = 0 })
+		}},
+		{"AccountNumber null", func(t *testing.T, w world) tigerpawtest.Fault {
+			return listed(t, w, func(e map[string]any) { e["Agreement"].(map[string]any)["AccountNumber"] = nil })
+		}},
+		{"AccountNumber missing", func(t *testing.T, w world) tigerpawtest.Fault {
+			return listed(t, w, func(e map[string]any) { delete(e["Agreement"].(map[string]any), "AccountNumber") })
+		}},
+		{"Agreement null", func(t *testing.T, w world) tigerpawtest.Fault {
+			return listed(t, w, func(e map[string]any) { e["Agreement"] = nil })
+		}},
+		{"raw body, Agreement without AccountNumber", func(t *testing.T, w world) tigerpawtest.Fault {
+			return raw(w, `"Agreement":{"BillingPeriod":1},`)
+		}},
+		{"raw body, no Agreement", func(t *testing.T, w world) tigerpawtest.Fault {
+			return raw(w, ``)
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			w.srv.FailNext("GET", listing, 1, tt.fault(t, w))
+			_, res, err := w.job(t).Run(t.Context(), w.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := w.srv.Count("GET", listing); n != 1 {
+				t.Fatalf("the account's agreements were listed %d times, want 1", n)
+			}
+			if res.Deleted != 0 {
+				t.Errorf("result %+v: charges deleted on a listing with an agreement of no stated account", res)
+			}
+			if n := len(w.srv.Charges(w.theirs)); n != 1 {
+				t.Errorf("Fabrikam's agreement has %d charges, want its 1 kept", n)
+			}
+			if n := len(w.srv.Charges(w.former)); n != 1 {
+				t.Errorf("Contoso's former agreement has %d charges, want its 1 kept while the listing is not trusted", n)
+			}
+			// Next cycle: the account is due again, and the listing says
+			// whose each agreement is.
+			if _, _, err := w.job(t).Run(t.Context(), w.cfg); err != nil {
+				t.Fatal(err)
+			}
+			if n := len(w.srv.Charges(w.former)); n != 0 {
+				t.Errorf("after a listing that says whose each agreement is, Contoso's former agreement has %d charges, want 0", n)
+			}
+			if n := len(w.srv.Charges(w.theirs)); n != 1 {
+				t.Errorf("Fabrikam's agreement has %d charges, want its 1 kept", n)
+			}
+		})
+	}
+}
+
+func jsonOf(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Errorf("json: %v", err)
+	}
+	return b
+}

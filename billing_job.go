@@ -25,9 +25,13 @@ import (
 //
 // When an account's billing moves to another of its agreements, the
 // integration's charges on the former agreements are deleted in the same plan,
-// so the customer is never billed twice. Turning an account's automatic billing
-// off, or removing its tenant from the integration, leaves the charges as they
-// are: from then on they are the MSP's to keep or delete.
+// so the customer is never billed twice. Only agreements the listing of the
+// account's agreements shows to be the account's are touched: a listing that
+// names an agreement of another account, or one without its account
+// (AccountNumber absent, null or 0), deletes nothing and the account is
+// checked again next cycle. Turning an account's automatic billing off, or
+// removing its tenant from the integration, leaves the charges as they are:
+// from then on they are the MSP's to keep or delete.
 type BillingJob struct {
 	// Source reads the Kaspersky console. Required.
 	Source kaspersky.Source

@@ -265,6 +265,8 @@ type moveCheck struct {
 
 // checkAccount lists the account's agreements and the charges of each it does
 // not bill to, and returns the deletions of the integration's charges there.
+// A listing with an entry not shown to be the account's (another account's
+// number, or none) returns nothing, not clean.
 func (j *BillingJob) checkAccount(ctx context.Context, a billing.Account, chosen map[int]bool, r billing.ChargeReader) moveCheck {
 	var out moveCheck
 	complete := true
@@ -280,12 +282,17 @@ func (j *BillingJob) checkAccount(ctx context.Context, a billing.Account, chosen
 		if chosen[agr.AgreementNumber] {
 			continue
 		}
-		if n := agr.Agreement.AccountNumber; n != 0 && n != a.AccountNumber {
-			// Not this account's: another account's agreement keeps the
-			// integration's charges once its billing is off. A listing
-			// that names it is not trusted for any deletion.
-			j.logger().WarnContext(ctx, "the listing of the account's agreements names another account's agreement; charges on its former agreements are checked next cycle",
-				"account", a.AccountNumber, "agreement", agr.AgreementNumber, "agreement_account", n)
+		if n := agr.Agreement.AccountNumber; n != a.AccountNumber {
+			// Not shown to be this account's: another account's agreement
+			// keeps the integration's charges once its billing is off, and
+			// an entry without its account (absent, null or 0) may be one.
+			// A listing holding such an entry is not trusted for any
+			// deletion.
+			msg := "the listing of the account's agreements names another account's agreement; charges on its former agreements are checked next cycle"
+			if n <= 0 {
+				msg = "the listing of the account's agreements holds an agreement without its account; charges on its former agreements are checked next cycle"
+			}
+			j.logger().WarnContext(ctx, msg, "account", a.AccountNumber, "agreement", agr.AgreementNumber, "agreement_account", n)
 			return moveCheck{}
 		}
 		existing, err := r.List(ctx, agr.AgreementNumber)

@@ -11,7 +11,8 @@ type Device struct {
 	Name string `json:"name"`
 	// Platform is "windows", "macos", "linux", "android" or "ios".
 	Platform string `json:"platform"`
-	// Kind is "workstation", "server" or "mobile".
+	// Kind is "workstation", "server" or "mobile"; Source.Inventory reads a
+	// device without a kind on a platform other than Windows (see IsMobile).
 	Kind string `json:"kind"`
 	// UserID is the user the device is assigned to (per-user licensing).
 	UserID string `json:"userId"`

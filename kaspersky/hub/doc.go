@@ -60,7 +60,8 @@
 // list, the page or item and the reason: a page that is not a JSON object, a
 // missing or null items list or total, a null item or one without its id, a
 // device without its status, a license without its product or type, an
-// id listed twice, a page holding more items than the page size asked for,
+// event without its time (absent, null, empty or zero: read as raised in the
+// year 1, a read with a since would drop it), an id listed twice, a page holding more items than the page size asked for,
 // more items than the total or fewer at the end, an empty page before the
 // end, a next page that does not move forward. A total that changes between
 // two pages means the list changed while it was read: the list is read again
@@ -71,10 +72,16 @@
 // error for the company's inventory, wrapping [ErrUnexpectedValue] and naming
 // the item, the field and the value: a device status other than "ok",
 // "warning" or "critical" (read as OK it would close the device's orders), a
-// license type other than "commercial", "trial" or "subscription" (a license
-// that never bills), an unknown license state. Other values outside the
-// contract (a platform, a kind, a product, an event severity or type) are
-// mapped tolerantly and logged once per value.
+// device platform other than "windows", "macos", "linux", "android" or "ios"
+// or a kind other than "workstation", "server" or "mobile" (a Windows device
+// of an unknown kind would bill as non-Windows, under another price book
+// item; an unknown kind would count a phone as a computer), a license type
+// other than "commercial", "trial" or "subscription" (a license that never
+// bills), an unknown license state. A device without a platform, or a Windows
+// device without a kind, is an error wrapping [ErrIncomplete]; a kind may be
+// left out on the other platforms. Other values outside the contract (a
+// product, an event severity or type) are mapped tolerantly and logged once
+// per value.
 //
 // # Bounds
 //

@@ -47,8 +47,8 @@ var (
 	// too, and kaspersky.ErrIncomplete.
 	ErrIncomplete error = &sentinel{"hub: list incomplete or malformed", []error{ErrBadResponse, kaspersky.ErrIncomplete}}
 	// ErrUnexpectedValue means a field held a value outside the contract that
-	// cannot be mapped safely: a device status, a license type or a license
-	// state the client does not know. The error names the item, the field and
+	// cannot be mapped safely: a device status, platform or kind, a license
+	// type or a license state the client does not know. The error names the item, the field and
 	// the value.
 	ErrUnexpectedValue = errors.New("hub: unexpected value")
 )

@@ -85,17 +85,23 @@ func FuzzDecodeResponse(f *testing.F) {
 				t.Fatalf("page error %v does not wrap ErrIncomplete", err)
 			}
 		}
-		events := &pageAnswer[Event]{limit: limit, decode: decodePlain[Event]}
+		events := &pageAnswer[Event]{limit: limit, decode: decodeEvent}
 		if err := decodeResponse("GET", "/p", status, body, events); err == nil {
 			agree(t, body, len(events.items), events.total)
 			for _, e := range events.items {
+				if e.Time.IsZero() {
+					t.Fatalf("event %q accepted without its time", e.ID)
+				}
 				_ = EventOf("t", e)
 			}
 		}
-		o365 := &pageAnswer[Office365Event]{limit: limit, decode: decodePlain[Office365Event]}
+		o365 := &pageAnswer[Office365Event]{limit: limit, decode: decodeOffice365Event}
 		if err := decodeResponse("GET", "/p", status, body, o365); err == nil {
 			agree(t, body, len(o365.items), o365.total)
 			for _, e := range o365.items {
+				if e.Time.IsZero() {
+					t.Fatalf("Office 365 event %q accepted without its time", e.ID)
+				}
 				_ = Office365EventOf("t", e)
 			}
 		}

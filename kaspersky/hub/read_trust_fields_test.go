@@ -3,6 +3,7 @@ package hub
 import (
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/mspkit/kaspersky-tigerpaw/billing"
@@ -150,6 +151,53 @@ func TestMailboxesRequiredWhereBillingCountsThem(t *testing.T) {
 			if err := checkMailboxes(License{ID: "m1", HasMailboxes: true}, &kl); err != nil {
 				t.Errorf("%v %v with mailboxes: %v", typ, state, err)
 			}
+		}
+	}
+}
+
+// TestEventWithoutTimeFailsTheEventRead: an event whose time is absent, null,
+// empty or the zero time would read as raised in the year 1. A read with a
+// since (every read of the service order engine) drops it as older than the
+// window, and the order it should open would never open: the company's event
+// read fails instead, with ErrIncomplete naming the event.
+func TestEventWithoutTimeFailsTheEventRead(t *testing.T) {
+	t.Parallel()
+	edits := map[string]func(ev map[string]any){
+		"missing": func(ev map[string]any) { delete(ev, "time") },
+		"null":    func(ev map[string]any) { ev["time"] = nil },
+		"empty":   func(ev map[string]any) { ev["time"] = "" },
+		"zero":    func(ev map[string]any) { ev["time"] = "0001-01-01T00:00:00Z" },
+	}
+	streams := []struct{ path, id string }{
+		{"/api/v1/companies/c1/events", "e4"},
+		{"/api/v1/companies/c1/office365/events", "e2"},
+	}
+	for _, s := range streams {
+		for name, edit := range edits {
+			t.Run(s.path+"/"+name, func(t *testing.T) {
+				t.Parallel()
+				e := setup(t)
+				seedContoso(t, e.srv)
+				var edited atomic.Bool
+				e.srv.InjectFault(hubtest.Fault{Path: s.path, Times: 2, Rewrite: editPage(t, func(p map[string]any) {
+					for _, it := range items(p) {
+						if ev := it.(map[string]any); ev["id"] == s.id {
+							edit(ev)
+							edited.Store(true)
+						}
+					}
+				})})
+				evs, err := NewSource(e.c).Events(t.Context(), "c1", t0)
+				if !edited.Load() {
+					t.Fatalf("event %s was not in the answer", s.id)
+				}
+				if !errors.Is(err, ErrIncomplete) || !strings.Contains(err.Error(), `event "`+s.id+`": time`) {
+					t.Fatalf("error %v, want one wrapping ErrIncomplete naming event %q and its time", err, s.id)
+				}
+				if evs != nil {
+					t.Errorf("events %+v returned with the error", evs)
+				}
+			})
 		}
 	}
 }

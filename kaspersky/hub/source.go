@@ -74,12 +74,15 @@ func (s *Source) tenant(ctx context.Context, id string) (kaspersky.Tenant, error
 // Office365 is nil when the company has no Office 365 protection (the status
 // answers 404); billing then counts the mailboxes of the per-mailbox
 // licenses, so such a license of a kind and state that bill without its
-// mailboxes (absent or null) fails the inventory with ErrIncomplete. A device status, a license type or a license state outside the
+// mailboxes (absent or null) fails the inventory with ErrIncomplete. A device
+// status, platform or kind, a license type or a license state outside the
 // contract fails the inventory with ErrUnexpectedValue, naming the item, the
 // field and the value: read tolerantly, a status would read as OK and close
-// the device's orders, a type as a license that never bills. Other values
-// outside the contract (a platform, a kind, a product) are mapped tolerantly
-// and logged once per value.
+// the device's orders, a platform or kind would bill the device under another
+// category (or count it as a computer rather than a phone), a type would read
+// as a license that never bills. A device without a platform, or a Windows
+// device without a kind, fails it with ErrIncomplete. A product outside the
+// contract is mapped tolerantly and logged once per value.
 func (s *Source) Inventory(ctx context.Context, tenantID string) (kaspersky.Inventory, error) {
 	t, err := s.tenant(ctx, tenantID)
 	if err != nil {
@@ -93,8 +96,9 @@ func (s *Source) Inventory(ctx context.Context, tenantID string) (kaspersky.Inve
 	u := s.unknowns(tenantID)
 	inv.Devices = make([]kaspersky.Device, 0, len(devices))
 	for _, d := range devices {
-		u.check("device platform", d.Platform, "windows", "macos", "linux", "android", "ios")
-		u.check("device kind", d.Kind, "workstation", "server", "mobile")
+		if err := checkCategory(d); err != nil {
+			return kaspersky.Inventory{}, fmt.Errorf("hub: inventory of %q: %w", tenantID, err)
+		}
 		if err := checkStatus(d); err != nil {
 			return kaspersky.Inventory{}, fmt.Errorf("hub: inventory of %q: %w", tenantID, err)
 		}
@@ -221,7 +225,9 @@ var wordReplacer = strings.NewReplacer("_", "-", " ", "-")
 
 // CategoryOf returns the billing category of a device: a Windows workstation
 // or server by platform "windows" and kind "workstation" or "server"; any other
-// combination, unknown values included, is non-Windows.
+// combination, unknown values included, is non-Windows. Source.Inventory does
+// not get that far with values outside the contract: checkCategory refuses
+// them.
 func CategoryOf(d Device) kaspersky.Category {
 	if word(d.Platform) == "windows" {
 		switch word(d.Kind) {
@@ -245,6 +251,38 @@ func IsMobile(d Device) bool {
 		return p == "android" || p == "ios"
 	}
 	return false
+}
+
+// checkCategory refuses a device whose billing category or mobility cannot be
+// told from values of the contract. Read tolerantly, an unknown platform or a
+// Windows device of an unknown kind would bill as non-Windows, under another
+// price book item than its own, and an unknown kind on another platform would
+// count a phone as a computer in per-user licensing. The platform is one of
+// "windows", "macos", "linux", "android" and "ios"; the kind is one of
+// "workstation", "server" and "mobile", or absent on a platform other than
+// Windows (a phone or tablet on "android" or "ios", a computer on the others,
+// as IsMobile reads it). A value outside these wraps ErrUnexpectedValue; a
+// missing platform, or a missing kind on Windows, wraps ErrIncomplete. The
+// error names the device, the field and the value.
+func checkCategory(d Device) error {
+	platform := word(d.Platform)
+	switch platform {
+	case "windows", "macos", "linux", "android", "ios":
+	case "":
+		return fmt.Errorf("device %q: %w: platform is missing, null or empty: its billing category is unknown", d.ID, ErrIncomplete)
+	default:
+		return fmt.Errorf("device %q: %w: platform %q is not windows, macos, linux, android or ios", d.ID, ErrUnexpectedValue, capText(d.Platform))
+	}
+	switch word(d.Kind) {
+	case "workstation", "server", "mobile":
+	case "":
+		if platform == "windows" {
+			return fmt.Errorf("device %q: %w: kind is missing, null or empty on a Windows device: whether it bills as a workstation or a server is unknown", d.ID, ErrIncomplete)
+		}
+	default:
+		return fmt.Errorf("device %q: %w: kind %q is not workstation, server or mobile", d.ID, ErrUnexpectedValue, capText(d.Kind))
+	}
+	return nil
 }
 
 // levelOf translates a status of the contract: "ok", "warning" or

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -256,26 +257,32 @@ func TestSourceEventsErrors(t *testing.T) {
 }
 
 // TestSourceLogsValuesOutsideTheContract: a value outside the contract that
-// neither bills nor closes orders by itself (a platform, an event severity, an
-// Office 365 event type) is mapped tolerantly and logged once; a device status
-// or a license type outside the contract is an error for the company, since
-// read tolerantly it would close the device's orders (OK) or drop the
-// license's charges (a type that never bills).
+// neither bills nor closes orders by itself (a license product, an event
+// severity, an Office 365 event type) is mapped tolerantly and logged once; a
+// device status, platform or kind, or a license type outside the contract is
+// an error for the company, since read tolerantly it would close the device's
+// orders (OK), bill the device under another category (a Windows device of an
+// unknown kind read as non-Windows) or drop the license's charges (a type that
+// never bills).
 func TestSourceLogsValuesOutsideTheContract(t *testing.T) {
 	t.Parallel()
 	var buf syncBuffer
 	e := setup(t, WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
 	must(t, e.srv.AddCompany(hubtest.Company{ID: "c1", Name: "Contoso"}))
 	must(t, e.srv.AddDevice("c1",
-		hubtest.Device{ID: "d1", Platform: "chromeos", Kind: "workstation", Status: "ok"},
-		hubtest.Device{ID: "d2", Platform: "ChromeOS", Kind: "workstation", Status: "warning"},
+		hubtest.Device{ID: "d1", Platform: "macos", Kind: "workstation", Status: "ok"},
+		hubtest.Device{ID: "d2", Platform: "Windows", Kind: " Server ", Status: "warning"},
 	))
-	must(t, e.srv.AddLicense("c1", hubtest.License{ID: "l1", Product: "kes-cloud", Type: "commercial", State: "active"}))
+	must(t, e.srv.AddLicense("c1",
+		hubtest.License{ID: "l1", Product: "kes-cloud", Type: "commercial", State: "active"},
+		hubtest.License{ID: "l2", Product: "kes-cloud-ultra", Type: "trial", State: "active"},
+		hubtest.License{ID: "l3", Product: "KES-Cloud-Ultra", Type: "trial", State: "active"},
+	))
 	must(t, e.srv.AddEvent("c1", hubtest.Event{ID: "e1", Time: t0, Severity: "fatal"}))
 	must(t, e.srv.AddOffice365Event("c1", hubtest.Office365Event{ID: "o1", Time: t0, Type: "quarantine-full"}))
 	inv, err := NewSource(e.c).Inventory(t.Context(), "c1")
 	must(t, err)
-	if inv.Devices[1].Status != kaspersky.StatusWarning || inv.Devices[1].Category != kaspersky.NonWindows || inv.Licenses[0].Type != kaspersky.KeyCommercial {
+	if inv.Devices[1].Status != kaspersky.StatusWarning || inv.Devices[1].Category != kaspersky.WindowsServer || inv.Licenses[0].Type != kaspersky.KeyCommercial {
 		t.Errorf("mapping: %+v %+v", inv.Devices[1], inv.Licenses[0])
 	}
 	evs, err := NewSource(e.c).Events(t.Context(), "c1", time.Time{})
@@ -285,44 +292,94 @@ func TestSourceLogsValuesOutsideTheContract(t *testing.T) {
 	}
 	log := buf.String()
 	for _, want := range []string{
-		`field="device platform" value=chromeos`, `field="event severity" value=fatal`,
+		`field="license product" value=kes-cloud-ultra`, `field="event severity" value=fatal`,
 		`field="Office 365 event type" value=quarantine-full`,
 	} {
 		if strings.Count(log, want) != 1 {
 			t.Errorf("log should hold %q once:\n%s", want, log)
 		}
 	}
-	if strings.Contains(log, "device kind") || strings.Contains(log, "license product") || strings.Contains(log, "device status") {
+	if strings.Contains(log, "device kind") || strings.Contains(log, "device platform") || strings.Contains(log, "device status") {
 		t.Errorf("known values logged:\n%s", log)
 	}
 
-	// A status or a license type outside the contract fails the inventory,
-	// naming the item, the field and the value.
+	// A status, a platform, a kind or a license type outside the contract
+	// fails the inventory, naming the item, the field and the value; a
+	// missing platform, or a Windows device's missing kind, too.
+	windows := hubtest.Device{ID: "d1", Platform: "windows", Kind: "workstation", Status: "ok"}
+	device := func(platform, kind string) func(srv *hubtest.Server) error {
+		return func(srv *hubtest.Server) error {
+			return srv.AddDevice("c2", windows, hubtest.Device{ID: "d2", Platform: platform, Kind: kind, Status: "ok", UserID: "u1"})
+		}
+	}
 	for _, tt := range []struct {
 		name string
 		seed func(srv *hubtest.Server) error
+		err  error
 		want string
 	}{
+		{"device platform", device("ChromeOS", "workstation"), ErrUnexpectedValue,
+			`device "d2": hub: unexpected value: platform "ChromeOS" is not windows, macos, linux, android or ios`},
+		{"device kind on Windows", device("windows", "kiosk"), ErrUnexpectedValue,
+			`device "d2": hub: unexpected value: kind "kiosk" is not workstation, server or mobile`},
+		{"device kind on Android", device("android", "tablet"), ErrUnexpectedValue,
+			`device "d2": hub: unexpected value: kind "tablet" is not workstation, server or mobile`},
+		{"device platform missing", device(" ", "workstation"), ErrIncomplete,
+			`device "d2": hub: list incomplete or malformed: platform is missing, null or empty`},
+		{"device kind missing on Windows", device("windows", ""), ErrIncomplete,
+			`device "d2": hub: list incomplete or malformed: kind is missing, null or empty on a Windows device`},
 		{"device status", func(srv *hubtest.Server) error {
 			return srv.AddDevice("c2", hubtest.Device{ID: "d1", Platform: "windows", Kind: "workstation", Status: "ok"},
 				hubtest.Device{ID: "d2", Platform: "windows", Kind: "workstation", Status: "purple",
 					StatusDescriptions: []hubtest.StatusDescription{{Code: "databases-outdated"}}})
-		}, `device "d2": hub: unexpected value: status "purple" is not ok, warning or critical`},
+		}, ErrUnexpectedValue, `device "d2": hub: unexpected value: status "purple" is not ok, warning or critical`},
 		{"license type", func(srv *hubtest.Server) error {
 			return srv.AddLicense("c2", hubtest.License{ID: "l1", Product: "kes-cloud", Type: "freebie", State: "active", Users: []string{"u1"}})
-		}, `license "l1": hub: unexpected value: type "freebie" is not commercial, trial or subscription`},
+		}, ErrUnexpectedValue, `license "l1": hub: unexpected value: type "freebie" is not commercial, trial or subscription`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := setup(t)
 			must(t, e.srv.AddCompany(hubtest.Company{ID: "c2", Name: "Fabrikam"}))
 			must(t, tt.seed(e.srv))
 			inv, err := NewSource(e.c).Inventory(t.Context(), "c2")
-			if !errors.Is(err, ErrUnexpectedValue) || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("error %v, want one wrapping ErrUnexpectedValue naming %q", err, tt.want)
+			if !errors.Is(err, tt.err) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one wrapping %v naming %q", err, tt.err, tt.want)
 			}
 			if len(inv.Devices) != 0 || len(inv.Licenses) != 0 {
 				t.Errorf("inventory %+v returned with the error", inv)
 			}
 		})
+	}
+}
+
+// TestDeviceValuesOfTheContractRead: every platform and kind the contract
+// defines, a kind left out on a platform other than Windows included, reads
+// as before the check of values outside the contract, in any case and
+// spacing.
+func TestDeviceValuesOfTheContractRead(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	must(t, e.srv.AddCompany(hubtest.Company{ID: "c1", Name: "Contoso"}))
+	var devs []hubtest.Device
+	for _, p := range []string{"windows", "macos", "linux", "android", "ios", " Windows ", "iOS"} {
+		for _, k := range []string{"workstation", "server", "mobile", "", "Server"} {
+			if word(p) == "windows" && k == "" {
+				continue
+			}
+			devs = append(devs, hubtest.Device{ID: fmt.Sprintf("d%d", len(devs)), Platform: p, Kind: k, Status: "ok"})
+		}
+	}
+	must(t, e.srv.AddDevice("c1", devs...))
+	inv, err := NewSource(e.c).Inventory(t.Context(), "c1")
+	must(t, err)
+	if len(inv.Devices) != len(devs) {
+		t.Fatalf("%d devices read, want %d", len(inv.Devices), len(devs))
+	}
+	for i, d := range devs {
+		hd := Device{Platform: d.Platform, Kind: d.Kind}
+		got := inv.Devices[i]
+		if got.ID != d.ID || got.Category != CategoryOf(hd) || got.Mobile != IsMobile(hd) {
+			t.Errorf("%q/%q read as %+v, want category %v, mobile %v", d.Platform, d.Kind, got, CategoryOf(hd), IsMobile(hd))
+		}
 	}
 }
