@@ -277,42 +277,6 @@ func TestKeyShapesThatRead(t *testing.T) {
 	}
 }
 
-// TestKeyUsedByHostsThatListsNoneFailsTheInventory: EnumKeys says K-COM is the
-// active key of 2 hosts (KLLIC_NHOSTS_ASCURRENT) while AcquireKeyHosts
-// answers, completely as far as its own count goes, that no host uses it:
-// one of the two reads is wrong, and taking the empty one would drop the
-// devices' charges.
-func TestKeyUsedByHostsThatListsNoneFailsTheInventory(t *testing.T) {
-	t.Parallel()
-	for _, page := range []string{
-		`{"pData":{"KLCSP_ITERATOR_ARRAY":[]},"bEOF":true}`,
-		// Only the reserve host: still no active one.
-		`{"pData":{"KLCSP_ITERATOR_ARRAY":[{"type":"params","value":{"KLLICSRV_HOSTNAME":"h-lnx","KLLICSRV_HOST_CURRENT":false}}]},"bEOF":true}`,
-	} {
-		srv, c := setup(t)
-		src := NewSource(c)
-		if _, err := src.Tenants(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		count := 0
-		if strings.Contains(page, "h-lnx") {
-			count = 1
-		}
-		srv.InjectFault("LicenseKeys.AcquireKeyHosts", ksctest.Fault{Rewrite: rewrite(t, func(m map[string]any) { m["lKeyCount"] = count })})
-		srv.InjectFault("GroupSyncIterator.GetNextItems", ksctest.Fault{}) // the keys
-		srv.InjectFault("GroupSyncIterator.GetNextItems", ksctest.Fault{Body: []byte(page)})
-		inv, err := src.Inventory(t.Context(), vsAlpha.UID)
-		if len(inv.Devices) != 0 || len(inv.Licenses) != 0 {
-			t.Errorf("inventory %+v returned with the error", inv)
-		}
-		wantIncomplete(t, err, "K-COM")
-		if !strings.Contains(err.Error(), "KLLIC_NHOSTS_ASCURRENT") {
-			t.Errorf("error %q does not name KLLIC_NHOSTS_ASCURRENT", err)
-		}
-		wantReleased(t, srv)
-	}
-}
-
 // TestSessionEndsBetweenOpeningAndCounting: the session ends after the
 // result set was opened, when its count is asked for. The handle went with
 // the session; the set is opened again under the new one and read whole.

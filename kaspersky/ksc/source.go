@@ -115,10 +115,7 @@ func (s *Source) vserver(ctx context.Context, id string) (VirtualServer, error) 
 // Inventory reads the devices and license keys of one virtual server. Each
 // device carries its category, level and the status descriptions of its
 // status mask; each key becomes a License with the devices using it as active
-// or reserve key. A commercial or subscription key that EnumKeys counts as the
-// active key of some hosts (KLLIC_NHOSTS_ASCURRENT) while AcquireKeyHosts
-// lists none as active fails the inventory with an error wrapping
-// ErrIncomplete.
+// or reserve key.
 func (s *Source) Inventory(ctx context.Context, tenant string) (kaspersky.Inventory, error) {
 	vs, err := s.vserver(ctx, tenant)
 	if err != nil {
@@ -146,15 +143,7 @@ func (s *Source) Inventory(ctx context.Context, tenant string) (kaspersky.Invent
 		if err != nil {
 			return kaspersky.Inventory{}, fmt.Errorf("ksc: inventory of %q: hosts of key %s: %w", tenant, k.Serial, err)
 		}
-		l := LicenseOf(k, kh)
-		if (l.Type == kaspersky.KeyCommercial || l.Type == kaspersky.KeySubscription) && k.HostsAsCurrent > 0 && len(l.ActiveDevices) == 0 {
-			// The key's devices bill through ActiveDevices alone. The
-			// counter may lag behind the list by a host or two, but not down
-			// to none: one of the two reads is short.
-			return kaspersky.Inventory{}, fmt.Errorf("ksc: inventory of %q: hosts of key %s: %w", tenant, k.Serial,
-				incomplete("LicenseKeys.AcquireKeyHosts", "no host uses the key as its active key while KLLIC_NHOSTS_ASCURRENT is %d", k.HostsAsCurrent))
-		}
-		inv.Licenses = append(inv.Licenses, l)
+		inv.Licenses = append(inv.Licenses, LicenseOf(k, kh))
 	}
 	return inv, nil
 }
