@@ -53,16 +53,9 @@ func openReadOnlyStores(ctx context.Context, cfg *Config) (*stores, error) {
 	default:
 		return nil, fmt.Errorf("config: store.kind %q: want \"file\" or \"postgres\"", sc.Kind)
 	}
-	dsn := sc.DSN
-	if dsn != "" {
-		v, err := resolveSecret("store.dsn", dsn)
-		if err != nil {
-			return nil, err
-		}
-		dsn = v
-	}
-	if dsn == "" {
-		return nil, errors.New("config: store.dsn: empty")
+	dsn, err := storeDSN(sc)
+	if err != nil {
+		return nil, err
 	}
 	db, err := postgres.Open(ctx, postgres.Options{DSN: dsn, Schema: sc.Schema, ReadOnly: true})
 	if err != nil {

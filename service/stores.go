@@ -91,16 +91,9 @@ func openStores(ctx context.Context, cfg *Config, lockWait time.Duration, log *s
 	default:
 		return nil, fmt.Errorf("config: store.kind %q: want \"file\" or \"postgres\"", sc.Kind)
 	}
-	dsn := sc.DSN
-	if dsn != "" {
-		v, err := resolveSecret("store.dsn", dsn)
-		if err != nil {
-			return nil, err
-		}
-		dsn = v
-	}
-	if dsn == "" {
-		return nil, errors.New("config: store.dsn: empty")
+	dsn, err := storeDSN(sc)
+	if err != nil {
+		return nil, err
 	}
 	db, err := postgres.Open(ctx, postgres.Options{DSN: dsn, Schema: sc.Schema})
 	if err != nil {
@@ -378,4 +371,21 @@ func tryFileStores(mappingDir, stateFile string) (*mapping.FileStore, *serviceor
 		return nil, nil, err
 	}
 	return m, s, nil
+}
+
+// storeDSN resolves the PostgreSQL connection string of the store
+// configuration (a secret reference or the string itself); empty is an error.
+func storeDSN(sc StoreConfig) (string, error) {
+	dsn := sc.DSN
+	if dsn != "" {
+		v, err := resolveSecret("store.dsn", dsn)
+		if err != nil {
+			return "", err
+		}
+		dsn = v
+	}
+	if dsn == "" {
+		return "", errors.New("config: store.dsn: empty")
+	}
+	return dsn, nil
 }
