@@ -81,14 +81,17 @@ func openReadOnlyFileStores(cfg *Config) (*stores, error) {
 	}
 	state, err := serviceorder.OpenFileStoreReadOnly(cfg.StateFile)
 	if err != nil {
+		_ = m.Close()
 		return nil, err
 	}
+	closeAll := func() { _ = errors.Join(state.Close(), m.Close()) }
 	rulesFile := cfg.RulesFile
 	if rulesFile == "" {
 		rulesFile = filepath.Join(filepath.Dir(cfg.StateFile), defaultRulesFile)
 	}
 	rules, err := serviceorder.NewFileRulesReadOnly(rulesFile)
 	if err != nil {
+		closeAll()
 		return nil, asConfigError(fmt.Errorf("config: rulesFile: %w", err))
 	}
 	dir := filepath.Dir(cfg.StateFile)
@@ -101,12 +104,15 @@ func openReadOnlyFileStores(cfg *Config) (*stores, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		// Nothing recorded yet; opening the store would create the directory.
 	case err != nil:
+		closeAll()
 		return nil, fmt.Errorf("history directory: %w", err)
 	case !info.IsDir():
+		closeAll()
 		return nil, fmt.Errorf("history directory %s: not a directory", hdir)
 	default:
 		// The directory exists: opening it creates nothing.
 		if h, err = history.OpenFileStore(hdir); err != nil {
+			closeAll()
 			return nil, err
 		}
 	}
@@ -116,7 +122,7 @@ func openReadOnlyFileStores(cfg *Config) (*stores, error) {
 		rules:     rules,
 		decisions: billing.NewFileDecisions(filepath.Join(dir, decisionsFileName)),
 		history:   h,
-		close:     func() { _ = errors.Join(state.Close(), m.Close()) },
+		close:     closeAll,
 	}), nil
 }
 
