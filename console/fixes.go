@@ -41,7 +41,7 @@ var fixes = []struct {
 		Link: "pricebook", Fix: "Price book items"}},
 	{billing.ErrNoInventory, errorFix{Text: "No device inventory could be read for this tenant: check that it still exists in the Kaspersky console and that the integration's user may read it. Its charges are kept as they are."}},
 	{kaspersky.ErrUnauthorized, errorFix{Text: "The Kaspersky console refused the integration's credentials: correct the Kaspersky user name and password in the service's configuration, or unlock the account."}},
-	{kaspersky.ErrIncomplete, errorFix{Text: "The Kaspersky console's answer was incomplete, so nothing was changed from it; the next cycle reads it again. If it persists, check the Administration Server or Business Hub."}},
+	{kaspersky.ErrIncomplete, errorFix{Text: "The Kaspersky console's answer was incomplete, or held a value this version does not know, so nothing was changed from it; the next cycle reads it again. If it persists, check the Administration Server or Business Hub, or update the integration."}},
 	{kaspersky.ErrInconsistentInventory, errorFix{Text: "The Kaspersky console's inventory contradicted itself, so nothing was changed from it; the next cycle reads it again."}},
 	{tigerpaw.ErrUnauthorized, errorFix{Text: "Tigerpaw refused the API user's credentials: correct them in the service's configuration, and check that the API user is active in Tigerpaw."}},
 	{billing.ErrUnauthorized, errorFix{Text: "Tigerpaw refused the API user's credentials: correct them in the service's configuration, and check that the API user is active in Tigerpaw."}},

@@ -22,6 +22,7 @@ func TestClientSentinelsMatchNeutralOnes(t *testing.T) {
 		{"ksc incomplete", ksc.ErrIncomplete, kaspersky.ErrIncomplete},
 		{"hub unauthorized", hub.ErrUnauthorized, kaspersky.ErrUnauthorized},
 		{"hub incomplete", hub.ErrIncomplete, kaspersky.ErrIncomplete},
+		{"hub unexpected value", hub.ErrUnexpectedValue, kaspersky.ErrIncomplete},
 	} {
 		wrapped := fmt.Errorf("tenant x: %w", tt.err)
 		if !errors.Is(wrapped, tt.neutral) {

@@ -48,9 +48,10 @@ var (
 	ErrIncomplete error = &sentinel{"hub: list incomplete or malformed", []error{ErrBadResponse, kaspersky.ErrIncomplete}}
 	// ErrUnexpectedValue means a field held a value outside the contract that
 	// cannot be mapped safely: a device status, platform or kind, a license
-	// type or a license state the client does not know. The error names the item, the field and
-	// the value.
-	ErrUnexpectedValue = errors.New("hub: unexpected value")
+	// type or a license state the client does not know. The error names the
+	// item, the field and the value. It matches kaspersky.ErrIncomplete (an
+	// answer the jobs change nothing from), not ErrBadResponse.
+	ErrUnexpectedValue error = &sentinel{"hub: unexpected value", []error{kaspersky.ErrIncomplete}}
 )
 
 // APIError is a non-2xx answer of the server. Code and Message come from the
