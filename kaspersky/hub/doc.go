@@ -30,7 +30,7 @@
 // order license rules read expiresAt, capacity and the usage (the largest of
 // used, the users and the mailboxes). When a company has no Office 365
 // status (404), billing counts the mailboxes of its Office 365 licenses: a
-// license that would bill then must carry mailboxes (0 is a count; absent or
+// license then must carry mailboxes (0 is a count; absent or
 // null is an error wrapping [ErrIncomplete]).
 //
 // Start with [NewClient]:

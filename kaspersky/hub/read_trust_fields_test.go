@@ -6,8 +6,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/mspkit/kaspersky-tigerpaw/billing"
-	"github.com/mspkit/kaspersky-tigerpaw/kaspersky"
 	"github.com/mspkit/kaspersky-tigerpaw/kaspersky/hubtest"
 )
 
@@ -79,9 +77,10 @@ func TestFieldsThatDecideAreRequired(t *testing.T) {
 // TestOffice365LicenseWithoutMailboxes: a company without Office 365 status
 // (404) is billed the mailboxes of its Office 365 licenses. A license that
 // would bill but does not say how many mailboxes it protects (absent or
-// null) would bill none: it fails the company's inventory. An explicit 0
-// reads, and so does an absent count that billing would not use (a status
-// is there, or the license does not bill).
+// null) would bill none: it fails the company's inventory, whatever the
+// license's type and state (the contract gives the count on every Office 365
+// license). An explicit 0 reads, and so does an absent count that billing
+// would not use (a status is there, or the license is not per mailbox).
 func TestOffice365LicenseWithoutMailboxes(t *testing.T) {
 	t.Parallel()
 	const licenses = "/api/v1/companies/c2/licenses"
@@ -102,8 +101,8 @@ func TestOffice365LicenseWithoutMailboxes(t *testing.T) {
 		{"active subscription, mailboxes negative", o365("subscription", "active"), false, func(it map[string]any) { it["mailboxes"] = -3 }, ErrUnexpectedValue, 0},
 		{"active subscription, mailboxes 0", o365("subscription", "active"), false, func(it map[string]any) { it["mailboxes"] = 0 }, nil, 0},
 		{"active subscription, mailboxes sent", o365("subscription", "active"), false, func(map[string]any) {}, nil, 20},
-		{"paused subscription, mailboxes missing", o365("subscription", "paused"), false, func(it map[string]any) { delete(it, "mailboxes") }, nil, 0},
-		{"trial, mailboxes missing", o365("trial", "active"), false, func(it map[string]any) { delete(it, "mailboxes") }, nil, 0},
+		{"paused subscription, mailboxes missing", o365("subscription", "paused"), false, func(it map[string]any) { delete(it, "mailboxes") }, ErrIncomplete, 0},
+		{"trial, mailboxes missing", o365("trial", "active"), false, func(it map[string]any) { delete(it, "mailboxes") }, ErrIncomplete, 0},
 		{"with a status, mailboxes missing", o365("subscription", "active"), true, func(it map[string]any) { delete(it, "mailboxes") }, nil, 0},
 		{"per-user license, mailboxes missing", hubtest.License{ID: "m1", Product: "kes-cloud", Type: "commercial", State: "active", Users: []string{"u1"}},
 			false, func(it map[string]any) { delete(it, "mailboxes") }, nil, 0},
@@ -133,25 +132,6 @@ func TestOffice365LicenseWithoutMailboxes(t *testing.T) {
 				t.Errorf("inventory %+v returned with the error", inv)
 			}
 		})
-	}
-}
-
-// TestMailboxesRequiredWhereBillingCountsThem: checkMailboxes asks for the
-// mailboxes of exactly the Office 365 licenses that billing.Billable bills
-// (expiry aside: billing decides it at its own time).
-func TestMailboxesRequiredWhereBillingCountsThem(t *testing.T) {
-	t.Parallel()
-	for typ := kaspersky.KeyUnknown; typ <= kaspersky.KeyOEM+1; typ++ {
-		for state := kaspersky.StateUnspecified; state <= kaspersky.StateCancelled+1; state++ {
-			kl := kaspersky.License{ID: "m1", Application: kaspersky.AppOffice365, Type: typ, State: state}
-			required := checkMailboxes(License{ID: "m1"}, &kl) != nil
-			if bills := billing.Billable(&kl, t0); required != bills {
-				t.Errorf("%v %v: mailboxes required %v, billed %v", typ, state, required, bills)
-			}
-			if err := checkMailboxes(License{ID: "m1", HasMailboxes: true}, &kl); err != nil {
-				t.Errorf("%v %v with mailboxes: %v", typ, state, err)
-			}
-		}
 	}
 }
 

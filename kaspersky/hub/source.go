@@ -73,8 +73,8 @@ func (s *Source) tenant(ctx context.Context, id string) (kaspersky.Tenant, error
 // Inventory reads the devices, licenses and Office 365 state of one company.
 // Office365 is nil when the company has no Office 365 protection (the status
 // answers 404); billing then counts the mailboxes of the per-mailbox
-// licenses, so such a license of a kind and state that bill without its
-// mailboxes (absent or null) fails the inventory with ErrIncomplete. A device
+// licenses, so such a license without its mailboxes (absent or null) fails
+// the inventory with ErrIncomplete. A device
 // status, platform or kind, a license type or a license state outside the
 // contract fails the inventory with ErrUnexpectedValue, naming the item, the
 // field and the value: read tolerantly, a status would read as OK and close
@@ -496,18 +496,11 @@ func LicenseOf(l License, devices []Device) (kaspersky.License, error) {
 }
 
 // checkMailboxes refuses the license l (kl translated) of a company without
-// Office 365 status when billing would count its mailboxes but the answer
-// did not carry them: a per-mailbox license, commercial of active or
-// unreported state or an active subscription. Its expiry is not looked at:
-// billing decides it at its own time.
+// Office 365 status when it is a per-mailbox license whose answer does not
+// carry its mailboxes (absent, null or negative): billing counts them for such
+// a company, and the contract gives them on every Office 365 license.
 func checkMailboxes(l License, kl *kaspersky.License) error {
 	if kaspersky.LicensingOf(kl.Application) != kaspersky.PerMailbox {
-		return nil
-	}
-	switch {
-	case kl.Type == kaspersky.KeyCommercial && (kl.State == kaspersky.StateUnspecified || kl.State == kaspersky.StateActive),
-		kl.Type == kaspersky.KeySubscription && kl.State == kaspersky.StateActive:
-	default:
 		return nil
 	}
 	switch {
