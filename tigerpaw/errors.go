@@ -30,7 +30,8 @@ var (
 )
 
 // APIError is an answer of the Tigerpaw server that the client treats as a
-// failure: a status outside 2xx, or a 2xx whose envelope says "Success": false.
+// failure: a status outside 2xx, or a 2xx whose envelope's Success does not
+// say true.
 type APIError struct {
 	// Method and Path identify the request (the path without query).
 	Method string
@@ -126,10 +127,34 @@ func (e *APIError) Temporary() bool {
 var lockWord = regexp.MustCompile(`(?i)\block(ed|ing|s)?\b`)
 
 // envelope is the part of Tigerpaw's write and search answers that says whether
-// the call succeeded.
+// the call succeeded. Each member is kept raw and read on its own, so that one
+// of an unexpected type does not hide the other.
 type envelope struct {
-	Success *bool
-	Message string
+	Success json.RawMessage
+	Message json.RawMessage
+}
+
+// message is the envelope's Message: its text, or an excerpt of it when it is
+// not text.
+func (e envelope) message() string {
+	var msg string
+	if json.Unmarshal(e.Message, &msg) != nil && len(e.Message) > 0 {
+		return excerpt(e.Message)
+	}
+	return msg
+}
+
+// succeeded reports whether the envelope does not deny success: Success is
+// absent, null, true or "true" (a boolean written as text, as Tigerpaw's
+// models invite). Anything else (false, "false", a number) is no evidence
+// that the call succeeded.
+func (e envelope) succeeded() bool {
+	switch strings.TrimSpace(string(e.Success)) {
+	case "", "null", "true":
+		return true
+	}
+	var text string
+	return json.Unmarshal(e.Success, &text) == nil && strings.EqualFold(strings.TrimSpace(text), "true")
 }
 
 // newAPIError builds an APIError from an answer, reading Message when the body is
@@ -138,41 +163,22 @@ func newAPIError(method, path string, status int, body []byte) *APIError {
 	e := &APIError{Method: method, Path: path, StatusCode: status, Body: excerpt(body)}
 	var env envelope
 	if json.Unmarshal(body, &env) == nil {
-		e.Message = env.Message
+		e.Message = env.message()
 	}
 	return e
 }
 
 // checkEnvelope returns an APIError when a 2xx body is an object whose Success
-// does not say true: false, "false" (a boolean written as text, as Tigerpaw's
-// models invite), or anything else that is not true or "true". An answer that
-// carries a Success it cannot read is no evidence that the call succeeded. A
-// Message that is not text does not hide the Success beside it.
+// does not say true (see envelope.succeeded).
 func checkEnvelope(method, path string, status int, body []byte) *APIError {
-	trimmed := strings.TrimSpace(string(body))
-	if !strings.HasPrefix(trimmed, "{") {
+	if !strings.HasPrefix(strings.TrimSpace(string(body)), "{") {
 		return nil
 	}
-	var env struct {
-		Success json.RawMessage
-		Message json.RawMessage
+	var env envelope
+	if json.Unmarshal(body, &env) != nil || env.succeeded() {
+		return nil // not JSON (the decoder of the answer reports it), or no denial
 	}
-	if json.Unmarshal(body, &env) != nil {
-		return nil // not JSON: the decoder of the answer reports it
-	}
-	success := strings.TrimSpace(string(env.Success))
-	if success == "" || success == "null" || success == "true" {
-		return nil
-	}
-	var text string
-	if json.Unmarshal(env.Success, &text) == nil && strings.EqualFold(strings.TrimSpace(text), "true") {
-		return nil
-	}
-	msg := ""
-	if json.Unmarshal(env.Message, &msg) != nil && len(env.Message) > 0 {
-		msg = excerpt(env.Message)
-	}
-	return &APIError{Method: method, Path: path, StatusCode: status, Message: msg, Body: excerpt(body)}
+	return &APIError{Method: method, Path: path, StatusCode: status, Message: env.message(), Body: excerpt(body)}
 }
 
 // excerpt returns at most maxErrorExcerpt bytes of body, cut on a rune boundary.

@@ -158,3 +158,19 @@ func TestNotSent(t *testing.T) {
 		t.Errorf("transportError = %v", te)
 	}
 }
+
+// TestAPIErrorKeepsMessageBesideOddSuccess: a refusal (non-2xx) whose Success
+// is written as text, or whose Message is not text, keeps what its Message
+// says: a lock is told by its words.
+func TestAPIErrorKeepsMessageBesideOddSuccess(t *testing.T) {
+	t.Parallel()
+	for body, want := range map[string]string{
+		`{"Success":"false","Message":"Service order is locked by Jane Tech."}`: "Service order is locked by Jane Tech.",
+		`{"Success":false,"Message":{"Text":"locked"}}`:                         `{"Text":"locked"}`,
+		`{"Message":"no"}`: "no",
+	} {
+		if got := newAPIError("PUT", "/p", 409, []byte(body)).Message; got != want {
+			t.Errorf("%s: Message %q, want %q", body, got, want)
+		}
+	}
+}
