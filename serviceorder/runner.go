@@ -334,7 +334,7 @@ func (r *Runner) applyTenant(ctx context.Context, tid string, now time.Time, act
 func matches(found []DeskOrder, k Key) []DeskOrder {
 	var out []DeskOrder
 	for _, o := range found {
-		if strings.EqualFold(strings.TrimSpace(o.Reference), string(k)) {
+		if isKey(o.Reference, k) {
 			out = append(out, o)
 		}
 	}
@@ -346,8 +346,13 @@ func matches(found []DeskOrder, k Key) []DeskOrder {
 // its reference is k (ignoring case and surrounding spaces), or it gives none
 // (a Desk that cannot say).
 func carries(o *DeskOrder, k Key) bool {
-	ref := strings.TrimSpace(o.Reference)
-	return ref == "" || strings.EqualFold(ref, string(k))
+	return strings.TrimSpace(o.Reference) == "" || isKey(o.Reference, k)
+}
+
+// isKey reports whether an order's reference is k, ignoring case and
+// surrounding spaces.
+func isKey(ref string, k Key) bool {
+	return strings.EqualFold(strings.TrimSpace(ref), string(k))
 }
 
 // isClosed reports whether an order is closed: closed by Tigerpaw's account, or
